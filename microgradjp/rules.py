@@ -1,0 +1,207 @@
+"""THE table of differentiable primitives: one row per op, forward and partials side by side.
+
+A row's ``partials`` use only arithmetic and other rows, so the same row works on floats (a plain
+backward) and on Values (``create_graph``, any order). Rows know nothing about graphs: the engine
+records nodes and walks them; the errors, gradcheck and the drawings read these same rows.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from .errors import DivisionByZeroError, DomainError, ValueOverflowError, message
+
+__all__ = ["Rule", "describe", "power"]
+
+# Which of our errors stands for which failure of a float computation.
+_ERROR_CLASS: dict[type[Exception], type[Exception]] = {
+    ValueError: DomainError,
+    ZeroDivisionError: DivisionByZeroError,
+    OverflowError: ValueOverflowError,
+}
+_DEFAULT_EXPLANATIONS: dict[type[Exception], tuple[str, str]] = {
+    ValueError: ("the op is not defined there", "move the input into the op's domain"),
+    ZeroDivisionError: ("it divides by zero", "keep the input away from zero"),
+    OverflowError: ("the result overflows a float", "scale the inputs down"),
+}
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Rule:
+    """One differentiable primitive: its name, its forward on floats and its partials.
+
+    ``partials(*inputs, out)`` returns one partial derivative per input; ``out`` is the op's
+    result, which many derivatives reuse (``exp``: ``out``). Calling a rule applies it: on
+    numbers it returns a float, on Values it records a node.
+
+    >>> from microgradjp.rules import EXP
+    >>> EXP(0.0), EXP.partials(0.0, 1.0)
+    (1.0, (1.0,))
+    """
+
+    name: str
+    forward: Callable[..., float]
+    partials: Callable[..., tuple[Any, ...]]
+    errors: Mapping[type[Exception], tuple[str, str]] = field(default_factory=dict)
+
+    def __call__(self, *args: Any) -> Any:
+        return _apply(self, args)
+
+    def compute(self, args: tuple[float, ...], labels: tuple[str | None, ...] = ()) -> float:
+        """Return the forward on floats, or raise our error naming this op, the input and a fix."""
+        try:
+            return self.forward(*args)
+        except (ValueError, ArithmeticError) as failure:
+            raise self.error(failure, args, labels) from None
+
+    def error(
+        self, failure: Exception, args: tuple[float, ...], labels: tuple[str | None, ...] = ()
+    ) -> Exception:
+        """Return the error for ``failure`` of this op at ``args`` (not raised)."""
+        kind = next(k for k in _ERROR_CLASS if isinstance(failure, k))
+        why, fix = self.errors.get(kind) or _DEFAULT_EXPLANATIONS[kind]
+        return _ERROR_CLASS[kind](message(describe(self.name, args, labels), why, fix))
+
+
+def _compute(rule: Rule, args: tuple[Any, ...]) -> float:
+    return rule.compute(tuple(float(a) for a in args))
+
+
+# Rules call rules inside partials (relu's partial is step). On floats that is ``_compute``; the
+# engine replaces this hook with its own ``apply``, which records a node when a Value is among
+# the arguments. That keeps this table free of any import of the engine.
+_apply: Callable[[Rule, tuple[Any, ...]], Any] = _compute
+
+
+def describe(name: str, args: tuple[float, ...], labels: tuple[str | None, ...] = ()) -> str:
+    """Return how a call reads to a user: ``log(-1.0)``, ``1.0 / 0.0`` or ``(-8.0) ** 0.5``.
+
+    >>> describe("/", (1.0, 0.0))
+    '1.0 / 0.0'
+    """
+    padded = tuple(labels) + (None,) * len(args)
+    if name.isidentifier():
+        return f"{name}({', '.join(_show(arg, label) for arg, label in zip(args, padded))})"
+    # Infix: bracket negative numbers so (-8.0) ** 0.5 reads as it is computed.
+    shown = [_show(arg, label, bracket=arg < 0) for arg, label in zip(args, padded)]
+    if name.startswith("**") and len(shown) == 1:  # a fixed exponent such as **2
+        return f"{shown[0]} ** {name[2:]}"
+    if len(shown) == 1:
+        return f"{name}{shown[0]}"
+    return f" {name} ".join(shown)
+
+
+def _show(arg: float, label: str | None, bracket: bool = False) -> str:
+    shown = f"{label}={arg!r}" if label else repr(arg)
+    return f"({shown})" if bracket else shown
+
+
+# -- forwards that need more than one library call ------------------------------------------------
+
+
+def _real_pow(x: float, y: float) -> float:
+    # Python's ** turns (-8.0) ** 0.5 into a complex number; math.pow refuses it instead.
+    if x == 0.0 and y < 0.0:
+        raise ZeroDivisionError
+    return math.pow(x, y)
+
+
+def _sigmoid(x: float) -> float:
+    # Branch on the sign so exp only ever sees a non-positive number: no overflow anywhere.
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _softplus(x: float) -> float:
+    # log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|).
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _logsumexp(*xs: float) -> float:
+    # Subtract the max first so exp never overflows (the seeds' softmax trick).
+    top = max(xs)
+    if math.isinf(top):
+        return top
+    return top + math.log(math.fsum(math.exp(x - top) for x in xs))
+
+
+def _weighted_sum(*args: float) -> float:
+    # Arguments: w1..wn, x1..xn, bias.
+    n = len(args) // 2
+    return math.fsum(map(operator.mul, args[:n], args[n : 2 * n])) + args[-1]
+
+
+def _weighted_sum_partials(*args: Any) -> tuple[Any, ...]:
+    # d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1 (the last argument is the output).
+    n = (len(args) - 2) // 2
+    return (*args[n : 2 * n], *args[:n], 1.0)
+
+
+_NEGATIVE_BASE = ("a negative base needs an integer exponent (the result would be complex)",
+                  "use abs(x) ** y, or an integer exponent")
+_ZERO_BASE = ("zero cannot be raised to a negative power", "add a small positive constant to the base")
+
+# -- the table ------------------------------------------------------------------------------------
+# partials(*inputs, out) -> one derivative per input. Ties in maximum/minimum go to the first input.
+
+ADD = Rule("+", operator.add, lambda x, y, out: (1.0, 1.0))
+SUB = Rule("-", operator.sub, lambda x, y, out: (1.0, -1.0))
+MUL = Rule("*", operator.mul, lambda x, y, out: (y, x))
+DIV = Rule("/", operator.truediv, lambda x, y, out: (1.0 / y, -out / y),
+           {ZeroDivisionError: ("division by zero", "keep the divisor away from zero")})
+NEG = Rule("-", operator.neg, lambda x, out: (-1.0,))
+POW = Rule("**", _real_pow,
+           lambda x, y, out: (y * x ** (y - 1.0), 0.0 * out if x == 0.0 else out * LOG(x)),
+           {ValueError: _NEGATIVE_BASE, ZeroDivisionError: _ZERO_BASE})
+EXP = Rule("exp", math.exp, lambda x, out: (out,),
+           {OverflowError: ("exp(x) overflows a float for x > 709.78",
+                            "use sigmoid or softmax, which are overflow-safe")})
+LOG = Rule("log", math.log, lambda x, out: (1.0 / x,),
+           {ValueError: ("log is defined for x > 0",
+                         "clamp the input or add a small positive constant")})
+SQRT = Rule("sqrt", math.sqrt, lambda x, out: (0.5 / out,),
+            {ValueError: ("sqrt is defined for x >= 0", "clamp the input, or use abs(x)"),
+             ZeroDivisionError: ("the derivative of sqrt is infinite at 0",
+                                 "add a small positive constant inside the sqrt")})
+TANH = Rule("tanh", math.tanh, lambda x, out: (1.0 - out * out,))
+SIGMOID = Rule("sigmoid", _sigmoid, lambda x, out: (out * (1.0 - out),))
+STEP = Rule("step", lambda x: 1.0 if x > 0.0 else 0.0, lambda x, out: (0.0,))
+SIGN = Rule("sign", lambda x: (x > 0.0) - (x < 0.0) + 0.0, lambda x, out: (0.0,))
+RELU = Rule("relu", lambda x: 0.0 if x <= 0.0 else x, lambda x, out: (STEP(x),))
+ABS = Rule("abs", abs, lambda x, out: (SIGN(x),))
+SIN = Rule("sin", math.sin, lambda x, out: (COS(x),),
+           {ValueError: ("sin is defined for finite x", "keep the input finite")})
+COS = Rule("cos", math.cos, lambda x, out: (-SIN(x),),
+           {ValueError: ("cos is defined for finite x", "keep the input finite")})
+MAXIMUM = Rule("maximum", lambda x, y: x if x >= y else y,
+               lambda x, y, out: (1.0 - STEP(y - x), STEP(y - x)))
+MINIMUM = Rule("minimum", lambda x, y: x if x <= y else y,
+               lambda x, y, out: (1.0 - STEP(x - y), STEP(x - y)))
+SOFTPLUS = Rule("softplus", _softplus, lambda x, out: (SIGMOID(x),))
+SUM = Rule("sum", lambda *xs: math.fsum(xs), lambda *args: (1.0,) * (len(args) - 1))
+LOGSUMEXP = Rule("logsumexp", _logsumexp,
+                 lambda *args: tuple(EXP(x - args[-1]) for x in args[:-1]))
+WEIGHTED_SUM = Rule("weighted_sum", _weighted_sum, _weighted_sum_partials)
+IDENTITY = Rule("identity", lambda x: x, lambda x, out: (1.0,))
+LEAF = Rule("", lambda: 0.0, lambda out: ())
+
+
+@lru_cache(maxsize=1024)
+def power(exponent: float) -> Rule:
+    """Return the rule for ``x ** exponent`` with a fixed number exponent (cached per exponent).
+
+    The exponent is part of the rule, not a node: no derivative is owed to a constant.
+
+    >>> power(2.0).name, power(2.0)(3.0), power(2.0).partials(3.0, 9.0)
+    ('**2', 9.0, (6.0,))
+    """
+    return Rule(f"**{exponent:g}", lambda x: _real_pow(x, exponent),
+                lambda x, out: (exponent * x ** (exponent - 1.0),),
+                {ValueError: _NEGATIVE_BASE, ZeroDivisionError: _ZERO_BASE})
