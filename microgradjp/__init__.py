@@ -9,8 +9,13 @@
 """
 
 from .engine import Value, maximum, minimum, no_grad
-from .errors import (DivisionByZeroError, DomainError, MicrogradError, ValueOverflowError,
-                     ValueTypeError)
+from .errors import (
+                     DivisionByZeroError,
+                     DomainError,
+                     MicrogradError,
+                     ValueOverflowError,
+                     ValueTypeError,
+)
 from .functional import define_op, grad, gradients, value_and_grad
 from .rules import COS as cos
 from .rules import EXP as exp

@@ -107,8 +107,15 @@ def define_op(
             f"define_op({name!r})", "no partial derivatives were given",
             "pass one partial per argument of the forward"))
 
+    def checked_forward(*args: float) -> float:
+        if len(args) != len(partials):
+            raise ValueTypeError(message(
+                f"{name}{args!r}", f"{name} takes {len(partials)} argument(s), got {len(args)}",
+                "call it with one argument per partial given to define_op"))
+        return forward(*args)
+
     def all_partials(*args: Any) -> tuple[Any, ...]:
         inputs = args[:-1]  # the last one is the op's output, which user partials do not take
         return tuple(partial(*inputs) for partial in partials)
 
-    return Rule(name, forward, all_partials)
+    return Rule(name, checked_forward, all_partials)

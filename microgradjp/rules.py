@@ -84,11 +84,11 @@ def describe(name: str, args: tuple[float, ...], labels: tuple[str | None, ...] 
     >>> describe("/", (1.0, 0.0))
     '1.0 / 0.0'
     """
-    padded = tuple(labels) + (None,) * len(args)
+    pairs = zip(args, labels or (None,) * len(args), strict=True)
     if name.isidentifier():
-        return f"{name}({', '.join(_show(arg, label) for arg, label in zip(args, padded))})"
+        return f"{name}({', '.join(_show(arg, label) for arg, label in pairs)})"
     # Infix: bracket negative numbers so (-8.0) ** 0.5 reads as it is computed.
-    shown = [_show(arg, label, bracket=arg < 0) for arg, label in zip(args, padded)]
+    shown = [_show(arg, label, bracket=arg < 0) for arg, label in pairs]
     if name.startswith("**") and len(shown) == 1:  # a fixed exponent such as **2
         return f"{shown[0]} ** {name[2:]}"
     if len(shown) == 1:
@@ -146,10 +146,13 @@ def _weighted_sum_partials(*args: Any) -> tuple[Any, ...]:
 
 _NEGATIVE_BASE = ("a negative base needs an integer exponent (the result would be complex)",
                   "use abs(x) ** y, or an integer exponent")
-_ZERO_BASE = ("zero cannot be raised to a negative power", "add a small positive constant to the base")
+_ZERO_BASE = ("zero cannot be raised to a negative power",
+              "add a small positive constant to the base")
 
 # -- the table ------------------------------------------------------------------------------------
 # partials(*inputs, out) -> one derivative per input. Ties in maximum/minimum go to the first input.
+# Piecewise derivatives (relu, abs, max) are constants between kinks, so they are written as
+# float(comparison): a comparison of Values compares data, and a constant has derivative 0.
 
 ADD = Rule("+", operator.add, lambda x, y, out: (1.0, 1.0))
 SUB = Rule("-", operator.sub, lambda x, y, out: (1.0, -1.0))
@@ -163,7 +166,7 @@ POW = Rule("**", _real_pow,
 EXP = Rule("exp", math.exp, lambda x, out: (out,),
            {OverflowError: ("exp(x) overflows a float for x > 709.78",
                             "use sigmoid or softmax, which are overflow-safe")})
-LOG = Rule("log", math.log, lambda x, out: (1.0 / x,),
+LOG: Rule = Rule("log", math.log, lambda x, out: (1.0 / x,),
            {ValueError: ("log is defined for x > 0",
                          "clamp the input or add a small positive constant")})
 SQRT = Rule("sqrt", math.sqrt, lambda x, out: (0.5 / out,),
@@ -173,17 +176,16 @@ SQRT = Rule("sqrt", math.sqrt, lambda x, out: (0.5 / out,),
 TANH = Rule("tanh", math.tanh, lambda x, out: (1.0 - out * out,))
 SIGMOID = Rule("sigmoid", _sigmoid, lambda x, out: (out * (1.0 - out),))
 STEP = Rule("step", lambda x: 1.0 if x > 0.0 else 0.0, lambda x, out: (0.0,))
-SIGN = Rule("sign", lambda x: (x > 0.0) - (x < 0.0) + 0.0, lambda x, out: (0.0,))
-RELU = Rule("relu", lambda x: 0.0 if x <= 0.0 else x, lambda x, out: (STEP(x),))
-ABS = Rule("abs", abs, lambda x, out: (SIGN(x),))
+RELU = Rule("relu", lambda x: 0.0 if x <= 0.0 else x, lambda x, out: (float(x > 0.0),))
+ABS = Rule("abs", abs, lambda x, out: (float(x > 0.0) - float(x < 0.0),))
 SIN = Rule("sin", math.sin, lambda x, out: (COS(x),),
            {ValueError: ("sin is defined for finite x", "keep the input finite")})
-COS = Rule("cos", math.cos, lambda x, out: (-SIN(x),),
+COS: Rule = Rule("cos", math.cos, lambda x, out: (-SIN(x),),
            {ValueError: ("cos is defined for finite x", "keep the input finite")})
 MAXIMUM = Rule("maximum", lambda x, y: x if x >= y else y,
-               lambda x, y, out: (1.0 - STEP(y - x), STEP(y - x)))
+               lambda x, y, out: (float(x >= y), float(x < y)))
 MINIMUM = Rule("minimum", lambda x, y: x if x <= y else y,
-               lambda x, y, out: (1.0 - STEP(x - y), STEP(x - y)))
+               lambda x, y, out: (float(x <= y), float(x > y)))
 SOFTPLUS = Rule("softplus", _softplus, lambda x, out: (SIGMOID(x),))
 SUM = Rule("sum", lambda *xs: math.fsum(xs), lambda *args: (1.0,) * (len(args) - 1))
 LOGSUMEXP = Rule("logsumexp", _logsumexp,
