@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import Value, apply, backpropagate
+from .engine import Value, apply, backpropagate, no_grad
 from .errors import ValueTypeError, message
 from .rules import IDENTITY, Rule
 
@@ -88,10 +88,9 @@ def define_op(
 ) -> Rule:
     """Return a new differentiable op from its forward on floats and one partial per argument.
 
-    Each partial takes the op's inputs and returns d(op)/d(that input). Write it with
-    arithmetic and microgradjp functions (``exp``, ``sigmoid``, ...), which accept floats and
-    Values alike, and it works at every order. The op shows ``name`` in ``.op``, drawings and
-    errors.
+    Each partial takes the op's inputs as Values and returns d(op)/d(that input). Write it with
+    microgradjp ops (``x.exp()``, ``sigmoid(x)``, ``+ - * / **``) and it works at every order.
+    The op shows ``name`` in ``.op``, drawings and errors.
 
     >>> import math
     >>> from microgradjp import sigmoid
@@ -116,6 +115,15 @@ def define_op(
 
     def all_partials(*args: Any) -> tuple[Any, ...]:
         inputs = args[:-1]  # the last one is the op's output, which user partials do not take
-        return tuple(partial(*inputs) for partial in partials)
+        if any(isinstance(x, Value) for x in inputs):  # create_graph: record as usual
+            return tuple(partial(*inputs) for partial in partials)
+        # A plain backward passes floats; give user code Values anyway, so ``x.exp()`` works.
+        with no_grad():
+            values = [Value(x) for x in inputs]
+            return tuple(_float(partial(*values)) for partial in partials)
 
     return Rule(name, checked_forward, all_partials)
+
+
+def _float(x: Any) -> float:
+    return x.data if isinstance(x, Value) else float(x)

@@ -1,0 +1,198 @@
+"""Hypothesis strategies for property-testing derivatives (needs the ``testing`` extra).
+
+`domain_floats(op)` draws points inside one op's domain; `expressions()` draws a random
+differentiable expression together with a point where every op is comfortably inside its domain.
+Expressions shrink toward a single variable, so a failure reads like ``sin(x) * y``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+from ..engine import Value, maximum, minimum
+from ..errors import MicrogradError
+from ..rules import COS, EXP, LOG, POW, RELU, SIGMOID, SIN, SQRT, STEP, TANH
+
+__all__ = ["OPS", "Expression", "domain_floats", "expressions"]
+
+# Every elementary op by name: how to apply it (to Values or floats), and where it is smooth and
+# well-conditioned for a check: each (low, high) keeps a margin from any edge, pole or kink.
+_BIG = 20.0
+
+
+@dataclass(frozen=True)
+class _Op:
+    apply: Callable[..., Any]
+    domain: tuple[tuple[float, float], ...]  # one (low, high) per argument
+    symmetric: bool = False  # the interval bounds |x|: both sides of a kink or pole are fine
+
+
+OPS: dict[str, _Op] = {
+    "+": _Op(lambda x, y: x + y, ((-_BIG, _BIG), (-_BIG, _BIG))),
+    "-": _Op(lambda x, y: x - y, ((-_BIG, _BIG), (-_BIG, _BIG))),
+    "*": _Op(lambda x, y: x * y, ((-_BIG, _BIG), (-_BIG, _BIG))),
+    "/": _Op(lambda x, y: x / y, ((0.0, _BIG), (0.1, _BIG)), symmetric=True),
+    "**": _Op(POW, ((0.1, 5.0), (-3.0, 3.0))),
+    "neg": _Op(lambda x: -x, ((-_BIG, _BIG),)),
+    "abs": _Op(abs, ((0.01, _BIG),), symmetric=True),
+    "exp": _Op(EXP, ((-_BIG, _BIG),)),
+    "log": _Op(LOG, ((0.01, _BIG),)),
+    "sqrt": _Op(SQRT, ((0.01, _BIG),)),
+    "tanh": _Op(TANH, ((-_BIG, _BIG),)),
+    "sigmoid": _Op(SIGMOID, ((-_BIG, _BIG),)),
+    "relu": _Op(RELU, ((0.01, _BIG),), symmetric=True),
+    "step": _Op(STEP, ((0.01, _BIG),), symmetric=True),
+    "sin": _Op(SIN, ((-_BIG, _BIG),)),
+    "cos": _Op(COS, ((-_BIG, _BIG),)),
+    "square": _Op(lambda x: x ** 2, ((-_BIG, _BIG),)),
+    "cube": _Op(lambda x: x ** 3, ((-_BIG, _BIG),)),
+    "maximum": _Op(maximum, ((-_BIG, _BIG), (-_BIG, _BIG))),
+    "minimum": _Op(minimum, ((-_BIG, _BIG), (-_BIG, _BIG))),
+}
+_MARGIN = 0.01  # how far maximum/minimum inputs stay from a tie
+
+
+def domain_floats(op: str, *, argument: int = 0) -> st.SearchStrategy[float]:
+    """Return a strategy for finite floats inside ``op``'s domain, away from its edges and kinks.
+
+    >>> from hypothesis import given
+    >>> @given(domain_floats("log"))
+    ... def test_log_is_finite(x):
+    ...     assert math.isfinite(Value(x).log().data)
+    >>> test_log_is_finite()
+    """
+    low, high = OPS[op].domain[argument]
+    inside = st.floats(low, high, allow_nan=False, allow_infinity=False)
+    return inside | inside.map(lambda x: -x) if OPS[op].symmetric else inside
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A random expression tree; call it with one number (or Value) per variable.
+
+    >>> e = Expression("*", (Expression("sin", (Expression("x"),)), Expression("y")))
+    >>> str(e), e.variables
+    ('sin(x) * y', ('x', 'y'))
+    """
+
+    op: str  # a key of OPS, or a variable name, or "const"
+    children: tuple[Expression, ...] = ()
+    constant: float = 0.0
+
+    def __str__(self) -> str:
+        if self.op == "const":
+            return repr(self.constant)
+        if not self.children:
+            return self.op
+        shown = [f"({c})" if c.op in _INFIX else str(c) for c in self.children]
+        if self.op in _INFIX:
+            return f" {self.op} ".join(shown)
+        return f"{self.op}({', '.join(shown)})"
+
+    def __repr__(self) -> str:
+        return f"Expression({str(self)!r})"
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """The variable names in first-appearance order (a function's argument order)."""
+        if self.op == "const":
+            return ()
+        if not self.children:
+            return (self.op,)
+        found: dict[str, None] = {}
+        for child in self.children:
+            found.update(dict.fromkeys(child.variables))
+        return tuple(found)
+
+    def __call__(self, *values: Any) -> Any:
+        return self.evaluate(dict(zip(self.variables, values, strict=True)))
+
+    def evaluate(self, env: dict[str, Any]) -> Any:
+        """Return the expression's value with variables taken from ``env``."""
+        if self.op == "const":
+            return self.constant
+        if not self.children:
+            return env[self.op]
+        return OPS[self.op].apply(*[child.evaluate(env) for child in self.children])
+
+    def in_domain(self, env: dict[str, Value]) -> bool:
+        """Return True if every op's inputs at ``env`` lie inside that op's checked domain."""
+        if not self.children:
+            return True
+        inputs = [_data(child.evaluate(env)) for child in self.children]
+        inside = all(_inside(self.op, i, x) for i, x in enumerate(inputs))
+        return inside and all(child.in_domain(env) for child in self.children)
+
+
+_INFIX = {"+", "-", "*", "/", "**"}
+
+
+def _inside(op: str, argument: int, x: float) -> bool:
+    low, high = OPS[op].domain[argument]
+    return low <= (abs(x) if OPS[op].symmetric else x) <= high
+
+
+def _data(x: Any) -> float:
+    return float(x.data if isinstance(x, Value) else x)
+
+
+def expressions(
+    variables: Sequence[str] = ("x", "y"), *, ops: Sequence[str] | None = None, max_leaves: int = 8
+) -> st.SearchStrategy[tuple[Expression, tuple[float, ...]]]:
+    """Return a strategy for ``(expression, point)``: a random graph and where to check it.
+
+    Every op at the point is inside its domain with a margin, maximum/minimum see no near-tie,
+    and the result is finite. Shrinks toward fewer ops, then toward simple numbers.
+
+    >>> from hypothesis import given, settings
+    >>> from microgradjp.testing import gradcheck
+    >>> @settings(max_examples=20)
+    ... @given(expressions())
+    ... def test_gradients(case):
+    ...     expression, point = case
+    ...     assert gradcheck(expression, *point)
+    >>> test_gradients()
+    """
+    names = list(ops) if ops is not None else list(OPS)
+    leaves = st.sampled_from([Expression(v) for v in variables]) | st.floats(
+        -3, 3, allow_nan=False).map(lambda c: Expression("const", constant=round(c, 2)))
+
+    def extend(children: st.SearchStrategy[Expression]) -> st.SearchStrategy[Expression]:
+        return st.builds(
+            lambda op, kids: Expression(op, tuple(kids[: len(OPS[op].domain)])),
+            st.sampled_from(names), st.lists(children, min_size=2, max_size=2))
+
+    trees = st.recursive(leaves, extend, max_leaves=max_leaves).filter(lambda e: e.variables)
+
+    @st.composite
+    def cases(draw: st.DrawFn) -> tuple[Expression, tuple[float, ...]]:
+        expression = draw(trees)
+        point = tuple(draw(st.floats(-3, 3, allow_nan=False)) for _ in expression.variables)
+        env = dict(zip(expression.variables, point, strict=True))
+        if not (_well_posed(expression, env)):
+            draw(st.nothing())  # reject this point; Hypothesis tries another
+        return expression, point
+
+    return cases()
+
+
+def _well_posed(expression: Expression, point: dict[str, float]) -> bool:
+    env = {name: Value(x) for name, x in point.items()}
+    try:
+        return (expression.in_domain(env) and not _near_tie(expression, env)
+                and math.isfinite(_data(expression.evaluate(env))))
+    except (MicrogradError, ArithmeticError, ValueError):
+        return False
+
+
+def _near_tie(expression: Expression, env: dict[str, Value]) -> bool:
+    if expression.op in ("maximum", "minimum"):
+        a, b = (_data(child.evaluate(env)) for child in expression.children)
+        if abs(a - b) < _MARGIN:
+            return True
+    return any(_near_tie(child, env) for child in expression.children)
