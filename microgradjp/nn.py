@@ -1,0 +1,442 @@
+"""Neural networks on scalars: `Module`, `Neuron`, `Layer` and `MLP`, built from `Value`s.
+
+A neuron's weighted sum is ONE node (the ``weighted_sum`` row), its activation one more. Weights
+can be given exactly as the seeds write them (``W`` of shape inputs x units, ``b`` per unit).
+Losses, optimizers, training loops and files live in `losses`, `optim`, `train` and `saving`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from .data import make_rng
+from .engine import Value, apply
+from .errors import DomainError, ValueTypeError, message
+from .losses import softmax
+from .rules import IDENTITY, RELU, SIGMOID, STEP, TANH, WEIGHTED_SUM
+
+__all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron"]
+
+Activation = str | Callable[[Value], Value]
+Matrix = Sequence[Sequence[float]]
+
+# Per-unit activations by name. ``None`` means "no node": identity costs nothing at forward.
+# The unbound methods (Value.relu) reach the engine in one call, faster than calling the row.
+_UNIT_ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "identity": None, "linear": None, "relu": Value.relu, "sigmoid": Value.sigmoid,
+    "step": Value.step, "tanh": Value.tanh,
+}
+_RULE_NAMES = {IDENTITY: "identity", RELU: "relu", SIGMOID: "sigmoid", STEP: "step", TANH: "tanh"}
+# softmax mixes all units of a layer, so it is a layer's activation, never a neuron's.
+ACTIVATIONS = (*sorted(_UNIT_ACTIVATIONS), "softmax")
+INITS = ("auto", "he", "uniform", "xavier", "zeros")
+
+
+class Module:
+    """The base of every model: parameters by name, their gradients, and their state.
+
+    Subclasses define ``named_parameters``; everything else here is built on it.
+
+    >>> Neuron(2).parameters()[-1].label
+    'b'
+    """
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Return ``(name, parameter)`` pairs; a name is the attribute path, like PyTorch's."""
+        raise NotImplementedError(f"{type(self).__name__} must define named_parameters()")
+
+    def parameters(self) -> list[Value]:
+        """Return every trainable `Value`, in a fixed order (what an optimizer updates)."""
+        return [parameter for _, parameter in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Return nothing after setting every parameter's ``.grad`` to 0.0."""
+        for parameter in self.parameters():
+            parameter._grad = 0.0
+
+    def state_dict(self) -> dict[str, float]:
+        """Return ``{name: float}`` for every parameter (a copy: later training does not change it).
+
+        >>> Layer.from_weights([[0.5]], [0.25]).state_dict()
+        {'neurons.0.weights.0': 0.5, 'neurons.0.bias': 0.25}
+        """
+        return {name: parameter._data for name, parameter in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, float]) -> None:
+        """Return nothing after copying ``state``'s numbers into the parameters.
+
+        Every name must match and every value be a finite number; on any error the model is
+        left untouched.
+
+        >>> layer = Layer(1, 1); layer.load_state_dict({'neurons.0.weights.0': 2.0,
+        ...                                             'neurons.0.bias': 0.0})
+        >>> layer([3.0])[0].data
+        6.0
+        """
+        if not isinstance(state, Mapping):
+            raise ValueTypeError(message(
+                f"{type(self).__name__}.load_state_dict({type(state).__name__})",
+                "a state must be a mapping from parameter names to numbers",
+                "pass what state_dict() returned"))
+        named = dict(self.named_parameters())
+        missing = [name for name in named if name not in state]
+        unexpected = [str(name) for name in state if name not in named]
+        if missing or unexpected:
+            raise DomainError(message(
+                f"{type(self).__name__}.load_state_dict(...)",
+                f"the names do not match this model (missing: {_few(missing)}; "
+                f"unexpected: {_few(unexpected)})",
+                "load a state saved from a model of the same shape"))
+        values = {name: _finite(state[name], f"state[{name!r}]") for name in named}
+        for name, parameter in named.items():  # only after every value passed the checks
+            parameter._data = values[name]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Neuron(Module):
+    """Return ``activation(w . x + b)`` when called on a sequence of ``in_features`` inputs.
+
+    >>> neuron = Neuron.from_weights([0.1, 0.2], 0.5, activation="relu")
+    >>> neuron([2.0, 3.0]).data
+    1.3
+    """
+
+    def __init__(self, in_features: int, *, activation: Activation = "identity",
+                 init: str = "auto", seed: int | random.Random = 0) -> None:
+        _check_count(in_features, "in_features")
+        name, function = _unit_activation(activation)
+        weights = initial_weights(in_features, 1, activation=name, init=init, seed=seed)
+        self._assemble([row[0] for row in weights], 0.0, name, function)
+
+    @classmethod
+    def from_weights(cls, weights: Sequence[float], bias: float, *,
+                     activation: Activation = "identity") -> Neuron:
+        """Return a neuron with exactly these weights (one per input) and bias.
+
+        >>> Neuron.from_weights([1.0, -1.0], 0.0).weights[1].data
+        -1.0
+        """
+        if not isinstance(weights, Sequence) or not weights:
+            raise ValueTypeError(message(
+                f"Neuron.from_weights({weights!r}, ...)", "weights must be a non-empty sequence",
+                "pass one number per input, e.g. [0.1, 0.2]"))
+        name, function = _unit_activation(activation)
+        neuron = cls.__new__(cls)
+        values = [_finite(w, f"weights[{i}]") for i, w in enumerate(weights)]
+        neuron._assemble(values, _finite(bias, "bias"), name, function)
+        return neuron
+
+    def _assemble(self, weights: list[float], bias: float, activation: str,
+                  function: Callable[[Value], Value] | None) -> None:
+        self.in_features = len(weights)
+        # A tuple: the forward unpacks it as is, and nobody can swap a weight out from under it.
+        self.weights = tuple(Value(w, f"w[{i}]") for i, w in enumerate(weights))
+        self.bias = Value(bias, "b")
+        self.activation = activation
+        self._activation = function
+
+    def __call__(self, inputs: Sequence[Value | float]) -> Value:
+        _check_width(inputs, self.in_features, self)
+        return self._forward(inputs)
+
+    def _forward(self, inputs: Sequence[Value | float]) -> Value:
+        # One node for the whole weighted sum (w1..wn, x1..xn, bias), one for the activation.
+        total: Value = apply(WEIGHTED_SUM, (*self.weights, *inputs, self.bias))
+        function = self._activation
+        return total if function is None else function(total)
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Return ``weights.0 ... weights.n-1`` then ``bias``."""
+        return [*((f"weights.{i}", w) for i, w in enumerate(self.weights)), ("bias", self.bias)]
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.in_features}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """Return a list with one output per unit (always a list, even for one unit) when called.
+
+    >>> layer = Layer.from_weights([[0.1], [0.2]], [0.5], activation="relu")
+    >>> [round(y.data, 12) for y in layer([2.0, 3.0])]
+    [1.3]
+    """
+
+    def __init__(self, in_features: int, out_features: int, *,
+                 activation: Activation = "identity", init: str = "auto",
+                 seed: int | random.Random = 0) -> None:
+        _check_count(in_features, "in_features")
+        _check_count(out_features, "out_features")
+        name, _ = _layer_activation(activation)
+        weights = initial_weights(in_features, out_features, activation=name, init=init,
+                                  seed=seed)
+        self._assemble(weights, [0.0] * out_features, activation)
+
+    @classmethod
+    def from_weights(cls, weights: Matrix, bias: Sequence[float], *,
+                     activation: Activation = "identity") -> Layer:
+        """Return a layer with exactly these numbers, written as the seeds write them.
+
+        ``weights[i][j]`` connects input ``i`` to unit ``j`` (``A = XW + B``); ``bias[j]`` is
+        unit ``j``'s bias.
+
+        >>> Layer.from_weights([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]], [0.1, 0.2, 0.3])
+        Layer(2, 3, activation='identity')
+        """
+        rows = _check_matrix(weights, "weights")
+        if not isinstance(bias, Sequence) or len(bias) != len(rows[0]):
+            raise DomainError(message(
+                f"Layer.from_weights(bias={bias!r})",
+                f"weights have {len(rows[0])} column(s) (units), so bias needs {len(rows[0])} "
+                "number(s)", "pass one bias per column of weights"))
+        layer = cls.__new__(cls)
+        layer._assemble(rows, [_finite(b, f"bias[{j}]") for j, b in enumerate(bias)], activation)
+        return layer
+
+    def _assemble(self, weights: list[list[float]], bias: list[float],
+                  activation: Activation) -> None:
+        name, function = _layer_activation(activation)
+        self.in_features, self.out_features = len(weights), len(bias)
+        self.activation = name
+        self._softmax = name == "softmax"
+        self.neurons: tuple[Neuron, ...] = tuple(
+            Neuron.from_weights([row[j] for row in weights], bias[j], activation=function)
+            for j in range(len(bias)))
+        self._relabel("")
+
+    def _relabel(self, suffix: str) -> None:
+        # Labels read like the seeds' matrices, W1[i,j] and b1[j], in drawings and messages.
+        for j, neuron in enumerate(self.neurons):
+            for i, weight in enumerate(neuron.weights):
+                weight.named(f"W{suffix}[{i},{j}]")
+            neuron.bias.named(f"b{suffix}[{j}]")
+
+    def __call__(self, inputs: Sequence[Value | float]) -> list[Value]:
+        _check_width(inputs, self.in_features, self)
+        if not isinstance(inputs[0], Value):
+            # Numbers become leaves once here, not once per unit inside the weighted sums.
+            inputs = [x if isinstance(x, Value) else Value(x) for x in inputs]
+        outputs = [neuron._forward(inputs) for neuron in self.neurons]
+        return softmax(outputs) if self._softmax else outputs
+
+    def to_weights(self, *, grad: bool = False) -> tuple[list[list[float]], list[float]]:
+        """Return ``(W, b)`` as the seeds write them: the data, or the gradients if ``grad``.
+
+        >>> Layer.from_weights([[1.0, 2.0]], [3.0, 4.0]).to_weights()
+        ([[1.0, 2.0]], [3.0, 4.0])
+        """
+        pick: Callable[[Value], float] = operator.attrgetter("_grad" if grad else "_data")
+        weights = [[pick(neuron.weights[i]) for neuron in self.neurons]
+                   for i in range(self.in_features)]
+        return weights, [pick(neuron.bias) for neuron in self.neurons]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Return ``neurons.j.<name>`` for every parameter of every unit ``j``."""
+        return [(f"neurons.{j}.{name}", parameter) for j, neuron in enumerate(self.neurons)
+                for name, parameter in neuron.named_parameters()]
+
+    def __repr__(self) -> str:
+        return f"Layer({self.in_features}, {self.out_features}, activation={self.activation!r})"
+
+
+class MLP(Module):
+    """Return the last layer's list of outputs for one input vector (a stack of `Layer`s).
+
+    Hidden layers share ``activation``; the output layer has its own ``output_activation``
+    ("identity" gives logits/scores for the losses; "sigmoid" or "softmax" give probabilities).
+
+    >>> model = MLP(2, [16, 16, 1], activation="tanh", seed=1)
+    >>> len(model.parameters()), len(model([0.5, -1.0]))
+    (337, 1)
+    """
+
+    def __init__(self, in_features: int, layer_sizes: Sequence[int], *,
+                 activation: Activation = "relu", output_activation: Activation = "identity",
+                 init: str = "auto", seed: int | random.Random = 0) -> None:
+        _check_count(in_features, "in_features")
+        if not isinstance(layer_sizes, Sequence) or not layer_sizes:
+            raise ValueTypeError(message(
+                f"MLP({in_features}, {layer_sizes!r})", "layer_sizes must be a non-empty list",
+                "give one unit count per layer, e.g. [16, 16, 1]"))
+        rng = make_rng(seed)  # one stream for all layers: the seed fixes every weight
+        widths = [in_features, *layer_sizes]
+        last = len(layer_sizes) - 1
+        self._assemble([
+            Layer(widths[k], widths[k + 1], init=init, seed=rng,
+                  activation=output_activation if k == last else activation)
+            for k in range(len(layer_sizes))])
+
+    @classmethod
+    def from_layers(cls, layers: Iterable[Layer]) -> MLP:
+        """Return an MLP that runs these layers in order (each width must feed the next).
+
+        >>> MLP.from_layers([Layer(2, 3), Layer(3, 1)]).out_features
+        1
+        """
+        model = cls.__new__(cls)
+        model._assemble(list(layers))
+        return model
+
+    @classmethod
+    def from_weights(cls, weights: Sequence[tuple[Matrix, Sequence[float]]], *,
+                     activation: Activation = "relu",
+                     output_activation: Activation = "identity") -> MLP:
+        """Return an MLP with exactly these ``(W, b)`` pairs, one per layer (the seeds' shapes).
+
+        >>> W1, b1 = [[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]], [0.1, 0.2, 0.3]
+        >>> W2, b2 = [[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]], [0.1, 0.2]
+        >>> [round(y.data, 12) for y in MLP.from_weights([(W1, b1), (W2, b2)])([1.0, 2.0])]
+        [1.02, 2.29]
+        """
+        last = len(weights) - 1
+        return cls.from_layers(
+            Layer.from_weights(w, b, activation=output_activation if k == last else activation)
+            for k, (w, b) in enumerate(weights))
+
+    def _assemble(self, layers: list[Layer]) -> None:
+        if not layers or not all(isinstance(layer, Layer) for layer in layers):
+            raise ValueTypeError(message(
+                f"MLP.from_layers({layers!r})", "an MLP needs a non-empty list of Layers",
+                "pass Layer objects"))
+        for k in range(1, len(layers)):
+            if layers[k].in_features != layers[k - 1].out_features:
+                raise DomainError(message(
+                    f"MLP.from_layers(...) at layer {k}",
+                    f"layer {k} takes {layers[k].in_features} inputs but layer {k - 1} gives "
+                    f"{layers[k - 1].out_features}", "make each layer's width feed the next"))
+        self.layers = tuple(layers)
+        self.in_features, self.out_features = layers[0].in_features, layers[-1].out_features
+        for k, layer in enumerate(layers):
+            layer._relabel(str(k + 1))  # W1, b1, W2, ... as in the seeds
+
+    def __call__(self, inputs: Sequence[Value | float]) -> list[Value]:
+        layers = self.layers
+        outputs = layers[0](inputs)
+        for k in range(1, len(layers)):
+            outputs = layers[k](outputs)
+        return outputs
+
+    def to_weights(self, *, grad: bool = False) -> list[tuple[list[list[float]], list[float]]]:
+        """Return one ``(W, b)`` pair per layer: the data, or the gradients if ``grad``."""
+        return [layer.to_weights(grad=grad) for layer in self.layers]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Return ``layers.k.neurons.j.<name>`` for every parameter."""
+        return [(f"layers.{k}.{name}", parameter) for k, layer in enumerate(self.layers)
+                for name, parameter in layer.named_parameters()]
+
+    def __repr__(self) -> str:
+        lines = "".join(f"  ({k}): {layer!r}\n" for k, layer in enumerate(self.layers))
+        return f"MLP(\n{lines})"
+
+
+def initial_weights(in_features: int, out_features: int, *, activation: str = "relu",
+                    init: str = "auto", seed: int | random.Random = 0) -> list[list[float]]:
+    """Return a reproducible ``in_features x out_features`` weight matrix for one layer.
+
+    ``"he"`` draws N(0, 2/in) (keeps relu activations from shrinking), ``"xavier"`` draws
+    U(+-sqrt(6/(in+out))) (suits tanh and sigmoid), ``"uniform"`` draws U(-1, 1) like micrograd,
+    ``"zeros"`` gives zeros; ``"auto"`` picks He for relu and Xavier otherwise.
+
+    >>> initial_weights(2, 1, init="zeros")
+    [[0.0], [0.0]]
+    """
+    if init not in INITS:
+        raise DomainError(message(f"init={init!r}", f"unknown scheme; the schemes are {INITS}",
+                                  "pick one of them"))
+    if init == "auto":
+        init = "he" if activation == "relu" else "xavier"
+    rng = make_rng(seed)
+    draw: Callable[[], float]
+    if init == "he":
+        std = math.sqrt(2.0 / in_features)
+        draw = lambda: rng.gauss(0.0, std)  # noqa: E731
+    elif init == "xavier":
+        limit = math.sqrt(6.0 / (in_features + out_features))
+        draw = lambda: rng.uniform(-limit, limit)  # noqa: E731
+    elif init == "uniform":
+        draw = lambda: rng.uniform(-1.0, 1.0)  # noqa: E731
+    else:
+        draw = lambda: 0.0  # noqa: E731
+    return [[draw() for _ in range(out_features)] for _ in range(in_features)]
+
+
+def _unit_activation(activation: Any) -> tuple[str, Callable[[Value], Value] | None]:
+    """Return (name, function or None) for a per-unit activation given by name or callable."""
+    if isinstance(activation, str):
+        if activation in _UNIT_ACTIVATIONS:
+            return activation, _UNIT_ACTIVATIONS[activation]
+        hint = " (softmax mixes units: give it to a Layer)" if activation == "softmax" else ""
+        raise DomainError(message(
+            f"activation={activation!r}", f"unknown activation{hint}",
+            f"use one of {sorted(_UNIT_ACTIVATIONS)} or a function Value -> Value"))
+    if activation in _RULE_NAMES:  # microgradjp.relu etc.: keep the name, so files can store it
+        return _unit_activation(_RULE_NAMES[activation])
+    if callable(activation):
+        return getattr(activation, "__name__", repr(activation)), activation
+    raise ValueTypeError(message(
+        f"activation={activation!r}", "an activation is a name or a function Value -> Value",
+        f"use one of {ACTIVATIONS}"))
+
+
+def _layer_activation(activation: Any) -> tuple[str, Activation]:
+    """Return (name, what each neuron applies); a softmax layer's neurons apply nothing."""
+    if activation == "softmax":
+        return "softmax", "identity"
+    name, function = _unit_activation(activation)
+    return name, name if function is None or name in _UNIT_ACTIVATIONS else function
+
+
+def _check_count(count: Any, name: str) -> None:
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueTypeError(message(f"{name}={count!r}", f"{name} must be a positive int",
+                                     "pass the number of inputs or units, e.g. 2"))
+
+
+def _check_width(inputs: Any, width: int, module: Module) -> None:
+    if not isinstance(inputs, Sequence) or isinstance(inputs, str):
+        raise ValueTypeError(message(
+            f"{module!r}({inputs!r})", "inputs must be a sequence (list or tuple) of numbers",
+            "pass one list per sample, e.g. [0.5, 1.0]"))
+    if len(inputs) != width:
+        raise DomainError(message(
+            f"{module!r}({_few(list(inputs))})",
+            f"it takes {width} input(s), got {len(inputs)}", f"pass {width} numbers per sample"))
+
+
+def _check_matrix(matrix: Any, name: str) -> list[list[float]]:
+    if (not isinstance(matrix, Sequence) or not matrix
+            or not all(isinstance(row, Sequence) and row for row in matrix)):
+        raise ValueTypeError(message(
+            f"{name}={matrix!r}", f"{name} must be a non-empty list of non-empty rows",
+            "write it as the seeds do: one row per input, one column per unit"))
+    width = len(matrix[0])
+    for i, row in enumerate(matrix):
+        if len(row) != width:
+            raise DomainError(message(
+                f"{name}[{i}] (length {len(row)})", f"row 0 has {width} columns",
+                "give every row one number per unit"))
+    return [[_finite(x, f"{name}[{i}][{j}]") for j, x in enumerate(row)]
+            for i, row in enumerate(matrix)]
+
+
+def _finite(x: Any, where: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise ValueTypeError(message(f"{where} = {x!r}", "a parameter must be a real number",
+                                     "pass an int or a float"))
+    if not math.isfinite(x):
+        raise DomainError(message(f"{where} = {x!r}", "a parameter must be finite",
+                                  "check where the inf or nan came from"))
+    return float(x)
+
+
+def _few(names: Sequence[Any], limit: int = 3) -> str:
+    shown = ", ".join(str(name) for name in names[:limit])
+    more = f", ... ({len(names)} in all)" if len(names) > limit else ""
+    return f"[{shown}{more}]"
