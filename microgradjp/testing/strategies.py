@@ -97,6 +97,9 @@ class Expression:
     def __repr__(self) -> str:
         return f"Expression({str(self)!r})"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))  # how Hypothesis shows a falsifying example: readable text
+
     @property
     def variables(self) -> tuple[str, ...]:
         """The variable names in first-appearance order (a function's argument order)."""
