@@ -1,0 +1,43 @@
+"""The benchmark script runs end to end (tiny sizes) and its workloads agree with each other.
+
+No timing is asserted here: speed lives in benchmarks/run.py and its printed table.
+"""
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
+pytest.importorskip("micrograd", reason="the benchmarks compare against micrograd (.[bench])")
+sys.path.insert(0, str(BENCHMARKS))
+
+import handwritten  # noqa: E402
+import run  # noqa: E402
+
+from microgradjp import Value  # noqa: E402
+
+
+def test_the_benchmark_runs_and_prints_every_table():
+    out = subprocess.run([sys.executable, str(BENCHMARKS / "run.py"), "--quick"],
+                         capture_output=True, text=True, check=True, timeout=300).stdout
+    for heading in ("chain of", "MLP 2-16-16-1", "deepest chain", "memory with"):
+        assert heading in out
+
+
+def test_hand_written_chain_matches_the_engine():
+    x, y = run.chain(Value, 500)
+    y.backward()
+    assert handwritten.chain(500) == pytest.approx((y.data, x.grad), rel=1e-12)
+
+
+def test_every_mlp_step_computes_the_same_loss():
+    points, labels = run.moons(12)
+    ours, replayed, floats = (make(points, labels) for make in (
+        run.microgradjp_step, run.replay_step, run.handwritten_step))
+    for _ in range(3):  # the same loss after identical updates: same model, same gradients
+        expected = ours()
+        assert replayed() == expected
+        assert math.isclose(floats(), expected, rel_tol=1e-9)
