@@ -18,7 +18,7 @@ from .data import make_rng
 from .engine import Value, apply
 from .errors import DomainError, ValueTypeError, message
 from .losses import softmax
-from .rules import IDENTITY, RELU, SIGMOID, STEP, TANH, WEIGHTED_SUM
+from .rules import IDENTITY, RELU, SIGMOID, STEP, TANH, WEIGHTED_SUM, Rule
 
 __all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron"]
 
@@ -111,9 +111,8 @@ class Neuron(Module):
     def __init__(self, in_features: int, *, activation: Activation = "identity",
                  init: str = "auto", seed: int | random.Random = 0) -> None:
         _check_count(in_features, "in_features")
-        name, function = _unit_activation(activation)
-        weights = initial_weights(in_features, 1, activation=name, init=init, seed=seed)
-        self._assemble([row[0] for row in weights], 0.0, name, function)
+        weights = initial_weights(in_features, 1, activation=activation, init=init, seed=seed)
+        self._assemble([row[0] for row in weights], 0.0, activation)
 
     @classmethod
     def from_weights(cls, weights: Sequence[float], bias: float, *,
@@ -127,20 +126,18 @@ class Neuron(Module):
             raise ValueTypeError(message(
                 f"Neuron.from_weights({weights!r}, ...)", "weights must be a non-empty sequence",
                 "pass one number per input, e.g. [0.1, 0.2]"))
-        name, function = _unit_activation(activation)
         neuron = cls.__new__(cls)
         values = [_finite(w, f"weights[{i}]") for i, w in enumerate(weights)]
-        neuron._assemble(values, _finite(bias, "bias"), name, function)
+        neuron._assemble(values, _finite(bias, "bias"), activation)
         return neuron
 
-    def _assemble(self, weights: list[float], bias: float, activation: str,
-                  function: Callable[[Value], Value] | None) -> None:
+    def _assemble(self, weights: list[float], bias: float, activation: Activation) -> None:
+        # activation: a name for the built-in ones (what files store), else the function itself
+        self.activation, self._activation = _unit_activation(activation)
         self.in_features = len(weights)
         # A tuple: the forward unpacks it as is, and nobody can swap a weight out from under it.
         self.weights = tuple(Value(w, f"w[{i}]") for i, w in enumerate(weights))
         self.bias = Value(bias, "b")
-        self.activation = activation
-        self._activation = function
 
     def __call__(self, inputs: Sequence[Value | float]) -> Value:
         _check_width(inputs, self.in_features, self)
@@ -157,7 +154,7 @@ class Neuron(Module):
         return [*((f"weights.{i}", w) for i, w in enumerate(self.weights)), ("bias", self.bias)]
 
     def __repr__(self) -> str:
-        return f"Neuron({self.in_features}, activation={self.activation!r})"
+        return f"Neuron({self.in_features}, activation={_show(self.activation)})"
 
 
 class Layer(Module):
@@ -173,8 +170,7 @@ class Layer(Module):
                  seed: int | random.Random = 0) -> None:
         _check_count(in_features, "in_features")
         _check_count(out_features, "out_features")
-        name, _ = _layer_activation(activation)
-        weights = initial_weights(in_features, out_features, activation=name, init=init,
+        weights = initial_weights(in_features, out_features, activation=activation, init=init,
                                   seed=seed)
         self._assemble(weights, [0.0] * out_features, activation)
 
@@ -201,12 +197,13 @@ class Layer(Module):
 
     def _assemble(self, weights: list[list[float]], bias: list[float],
                   activation: Activation) -> None:
-        name, function = _layer_activation(activation)
+        self._softmax = activation == "softmax"
+        # softmax mixes all units, so it is applied here; each unit then applies nothing.
+        self.activation = "softmax" if self._softmax else _unit_activation(activation)[0]
+        unit_activation = "identity" if self._softmax else self.activation
         self.in_features, self.out_features = len(weights), len(bias)
-        self.activation = name
-        self._softmax = name == "softmax"
         self.neurons: tuple[Neuron, ...] = tuple(
-            Neuron.from_weights([row[j] for row in weights], bias[j], activation=function)
+            Neuron.from_weights([row[j] for row in weights], bias[j], activation=unit_activation)
             for j in range(len(bias)))
         self._relabel("")
 
@@ -242,7 +239,8 @@ class Layer(Module):
                 for name, parameter in neuron.named_parameters()]
 
     def __repr__(self) -> str:
-        return f"Layer({self.in_features}, {self.out_features}, activation={self.activation!r})"
+        return (f"Layer({self.in_features}, {self.out_features}, "
+                f"activation={_show(self.activation)})")
 
 
 class MLP(Module):
@@ -336,7 +334,7 @@ class MLP(Module):
         return f"MLP(\n{lines})"
 
 
-def initial_weights(in_features: int, out_features: int, *, activation: str = "relu",
+def initial_weights(in_features: int, out_features: int, *, activation: Activation = "relu",
                     init: str = "auto", seed: int | random.Random = 0) -> list[list[float]]:
     """Return a reproducible ``in_features x out_features`` weight matrix for one layer.
 
@@ -351,7 +349,7 @@ def initial_weights(in_features: int, out_features: int, *, activation: str = "r
         raise DomainError(message(f"init={init!r}", f"unknown scheme; the schemes are {INITS}",
                                   "pick one of them"))
     if init == "auto":
-        init = "he" if activation == "relu" else "xavier"
+        init = "he" if activation in ("relu", RELU) else "xavier"
     rng = make_rng(seed)
     draw: Callable[[], float]
     if init == "he":
@@ -367,8 +365,10 @@ def initial_weights(in_features: int, out_features: int, *, activation: str = "r
     return [[draw() for _ in range(out_features)] for _ in range(in_features)]
 
 
-def _unit_activation(activation: Any) -> tuple[str, Callable[[Value], Value] | None]:
-    """Return (name, function or None) for a per-unit activation given by name or callable."""
+def _unit_activation(activation: Any) -> tuple[Activation, Callable[[Value], Value] | None]:
+    """Return (the name, or the function itself if it is not built in; what a unit applies)."""
+    if isinstance(activation, Rule):  # microgradjp.relu etc.: keep the name, files can store it
+        activation = _RULE_NAMES.get(activation, activation)
     if isinstance(activation, str):
         if activation in _UNIT_ACTIVATIONS:
             return activation, _UNIT_ACTIVATIONS[activation]
@@ -376,21 +376,16 @@ def _unit_activation(activation: Any) -> tuple[str, Callable[[Value], Value] | N
         raise DomainError(message(
             f"activation={activation!r}", f"unknown activation{hint}",
             f"use one of {sorted(_UNIT_ACTIVATIONS)} or a function Value -> Value"))
-    if activation in _RULE_NAMES:  # microgradjp.relu etc.: keep the name, so files can store it
-        return _unit_activation(_RULE_NAMES[activation])
     if callable(activation):
-        return getattr(activation, "__name__", repr(activation)), activation
+        return activation, activation
     raise ValueTypeError(message(
         f"activation={activation!r}", "an activation is a name or a function Value -> Value",
         f"use one of {ACTIVATIONS}"))
 
 
-def _layer_activation(activation: Any) -> tuple[str, Activation]:
-    """Return (name, what each neuron applies); a softmax layer's neurons apply nothing."""
-    if activation == "softmax":
-        return "softmax", "identity"
-    name, function = _unit_activation(activation)
-    return name, name if function is None or name in _UNIT_ACTIVATIONS else function
+def _show(activation: Activation) -> str:
+    return repr(activation) if isinstance(activation, str) else getattr(
+        activation, "__name__", repr(activation))
 
 
 def _check_count(count: Any, name: str) -> None:

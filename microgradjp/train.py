@@ -1,0 +1,183 @@
+"""Training loops: `fit` (gradient descent over epochs and batches) and the perceptron rule.
+
+`fit` is the loop every seed writes by hand: forward, loss, ``zero_grad``, ``backward``,
+``step``, with a per-epoch history. The model, loss and optimizer come from `nn`, `losses` and
+`optim`; the batches from `data`. A progress bar (tqdm) appears only on long runs in a terminal.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .data import batches, make_rng
+from .engine import Value, no_grad
+from .errors import DomainError, ValueTypeError, message
+from .losses import mean
+from .nn import Neuron
+from .optim import Optimizer
+
+__all__ = ["History", "fit", "train_perceptron"]
+
+Outputs = Value | Sequence[Value]
+
+
+def _argmax(outputs: list[float], target: Any) -> bool:
+    return bool(max(range(len(outputs)), key=outputs.__getitem__) == target)
+
+
+# How to read a prediction off the outputs, by the name given as ``accuracy=``.
+_ACCURACY_RULES: dict[str, Callable[[list[float], Any], bool]] = {
+    "argmax": _argmax,                                             # class index targets
+    "positive": lambda out, t: (1 if out[0] > 0.0 else 0) == t,    # logits, 0/1 targets
+    "sign": lambda out, t: (1 if out[0] > 0.0 else -1) == t,       # scores, -1/+1 targets
+    "threshold": lambda out, t: (1 if out[0] >= 0.5 else 0) == t,  # probabilities, 0/1 targets
+}
+
+
+@dataclass
+class History:
+    """Per-epoch records of a `fit` run: mean loss, and accuracy if an accuracy rule was given.
+
+    >>> History(loss=[0.5, 0.25]).loss[-1]
+    0.25
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+
+
+def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[float]],
+        targets: Sequence[Any], *, loss: Callable[[Outputs, Any], Value], optimizer: Optimizer,
+        epochs: int = 100, batch_size: int | None = None, seed: int | random.Random = 0,
+        accuracy: str | Callable[[list[float], Any], bool] | None = None,
+        regularization: Callable[[], Value] | None = None,
+        progress: bool | None = None) -> History:
+    """Return the `History` of training ``model`` for ``epochs`` passes over the data.
+
+    Each batch's loss is the mean of ``loss(model(x), target)`` over its samples, plus
+    ``regularization()`` if given. ``batch_size=None`` is batch gradient descent, ``1``
+    stochastic, anything else mini-batch; the order is reshuffled every epoch from ``seed``.
+    ``accuracy`` names how to read a prediction: ``"argmax"`` (class index targets),
+    ``"threshold"`` (probabilities vs 0/1), ``"positive"`` (logits vs 0/1), ``"sign"`` (scores
+    vs -1/+1), or is a function ``(outputs as floats, target) -> bool``; it is counted on the
+    training forward passes, as the weights move during the epoch. ``progress=None`` shows a
+    bar only when stderr is a terminal and the run lasts over a second.
+
+    >>> from microgradjp.nn import Neuron
+    >>> from microgradjp.optim import SGD
+    >>> from microgradjp.losses import mean_squared_error
+    >>> neuron = Neuron(1)
+    >>> history = fit(neuron, [[1.0], [2.0]], [2.0, 4.0], loss=mean_squared_error,
+    ...               optimizer=SGD(neuron.parameters(), lr=0.2), epochs=300)
+    >>> history.loss[0] > history.loss[-1], round(neuron([3.0]).data, 3)
+    (True, 6.0)
+    """
+    _check_positive(epochs, "epochs")
+    rule = _accuracy_rule(accuracy)
+    rng = make_rng(seed)  # one stream across epochs: a new, reproducible order each epoch
+    history = History()
+    bar = _progress_bar(epochs, progress)
+    try:
+        for _ in range(epochs):
+            total_loss, correct = 0.0, 0
+            for batch_inputs, batch_targets in batches(inputs, targets, batch_size=batch_size,
+                                                       seed=rng):
+                outputs = [model(x) for x in batch_inputs]
+                batch_loss = mean([loss(y, t) for y, t in zip(outputs, batch_targets,
+                                                              strict=True)])
+                if regularization is not None:
+                    batch_loss = batch_loss + regularization()
+                optimizer.zero_grad()
+                batch_loss.backward()
+                optimizer.step()
+                total_loss += batch_loss.data * len(batch_inputs)
+                if rule is not None:
+                    correct += sum(rule(_floats(y), t) for y, t in zip(outputs, batch_targets,
+                                                                        strict=True))
+            history.loss.append(total_loss / len(inputs))
+            if rule is not None:
+                history.accuracy.append(correct / len(inputs))
+            if bar is not None:
+                shown = {"loss": f"{history.loss[-1]:.4g}"}
+                if history.accuracy:
+                    shown["accuracy"] = f"{history.accuracy[-1]:.3f}"
+                bar.set_postfix(shown, refresh=False)
+                bar.update()
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def train_perceptron(neuron: Neuron, inputs: Sequence[Sequence[float]],
+                     targets: Sequence[float], *, lr: float = 0.1,
+                     epochs: int = 100) -> list[int]:
+    """Return the number of mistakes in each epoch of Rosenblatt's perceptron learning rule.
+
+    For each sample: y = neuron(x) (a step neuron gives 0 or 1), then w += lr (t - y) x and
+    b += lr (t - y). No gradients: the rule only moves weights on mistakes. It stops after the
+    first epoch without a mistake, which always comes if the data are linearly separable (AND,
+    OR, NAND) and never for XOR.
+
+    >>> from microgradjp.data import truth_table
+    >>> neuron = Neuron(2, activation="step", init="zeros")
+    >>> train_perceptron(neuron, *truth_table("AND"))[-1]
+    0
+    """
+    _check_positive(epochs, "epochs")
+    if not isinstance(neuron, Neuron):
+        raise ValueTypeError(message(f"train_perceptron({neuron!r}, ...)",
+                                     "the perceptron rule trains a single Neuron",
+                                     "pass Neuron(n, activation='step')"))
+    samples = list(zip(inputs, targets, strict=True))
+    mistakes_per_epoch: list[int] = []
+    for _ in range(epochs):
+        mistakes = 0
+        for x, t in samples:
+            with no_grad():
+                error = float(t) - neuron(x).data
+            if error != 0.0:
+                mistakes += 1
+                # Package-internal writes: the rule is arithmetic on floats, not a graph.
+                for w, xi in zip(neuron.weights, x, strict=True):
+                    w._data += lr * error * xi
+                neuron.bias._data += lr * error
+        mistakes_per_epoch.append(mistakes)
+        if mistakes == 0:
+            break
+    return mistakes_per_epoch
+
+
+def _floats(outputs: Outputs) -> list[float]:
+    return [outputs.data] if isinstance(outputs, Value) else [y.data for y in outputs]
+
+
+def _accuracy_rule(accuracy: Any) -> Callable[[list[float], Any], bool] | None:
+    if accuracy is None or callable(accuracy):
+        function: Callable[[list[float], Any], bool] | None = accuracy
+        return function
+    if accuracy in _ACCURACY_RULES:
+        return _ACCURACY_RULES[accuracy]
+    raise DomainError(message(f"fit(accuracy={accuracy!r})",
+                              f"the accuracy rules are {sorted(_ACCURACY_RULES)}",
+                              "pick one, or pass a function (outputs, target) -> bool"))
+
+
+def _progress_bar(epochs: int, progress: bool | None) -> Any:
+    if progress is False or (progress is None and not sys.stderr.isatty()):
+        return None
+    from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]  # only when shown
+
+    # delay: a run that ends within a second never draws a bar ("long runs only").
+    return tqdm(total=epochs, desc="fit", unit="epoch", file=sys.stderr,
+                delay=0.0 if progress else 1.0, leave=True)
+
+
+def _check_positive(count: Any, name: str) -> None:
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueTypeError(message(f"{name}={count!r}", f"{name} must be a positive int",
+                                     "pass e.g. 100"))

@@ -1,0 +1,232 @@
+"""Tests for microgradjp.saving: bit-exact round trips, atomic writes, refusals of bad files."""
+
+import json
+import os
+import re
+
+import pytest
+
+from microgradjp.errors import MicrogradError
+from microgradjp.nn import MLP, Layer, Module, Neuron
+from microgradjp.saving import FORMAT, VERSION, ModelFileError, load, load_parameters, save
+
+AWKWARD = [0.1 + 0.2, 5e-324, -1.7976931348623157e308, 1 / 3, -0.0, 2.0 ** -1074 * 3]
+
+
+@pytest.fixture
+def model():
+    model = MLP(2, [3, 2], activation="tanh", output_activation="softmax", seed=4)
+    state = model.state_dict()
+    # Floats whose shortest repr is long, subnormal, huge, or a signed zero.
+    model.load_state_dict({name: AWKWARD[i % len(AWKWARD)] if i < len(AWKWARD) else value
+                           for i, (name, value) in enumerate(state.items())})
+    return model
+
+
+def test_round_trip_is_bit_exact(model, tmp_path):
+    path = tmp_path / "model.json"
+    save(model, path)
+    loaded = load(path)
+    assert repr(loaded) == repr(model)
+    before, after = model.state_dict(), loaded.state_dict()
+    assert list(after) == list(before)
+    assert [v.hex() for v in after.values()] == [v.hex() for v in before.values()]
+    assert [y.data for y in loaded([0.3, -0.9])] == [y.data for y in model([0.3, -0.9])]
+
+
+@pytest.mark.parametrize("original", [
+    Neuron.from_weights([0.1, 0.2], 0.5, activation="step"),
+    Layer.from_weights([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]], [0.1, 0.2, 0.3], activation="relu"),
+    MLP(4, [5, 5, 1], activation="relu", output_activation="sigmoid", seed=9),
+])
+def test_every_built_in_model_kind_round_trips(original, tmp_path):
+    save(original, tmp_path / "m.json")
+    loaded = load(tmp_path / "m.json")
+    assert type(loaded) is type(original) and repr(loaded) == repr(original)
+    assert loaded.state_dict() == original.state_dict()
+
+
+def test_file_is_readable_json_with_format_and_version(model, tmp_path):
+    save(model, tmp_path / "m.json")
+    document = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
+    assert document["format"] == FORMAT and document["version"] == VERSION
+    assert document["architecture"]["layers"][1] == {
+        "type": "Layer", "in_features": 3, "out_features": 2, "activation": "softmax"}
+    assert document["parameters"] == model.state_dict()
+
+
+def test_load_parameters_into_an_existing_model(model, tmp_path):
+    save(model, tmp_path / "m.json")
+    other = MLP(2, [3, 2], activation="tanh", output_activation="softmax", seed=0)
+    load_parameters(other, tmp_path / "m.json")
+    assert other.state_dict() == model.state_dict()
+
+
+def test_a_crash_mid_save_keeps_the_previous_file(model, tmp_path, monkeypatch):
+    path = tmp_path / "m.json"
+    save(model, path)
+    previous = path.read_bytes()
+
+    def crash(descriptor):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError, match="disk full"):
+        save(MLP(2, [3, 2], seed=99), path)
+    assert path.read_bytes() == previous
+    assert os.listdir(tmp_path) == ["m.json"]  # the temporary file was removed
+
+
+def test_save_replaces_and_keeps_permissions(model, tmp_path):
+    path = tmp_path / "m.json"
+    save(model, path)
+    assert os.stat(path).st_mode & 0o777 == 0o644
+    os.chmod(path, 0o600)
+    save(model, path)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_a_custom_activation_saves_parameters_only(tmp_path):
+    def doubled(v):
+        return v * 2
+
+    model = MLP.from_layers([Layer(2, 2, activation=doubled, seed=1), Layer(2, 1)])
+    save(model, tmp_path / "m.json")
+    with pytest.raises(ModelFileError, match="load_parameters"):
+        load(tmp_path / "m.json")
+    twin = MLP.from_layers([Layer(2, 2, activation=doubled, seed=2), Layer(2, 1)])
+    load_parameters(twin, tmp_path / "m.json")
+    assert twin.state_dict() == model.state_dict()
+
+
+def test_model_file_error_is_a_value_error():
+    assert issubclass(ModelFileError, ValueError) and issubclass(ModelFileError, MicrogradError)
+
+
+# -- bad files fail clearly and leave the model untouched -----------------------------------------
+
+
+def edit(document, change):
+    change(document)
+    return json.dumps(document)
+
+
+def set_in(keys, value):
+    def change(document):
+        target = document
+        for key in keys[:-1]:
+            target = target[key]
+        target[keys[-1]] = value
+    return change
+
+
+FIRST = "layers.0.neurons.0.weights.0"
+
+BAD_FILES = [
+    ("truncated", lambda text: text[: len(text) // 2], "not valid JSON"),
+    ("empty", lambda text: "", "not valid JSON"),
+    ("not an object", lambda text: "[1, 2]", "not a microgradjp-model file"),
+    ("other format", lambda text: edit(json.loads(text), set_in(["format"], "keras")),
+     "not a microgradjp-model file"),
+    ("newer version", lambda text: edit(json.loads(text), set_in(["version"], 2)),
+     "format version 2 is not 1 (written by a newer microgradjp?)"),
+    ("extra key", lambda text: edit(json.loads(text), set_in(["comment"], "hi")),
+     "unexpected keys ['comment']"),
+    ("missing key", lambda text: edit(json.loads(text), lambda d: d.pop("parameters")),
+     "missing keys ['parameters']"),
+    ("value is a string", lambda text: edit(json.loads(text), set_in(["parameters", FIRST], "0.1")),
+     f"state['{FIRST}'] = '0.1': a parameter must be a real number"),
+    ("NaN", lambda text: text.replace(json.dumps(json.loads(text)["parameters"][FIRST]), "NaN", 1),
+     "NaN is not a valid parameter"),
+    ("renamed parameter", lambda text: text.replace(FIRST, "layers.0.neurons.0.weight.0"),
+     f"missing: [{FIRST}]; unexpected: [layers.0.neurons.0.weight.0]"),
+    ("dropped parameter", lambda text: edit(json.loads(text),
+                                            lambda d: d["parameters"].pop(FIRST)),
+     f"missing: [{FIRST}]"),
+    ("parameters not an object", lambda text: edit(json.loads(text),
+                                                   set_in(["parameters"], [1.0])),
+     "\"parameters\" must be an object"),
+]
+
+
+@pytest.mark.parametrize(("name", "damage", "fragment"), BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_bad_file_fails_clearly_and_leaves_model_untouched(name, damage, fragment, model,
+                                                           tmp_path):
+    path = tmp_path / "m.json"
+    save(model, path)
+    path.write_text(damage(path.read_text(encoding="utf-8")), encoding="utf-8")
+    before = model.state_dict()
+    for attempt in (lambda: load_parameters(model, path), lambda: load(path)):
+        with pytest.raises(ModelFileError) as caught:
+            attempt()
+        assert fragment in str(caught.value)
+        assert str(path) in str(caught.value)
+    assert model.state_dict() == before
+
+
+BAD_ARCHITECTURES = [
+    ("unknown activation", ["architecture", "layers", 0, "activation"], "swish",
+     "unknown activation"),
+    ("unknown type", ["architecture", "type"], "CNN", "is not an MLP, Layer or Neuron"),
+    ("widths do not chain", ["architecture", "layers", 1, "in_features"], 4,
+     "layer 1 takes 4 inputs but layer 0 gives 3"),
+    ("width disagrees with parameters", ["architecture", "layers", 1, "out_features"], 3,
+     "missing: [layers.1.neurons.2.weights.0"),
+    ("width is text", ["architecture", "layers", 0, "out_features"], "3",
+     "out_features must be a positive int"),
+    ("layer is a list", ["architecture", "layers", 0], [2, 3], "is not a Layer description"),
+]
+
+
+@pytest.mark.parametrize(("name", "keys", "value", "fragment"), BAD_ARCHITECTURES,
+                         ids=[b[0] for b in BAD_ARCHITECTURES])
+def test_hand_edited_architecture_fails_clearly(name, keys, value, fragment, model, tmp_path):
+    path = tmp_path / "m.json"
+    save(model, path)
+    path.write_text(edit(json.loads(path.read_text(encoding="utf-8")), set_in(keys, value)),
+                    encoding="utf-8")
+    with pytest.raises(ModelFileError) as caught:
+        load(path)
+    assert fragment in str(caught.value)
+
+
+def test_wrong_shape_file_is_refused_and_model_untouched(model, tmp_path):
+    path = tmp_path / "m.json"
+    save(model, path)
+    wider = MLP(2, [4, 2], activation="tanh", output_activation="softmax", seed=0)
+    before = wider.state_dict()
+    with pytest.raises(ModelFileError, match=r"the file describes .* the model is"):
+        load_parameters(wider, path)
+    assert wider.state_dict() == before
+
+
+def test_wrong_shape_file_into_a_custom_module_names_the_parameters(model, tmp_path):
+    class Pair(Module):
+        def __init__(self):
+            self.inner = Neuron(1)
+
+        def named_parameters(self):
+            return [(f"inner.{n}", p) for n, p in self.inner.named_parameters()]
+
+    path = tmp_path / "m.json"
+    save(model, path)
+    pair = Pair()
+    before = pair.state_dict()
+    with pytest.raises(ModelFileError, match=re.escape("missing: [inner.weights.0, inner.bias]")):
+        load_parameters(pair, path)
+    assert pair.state_dict() == before
+
+
+def test_save_refuses_non_finite_parameters(tmp_path):
+    neuron = Neuron.from_weights([1.0], 0.0)
+    neuron.bias._data = float("nan")
+    with pytest.raises(ModelFileError, match="JSON has no inf or nan"):
+        save(neuron, tmp_path / "m.json")
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_non_utf8_file_is_refused(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ModelFileError, match="not UTF-8"):
+        load(path)
