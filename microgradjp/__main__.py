@@ -1,0 +1,7 @@
+"""``python -m microgradjp``: the same as the ``microgradjp`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,129 @@
+"""The ``microgradjp`` command: ``demo``, ``graph "EXPR" --at ...``, ``gradcheck "EXPR" ...``.
+
+Expressions go through our own grammar (`expr`), never ``eval``. A bad expression or ``--at``
+prints the reason with a caret and exits with status 2; a failed gradient check exits with 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from .engine import Value
+from .errors import MicrogradError
+from .expr import ExpressionError, evaluate, variables
+from .functional import value_and_grad
+from .testing import GradcheckError, KinkWarning, gradcheck, numerical_grad
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Return the exit status of the command line (0 ok, 1 check failed, 2 bad input).
+
+    >>> main(["graph", "x * y", "--at", "x=3,y=4", "-o", "-"])
+    value 12
+    d/dx 4
+    d/dy 3
+    0
+    """
+    parser = argparse.ArgumentParser(prog="microgradjp", description="A scalar autograd engine "
+                                     "to see and check backpropagation.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="train a two-moons MLP; write pictures")
+    demo.add_argument("--output", default="microgradjp-demo", help="folder for the pictures")
+    demo.add_argument("--epochs", type=int, default=100)
+    demo.add_argument("--seed", type=int, default=0)
+    for name, text in (("graph", "draw an expression's graph with its gradients"),
+                       ("gradcheck", "compare an expression's gradient with central differences")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("expression", help='e.g. "(x + y) * z" or "tanh(w * x + b)"')
+        command.add_argument("--at", default="", help="variable values, e.g. x=2,y=3")
+        if name == "graph":
+            command.add_argument("-o", "--output", default="graph.svg",
+                                 help="picture to write (.svg .png .pdf .dot; - for none)")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "demo":
+            from .demo import run  # imports matplotlib and the nn stack only when asked
+
+            return run(Path(args.output), epochs=args.epochs, seed=args.seed)
+        point = _parse_at(args.at, args.expression)
+        if args.command == "graph":
+            return _graph(args.expression, point, args.output)
+        return _gradcheck(args.expression, point)
+    except (ExpressionError, _AtError) as error:
+        print(f"microgradjp {args.command}: {error}", file=sys.stderr)
+        return 2
+    except MicrogradError as error:
+        print(f"microgradjp {args.command}: {error}", file=sys.stderr)
+        return 1
+
+
+class _AtError(MicrogradError, ValueError):
+    """A malformed ``--at`` option."""
+
+
+def _parse_at(text: str, expression: str) -> dict[str, float]:
+    point: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, equals, number = item.partition("=")
+        try:
+            if not equals or not name.strip().isidentifier():
+                raise ValueError
+            point[name.strip()] = float(number)
+        except ValueError:
+            raise _AtError(f"--at {text}: cannot read {item!r}; write name=number pairs "
+                           "separated by commas, e.g. --at x=2,y=-0.5") from None
+    missing = [name for name in variables(expression) if name not in point]
+    if missing:
+        raise _AtError(f"no value for {', '.join(missing)}; add --at "
+                       + ",".join(f"{name}=..." for name in missing))
+    return point
+
+
+def _number(x: float) -> str:
+    return f"{x:.10g}"
+
+
+def _graph(expression: str, point: dict[str, float], output: str) -> int:
+    leaves = {name: Value(x, label=name) for name, x in point.items()}
+    result = evaluate(expression, leaves)
+    result.backward()
+    print(f"value {_number(result.data)}")
+    for name, leaf in leaves.items():
+        print(f"d/d{name} {_number(leaf.grad)}")
+    if output != "-":
+        from .viz import render  # graphviz is imported only when a picture is asked for
+
+        print(f"wrote {render(result, output)}")
+    return 0
+
+
+def _gradcheck(expression: str, point: dict[str, float]) -> int:
+    names = variables(expression)
+
+    def f(*xs: Value) -> Value:
+        return evaluate(expression, dict(zip(names, xs, strict=True)))
+
+    args = [point[name] for name in names]
+    value, analytic = value_and_grad(f, argnums=tuple(range(len(names))))(*args)
+    numeric = numerical_grad(f, *args)
+    print(f"value {_number(value)}")
+    print(f"{'':8} {'analytic':>18} {'numeric':>18} {'difference':>12}")
+    for name, a, n in zip(names, analytic, numeric, strict=True):
+        print(f"d/d{name:<5} {a:>18.10g} {n:>18.10g} {abs(a - n):>12.2g}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", KinkWarning)
+        try:
+            gradcheck(f, *args)
+        except GradcheckError as error:
+            print(f"FAILED: {error}")
+            return 1
+    for warning in caught:
+        print(f"not checked: {warning.message}")
+    print("ok: the gradient matches central differences" if not caught else "")
+    return 0

@@ -1,0 +1,78 @@
+"""``microgradjp demo``: train an MLP on two moons, then draw what it learnt.
+
+The main job of the command line: a trained network (accuracy printed), its decision boundary
+and loss curve (matplotlib, from the ``plot`` extra) and one rendered graph (Graphviz).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .data import two_moons
+from .engine import Value, no_grad
+from .losses import l2_regularization, max_margin_loss
+from .nn import MLP
+from .optim import SGD
+from .train import fit
+from .viz import render
+
+__all__ = ["run"]
+
+
+def run(folder: Path, *, epochs: int = 100, seed: int = 0) -> int:
+    """Return 0 after training on 100 two-moons points and writing pictures into ``folder``.
+
+    >>> import tempfile
+    >>> run(Path(tempfile.mkdtemp()), epochs=2)  # doctest: +ELLIPSIS
+    two moons: 100 points, MLP 2-16-16-1 (tanh), 2 epochs of full-batch gradient descent
+    ...
+    0
+    """
+    points, labels = two_moons(100, 0.1, seed=seed, labels=(-1, 1))
+    model = MLP(2, [16, 16, 1], activation="tanh", seed=seed)
+    print(f"two moons: {len(points)} points, MLP 2-16-16-1 (tanh), {epochs} epochs of "
+          "full-batch gradient descent")
+    history = fit(model, points, labels, loss=max_margin_loss, epochs=epochs, accuracy="sign",
+                  optimizer=SGD(model.parameters(), lr=0.5, momentum=0.9),
+                  regularization=lambda: l2_regularization(model.parameters(), 1e-4))
+    print(f"final loss {history.loss[-1]:.4f}, training accuracy {history.accuracy[-1]:.0%}")
+    folder.mkdir(parents=True, exist_ok=True)
+
+    x = [Value(c, label=f"x{i}") for i, c in enumerate(points[0])]
+    loss = max_margin_loss(model(x), labels[0]).named("loss")
+    print(f"wrote {render(loss, folder / 'graph.svg', focus=loss, depth=4)} "
+          "(the last layers of one sample's loss, with gradients on the edges)")
+    try:
+        import matplotlib
+    except ImportError:
+        print("pictures of the boundary and the loss need matplotlib: "
+              "pip install 'microgradjp[plot]'")
+        return 0
+    matplotlib.use("Agg")  # files only: no window, works on a server
+    _plot(model, points, labels, history.loss, folder)
+    return 0
+
+
+def _plot(model: MLP, points: list[list[float]], labels: list[int], losses: list[float],
+          folder: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    steps = 60
+    xs = [-1.5 + 4.0 * i / steps for i in range(steps + 1)]
+    ys = [-1.0 + 2.5 * j / steps for j in range(steps + 1)]
+    with no_grad():  # a prediction per grid point: nothing to differentiate
+        scores = [[model([x, y])[0].data for x in xs] for y in ys]
+    figure, axes = plt.subplots(figsize=(5, 4))
+    axes.contourf(xs, ys, scores, levels=[-1e9, 0.0, 1e9], colors=["#f4c7c3", "#c3d9f4"])
+    axes.scatter([p[0] for p in points], [p[1] for p in points], s=14, edgecolors="black",
+                 c=["#c0392b" if y < 0 else "#1f5fa8" for y in labels], linewidths=0.5)
+    axes.set_title("decision boundary")
+    figure.savefig(folder / "decision_boundary.png", dpi=120, bbox_inches="tight")
+    plt.close(figure)
+
+    figure, axes = plt.subplots(figsize=(5, 3))
+    axes.plot(range(1, len(losses) + 1), losses)
+    axes.set(xlabel="epoch", ylabel="loss", title="training loss")
+    figure.savefig(folder / "loss_curve.png", dpi=120, bbox_inches="tight")
+    plt.close(figure)
+    print(f"wrote {folder / 'decision_boundary.png'} and {folder / 'loss_curve.png'}")

@@ -1,0 +1,62 @@
+"""The command line: graph, gradcheck and demo, their output and exit statuses."""
+
+import subprocess
+import sys
+
+import pytest
+
+from microgradjp.cli import main
+
+
+def test_graph_prints_value_and_gradients_and_renders(tmp_path, capsys):
+    out = tmp_path / "xyz.svg"
+    assert main(["graph", "(x + y) * z", "--at", "x=-2,y=5,z=-4", "-o", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:4] == ["value -12", "d/dx -4", "d/dy -4", "d/dz 3"]
+    assert out.read_bytes().startswith(b"<?xml") and b"-12" in out.read_bytes()
+
+
+def test_gradcheck_compares_and_passes(capsys):
+    assert main(["gradcheck", "tanh(w * x + b)", "--at", "w=0.5,x=2,b=-0.3"]) == 0
+    out = capsys.readouterr().out
+    assert "d/dw" in out and "analytic" in out and "ok: the gradient matches" in out
+
+
+def test_gradcheck_at_a_kink_says_so(capsys):
+    assert main(["gradcheck", "relu(x)", "--at", "x=0"]) == 0
+    assert "not checked" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["graph", "x +* y", "--at", "x=1,y=2"], "^"),
+        (["graph", "x + y", "--at", "x=1"], "no value for y"),
+        (["graph", "x", "--at", "x=one"], "cannot read 'x=one'"),
+        (["gradcheck", "__import__('os').system('ls')", "--at", ""], "unexpected character"),
+        (["graph", "x.__class__", "--at", "x=1"], "unexpected character '.'"),
+    ],
+)
+def test_bad_input_exits_with_status_2_and_a_reason(argv, fragment, capsys):
+    assert main(argv) == 2
+    assert fragment in capsys.readouterr().err
+
+
+def test_a_domain_error_exits_with_the_engine_message(capsys):
+    assert main(["graph", "log(x)", "--at", "x=-1", "-o", "-"]) == 2
+    assert "log(x=-1.0): log is defined for x > 0" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_the_same_command():
+    result = subprocess.run([sys.executable, "-m", "microgradjp", "graph", "x * x", "--at",
+                             "x=3", "-o", "-"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "d/dx 6" in result.stdout
+
+
+def test_demo_trains_and_writes_its_pictures(tmp_path, capsys):
+    assert main(["demo", "--output", str(tmp_path), "--epochs", "60"]) == 0
+    out = capsys.readouterr().out
+    accuracy = int(out.split("training accuracy ")[1].split("%")[0])
+    assert accuracy >= 97
+    for name in ("graph.svg", "decision_boundary.png", "loss_curve.png"):
+        assert (tmp_path / name).stat().st_size > 5000
