@@ -1,0 +1,141 @@
+"""Finding a layout engine and a Japanese font on this machine, running the engine, writing files.
+
+The system Graphviz ``dot`` comes first; the ``graphviz-pure`` command (a PyPI wheel, installed
+with microgradjp) is the fallback, so rendering works after ``pip install`` alone. Building the
+DOT source is `viz`'s job.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import unicodedata
+import uuid
+import warnings
+from pathlib import Path
+
+from .errors import MicrogradError, message
+
+__all__ = ["EngineError", "EngineNotFoundError", "cjk_font", "needs_cjk", "pipe", "warn_once",
+           "write_atomically"]
+
+# What each engine can write (graphviz-pure 0.2 has no PDF yet), in the order we try them.
+FORMATS = {"dot": ("svg", "png", "pdf"), "graphviz-pure": ("svg", "png")}
+INSTALL_GRAPHVIZ = ("install Graphviz (Debian/Ubuntu: sudo apt install graphviz; macOS: brew "
+                    "install graphviz; Windows: winget install graphviz)")
+INSTALL_FONT = ("install a Japanese font (Debian/Ubuntu: sudo apt install fonts-noto-cjk or "
+                "fonts-ipafont-gothic; macOS has Hiragino, Windows has Yu Gothic and Meiryo) or "
+                "name one with font='...'")
+# Sans-serif Japanese families, best first: Linux (Noto, IPA), macOS (Hiragino), Windows.
+# Proportional (P) variants before fixed-width ones, whose Latin letters look typewritten.
+PREFERRED_FONTS = ("Noto Sans CJK JP", "IPAexGothic", "IPAPGothic", "IPAGothic", "Hiragino Sans",
+                   "Hiragino Kaku Gothic ProN", "Yu Gothic", "Meiryo", "TakaoPGothic", "VL PGothic")
+# A layout past this is a graph too big to read anyway; fail instead of hanging.
+TIMEOUT_SECONDS = 120
+
+
+class EngineError(MicrogradError, RuntimeError):
+    """The layout engine failed or ran out of time."""
+
+
+class EngineNotFoundError(EngineError):
+    """No layout engine that can write the requested format is installed."""
+
+
+def find_engine(engine: str, fmt: str) -> str:
+    """Return the path of the engine to run for ``fmt``; ``engine`` is "auto" or a name."""
+    if engine != "auto" and engine not in FORMATS:
+        raise EngineNotFoundError(message(
+            f"engine={engine!r}", "there is no engine of that name",
+            f"pass one of {', '.join(('auto', *FORMATS))}"))
+    names = [name for name in FORMATS if engine in ("auto", name)]
+    for name in names:
+        executable = shutil.which(name)
+        if executable and fmt in FORMATS[name]:
+            return executable
+    found = [name for name in names if shutil.which(name)]
+    if found:  # installed, but none writes this format
+        why = f"{found[0]} cannot write .{fmt} (it writes {', '.join(FORMATS[found[0]])})"
+        fix = f"write .svg or .png, or {INSTALL_GRAPHVIZ}"
+    else:
+        why = f"no Graphviz engine is on PATH (looked for {' and '.join(names)})"
+        fix = f"{INSTALL_GRAPHVIZ} or pip install graphviz-pure; .dot output needs no engine"
+    raise EngineNotFoundError(message(f"rendering to .{fmt}", why, fix))
+
+
+def pipe(source: str, fmt: str, engine: str = "auto") -> bytes:
+    """Return the picture the engine makes of DOT ``source`` in format ``fmt`` (all in memory)."""
+    executable = find_engine(engine, fmt)
+    if Path(executable).stem == "graphviz-pure" and fmt == "png" and needs_cjk(source):
+        warn_once("graphviz-pure draws PNG text with its own Latin fonts, so Japanese labels "
+                  f"show as boxes; write .svg (a browser draws its text) or {INSTALL_GRAPHVIZ}")
+    command = [executable, f"-T{fmt}"]
+    if fmt == "png":
+        command.append("-Gdpi=144")  # 1.5 times the default: crisp on high-density screens
+    try:
+        done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True,
+                              timeout=TIMEOUT_SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        raise EngineError(message(
+            " ".join(command), f"the layout took longer than {TIMEOUT_SECONDS} s",
+            "draw fewer nodes with focus=node, depth=2")) from None
+    if done.returncode != 0:
+        errors = done.stderr.decode("utf-8", "replace").strip()
+        raise EngineError(message(
+            " ".join(command), f"it exited with status {done.returncode}: {errors}",
+            "write .dot to inspect the source, or try engine='dot' or 'graphviz-pure'"))
+    return done.stdout
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file, so ``path`` is never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # A random name beside the target: same file system, so the rename is atomic.
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def needs_cjk(text: str) -> bool:
+    """Return whether ``text`` has wide characters (Japanese, Chinese, Korean) a Latin font lacks.
+
+    >>> needs_cjk("りんご 2"), needs_cjk("apple 2")
+    (True, False)
+    """
+    return any(unicodedata.east_asian_width(char) in "WF" for char in text)
+
+
+@functools.cache
+def cjk_font() -> str | None:
+    """Return a font family installed here that has Japanese glyphs, or None (asked once).
+
+    >>> cjk_font() is None or isinstance(cjk_font(), str)
+    True
+    """
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:  # fontconfig comes with Graphviz on Linux and Homebrew
+        return None
+    try:
+        listing = subprocess.run([fc_list, ":lang=ja", "family"], capture_output=True,
+                                 text=True, timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    # Each line lists one font's names, the first in English: "IPAGothic,IPAゴシック".
+    families = {line.split(",")[0].strip() for line in listing.splitlines()} - {""}
+    ranked = [family for family in PREFERRED_FONTS if family in families] + sorted(families)
+    return ranked[0] if ranked else None
+
+
+_warned: set[str] = set()
+
+
+def warn_once(text: str) -> None:
+    """Warn with ``text`` the first time only: a notebook redraws often, the fix is the same."""
+    if text not in _warned:
+        _warned.add(text)
+        warnings.warn(text, stacklevel=3)

@@ -1,0 +1,262 @@
+"""Drawing a computation graph: `to_dot` builds a graphviz.Digraph, `render` writes a file.
+
+The backward view of the seeds' apple figure: every edge carries the gradient that flows back
+along it (upstream gradient times local derivative), every node its data and grad. Finding and
+running a layout engine is `_engines`'s job; the same numbers as a text table are `trace`'s.
+
+Colours by role: input (a labelled leaf) blue, parameter (passed in ``parameters=``) orange,
+constant (an unlabelled leaf, such as the 2 in ``x * 2``) grey, output (the root) green, nodes
+made by ops white; each op is a small circle. ``legend=True`` draws this key beside the graph.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal, TypedDict, Unpack
+
+import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
+
+from . import _engines
+from ._engines import EngineError, EngineNotFoundError
+from .engine import Value, backpropagate
+from .errors import MicrogradError, message
+from .trace import Edge, backward_edges, creation_order
+
+__all__ = ["DrawOptions", "DrawingError", "EngineError", "EngineNotFoundError", "render",
+           "to_dot"]
+
+EdgeLabels = Literal["grad", "local", "both", "none"]
+ROLE_COLOURS = {
+    "input": "#cfe2f3",  # a labelled leaf
+    "parameter": "#fce5cd",  # a leaf passed in parameters=
+    "constant": "#e6e6e6",  # an unlabelled leaf: a number beside a Value
+    "output": "#d9ead3",  # the root
+    "made by an op": "white",
+}
+GRAD_COLOUR = "#b03a2e"  # the seeds draw the backward flow in red
+LOCAL_COLOUR = "#1f5fa8"
+TIMES = "\N{MULTIPLICATION SIGN}"
+OP_SYMBOLS = {"*": TIMES, "/": "\N{DIVISION SIGN}", "-": "\N{MINUS SIGN}"}
+FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": None, ".gv": None}
+LATIN_FONT = "Helvetica"  # every engine has it (graphviz-pure maps it to its bundled Arimo)
+
+
+class DrawingError(MicrogradError, ValueError):
+    """A drawing was asked for what it cannot show: too many nodes, an unknown suffix, ..."""
+
+
+class DrawOptions(TypedDict, total=False):
+    """The options of `to_dot`, which `render` passes on."""
+
+    edge_labels: EdgeLabels
+    rankdir: Literal["LR", "TB"]
+    parameters: Iterable[Value]
+    focus: Value | None
+    depth: int
+    max_nodes: int
+    legend: bool
+    font: str | None
+    digits: int
+
+
+class _Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type hints
+    # Jupyter shows a Digraph through this method; ours runs whichever engine is installed,
+    # so a notebook works after `pip install` alone, without the system `dot`.
+    def _repr_image_svg_xml(self) -> str:
+        return _engines.pipe(self.source, "svg").decode("utf-8")
+
+
+def to_dot(
+    root: Value,
+    *,
+    edge_labels: EdgeLabels = "grad",
+    rankdir: Literal["LR", "TB"] = "LR",
+    parameters: Iterable[Value] = (),
+    focus: Value | None = None,
+    depth: int = 2,
+    max_nodes: int = 500,
+    legend: bool = False,
+    font: str | None = None,
+    digits: int = 4,
+) -> graphviz.Digraph:
+    """Return the graph under ``root`` as a ``graphviz.Digraph`` (it displays inline in Jupyter).
+
+    Each node shows its label, data and grad (d root / d node, computed here: ``.grad`` is
+    neither read nor changed); each op is a node of its own. Each edge shows the gradient
+    flowing back along it (``edge_labels="grad"``), the local derivative (``"local"``), both as
+    "upstream times local = grad" (``"both"``), or nothing (``"none"``). ``rankdir="TB"`` draws
+    top to bottom. ``focus=node`` draws only the nodes within ``depth`` edges of it; past
+    ``max_nodes`` nodes, DrawingError says how to draw less. ``font`` names a font family
+    (default: a Japanese one when a label needs it); ``digits`` are significant digits.
+
+    >>> a = Value(2.0, label="a")
+    >>> dot = to_dot((a * a).named("y"))
+    >>> [line.strip() for line in dot.source.splitlines() if "->" in line]
+    ['v1op -> v1 [label=1]', 'v0 -> v1op [label=2]', 'v0 -> v1op [label=2]']
+    """
+    _check_choice("edge_labels", edge_labels, ("grad", "local", "both", "none"))
+    _check_choice("rankdir", rankdir, ("LR", "TB"))
+    nodes = creation_order(root)
+    if focus is not None:
+        nodes = _around(nodes, focus, depth)
+    if len(nodes) > max_nodes:
+        raise DrawingError(message(
+            f"drawing {_name(root)}", f"{len(nodes)} nodes is more than max_nodes={max_nodes} "
+            "(a layout that large is slow and unreadable)",
+            "draw part of it with focus=node, depth=2 (the nodes within 2 edges of node), print "
+            "it with microgradjp.trace.print_backward, or raise max_nodes"))
+    font = font or _font_for(nodes)
+    dot = _Drawing(graph_attr={"rankdir": rankdir, "fontname": font},
+                   node_attr={"fontname": font, "fontsize": "11", "shape": "box",
+                              "style": "rounded,filled", "margin": "0.1,0.05"},
+                   edge_attr={"fontname": font, "fontsize": "10", "arrowsize": "0.7",
+                              "fontcolor": LOCAL_COLOUR if edge_labels == "local" else GRAD_COLOUR})
+    grads = backpropagate(root, 1.0, create_graph=False)
+    edges_into: dict[Value, list[Edge]] = {}
+    for edge in backward_edges(root):
+        edges_into.setdefault(edge.node, []).append(edge)
+    parameters = set(parameters)
+
+    def number(x: float) -> str:
+        return f"{x + 0.0:.{digits}g}"  # + 0.0 turns -0.0 into 0.0
+
+    def edge_label(edge: Edge) -> str:
+        return {"grad": number(edge.contribution), "local": number(edge.local), "none": "",
+                "both": f"{number(edge.upstream)} {TIMES} {number(edge.local)} = "
+                        f"{number(edge.contribution)}"}[edge_labels]
+
+    ids: dict[Value, str] = {}
+    for node in nodes:
+        ids[node] = node_id = f"v{len(ids)}"
+        lines = [f"data {number(node.data)}", f"grad {number(grads[node])}"]
+        if node.label is not None:
+            lines.insert(0, _escape(node.label))
+        role = _role(node, root, parameters)
+        dot.node(node_id, graphviz.nohtml("\\n".join(lines)), fillcolor=ROLE_COLOURS[role])
+        if not node.parents:
+            continue
+        op_id = f"{node_id}op"
+        symbol = OP_SYMBOLS.get(node.op, node.op)
+        dot.node(op_id, graphviz.nohtml(_escape(symbol)), shape="circle", fillcolor="white")
+        flowing = edge_labels in ("grad", "both")  # what reaches the op from its output
+        dot.edge(op_id, node_id, number(grads[node]) if flowing else None)
+        hidden = 0
+        for edge in edges_into[node]:
+            if edge.input in ids:
+                dot.edge(ids[edge.input], op_id, edge_label(edge) or None)
+            else:
+                hidden += 1
+        if hidden:  # inputs outside the focus: say how many, so nothing looks missing
+            dot.node(f"{op_id}_hidden", f"{hidden} more", shape="plaintext", style="")
+            dot.edge(f"{op_id}_hidden", op_id, style="dashed")
+    if legend:
+        dot.node("legend", _legend(edge_labels), shape="plaintext", style="")
+    return dot
+
+
+def render(
+    root: Value,
+    path: str | os.PathLike[str],
+    *,
+    engine: Literal["auto", "dot", "graphviz-pure"] = "auto",
+    **options: Unpack[DrawOptions],
+) -> Path:
+    """Return the path written: the graph under ``root`` in the format its suffix names.
+
+    ``.svg``, ``.png`` and ``.pdf`` go through a layout engine: the system Graphviz ``dot`` when
+    it is on PATH, else the ``graphviz-pure`` command (``engine=`` picks one; graphviz-pure
+    writes no PDF). ``.dot`` and ``.gv`` write the DOT source and need no engine. The options are
+    `to_dot`'s. A failed render leaves ``path`` as it was.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> render(Value(3.0, label="x") * 2, folder / "double.dot").read_text()[:9]
+    'digraph {'
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise DrawingError(message(
+            f"render(..., {str(path)!r})", f"cannot tell a format from the suffix {suffix!r}",
+            f"end the path with one of {', '.join(FORMATS)}"))
+    source = to_dot(root, **options).source
+    fmt = FORMATS[suffix]
+    data = source.encode("utf-8") if fmt is None else _engines.pipe(source, fmt, engine)
+    _engines.write_atomically(path, data)
+    return path
+
+
+def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise DrawingError(message(
+            f"{option}={value!r}", f"{option} must be one of {', '.join(choices)}",
+            f"pass {option}={choices[0]!r}"))
+
+
+def _around(nodes: list[Value], focus: Value, depth: int) -> list[Value]:
+    # The nodes within `depth` edges of focus, both ways: toward inputs and toward users.
+    if focus not in set(nodes):
+        raise DrawingError(message(
+            f"focus={_name(focus)}", "that node is not in the graph being drawn",
+            "pass a node that the root was computed from"))
+    users: dict[Value, list[Value]] = {}
+    for node in nodes:
+        for parent in node.parents:
+            users.setdefault(parent, []).append(node)
+    near = {focus}
+    frontier = [focus]
+    for _ in range(depth):
+        frontier = [n for node in frontier for n in (*node.parents, *users.get(node, ()))
+                    if n not in near]
+        near.update(frontier)
+    return [node for node in nodes if node in near]
+
+
+def _role(node: Value, root: Value, parameters: set[Value]) -> str:
+    if node is root:
+        return "output"
+    if node in parameters:
+        return "parameter"
+    if node.parents:
+        return "made by an op"
+    return "constant" if node.label is None else "input"
+
+
+def _font_for(nodes: list[Value]) -> str:
+    # Only Japanese (wide) text needs a special font; Latin text keeps the lighter Helvetica.
+    if not _engines.needs_cjk("".join(f"{node.label or ''}{node.op}" for node in nodes)):
+        return LATIN_FONT
+    found = _engines.cjk_font()
+    if found is None:
+        _engines.warn_once("no Japanese font was found, so Japanese labels may show as boxes; "
+                           + _engines.INSTALL_FONT)
+    return found or LATIN_FONT
+
+
+def _escape(text: str) -> str:
+    # Shown exactly as written: control characters as Python escapes (\t), backslashes doubled
+    # (DOT reads \N, \l, \G as commands), & as &amp; (Graphviz reads entities such as &alpha;
+    # even outside HTML labels), line breaks as DOT's own \n. Quotes are the graphviz package's
+    # job; nohtml() at the call stops a "<...>" label from becoming an HTML label.
+    shown = "".join(repr(c)[1:-1] if unicodedata.category(c) == "Cc" and c != "\n" else c
+                    for c in text)
+    return shown.replace("\\", "\\\\").replace("&", "&amp;").replace("\n", "\\n")
+
+
+def _name(node: Value) -> str:
+    return repr(node.label) if node.label is not None else repr(node)
+
+
+def _legend(edge_labels: EdgeLabels) -> str:
+    # An HTML-like label: a small table, all of it our own text (nothing from users).
+    rows = [f'<tr><td bgcolor="{colour}">{role}</td></tr>'
+            for role, colour in ROLE_COLOURS.items()]
+    meaning = {"grad": "gradient flowing back", "local": "local derivative",
+               "both": f"upstream {TIMES} local = gradient flowing back", "none": ""}[edge_labels]
+    if meaning:
+        colour = LOCAL_COLOUR if edge_labels == "local" else GRAD_COLOUR
+        rows.append(f'<tr><td><font color="{colour}">edge: {meaning}</font></td></tr>')
+    return f'<<table border="0" cellborder="1" cellspacing="2">{"".join(rows)}</table>>'

@@ -1,0 +1,457 @@
+"""Tests for microgradjp.viz: DOT structure and gradients on edges, files from both engines,
+escaping, fonts, the missing-engine error and large graphs."""
+
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import warnings
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+
+from microgradjp import Value, define_op, maximum
+from microgradjp import _engines as engines
+from microgradjp.rules import Rule
+from microgradjp.viz import (
+    ROLE_COLOURS,
+    DrawingError,
+    EngineError,
+    EngineNotFoundError,
+    render,
+    to_dot,
+)
+
+HAVE_DOT = shutil.which("dot") is not None
+needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="system Graphviz is not installed")
+ENGINES = [pytest.param("dot", marks=needs_dot), "graphviz-pure"]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SVG = "{http://www.w3.org/2000/svg}"
+TIMES = "\N{MULTIPLICATION SIGN}"
+
+
+@pytest.fixture(autouse=True)
+def fresh_warnings(monkeypatch):
+    # Each test sees the first warning again.
+    monkeypatch.setattr(engines, "_warned", set())
+
+
+def apple():
+    price = Value(100, label="りんご") * Value(2, label="個数") * Value(1.1, label="消費税")
+    return price.named("支払金額")
+
+
+def xyz():
+    x, y, z = Value(-2, label="x"), Value(5, label="y"), Value(-4, label="z")
+    return ((x + y).named("q") * z).named("f")
+
+
+def parse(dot):
+    """Return ({node id: attributes}, [(tail, head, attributes)]) from the DOT source."""
+    nodes, edges = {}, []
+    for line in dot.source.splitlines()[1:-1]:
+        statement = re.fullmatch(r"\t(\w+)(?: -> (\w+))?(?: \[(.*)\])?", line)
+        assert statement, f"not one statement per line: {line!r}"
+        tail, head, attributes = statement.groups()
+        pairs = re.findall(r'(\w+)=("(?:[^"\\]|\\.)*"|<.*>|[^\s"]+)', attributes or "")
+        # Every character of the attribute list belongs to a key=value pair: nothing injected.
+        assert " ".join(f"{k}={v}" for k, v in pairs) == (attributes or "")
+        values = {key: value.strip('"') for key, value in pairs}
+        if head:
+            edges.append((tail, head, values))
+        elif tail not in ("graph", "node", "edge"):
+            nodes[tail] = values
+    return nodes, edges
+
+
+def find(nodes, first_line):
+    [node_id] = [k for k, v in nodes.items() if v["label"].split("\\n")[0] == first_line]
+    return node_id
+
+
+def edge_labels_from(dot, *names):
+    """Return the label on the edge leaving each named node (into its op)."""
+    nodes, edges = parse(dot)
+    labels = {}
+    for name in names:
+        [(attributes,)] = [(a,) for tail, _, a in edges if tail == find(nodes, name)]
+        labels[name] = attributes.get("label")
+    return labels
+
+
+# -- structure and numbers --------------------------------------------------------------------
+
+
+def test_apple_edges_carry_the_seed_gradients():
+    labels = edge_labels_from(to_dot(apple()), "りんご", "個数", "消費税")
+    assert labels == {"りんご": "2.2", "個数": "110", "消費税": "200"}
+
+
+def test_xyz_edges_carry_the_seed_gradients():
+    labels = edge_labels_from(to_dot(xyz()), "x", "y", "z", "q")
+    assert labels == {"x": "-4", "y": "-4", "z": "3", "q": "-4"}
+
+
+def test_value_nodes_show_label_data_and_grad():
+    nodes, _ = parse(to_dot(apple()))
+    assert nodes[find(nodes, "りんご")]["label"] == "りんご\\ndata 100\\ngrad 2.2"
+    assert nodes[find(nodes, "支払金額")]["label"] == "支払金額\\ndata 220\\ngrad 1"
+    assert "data 200\\ngrad 1.1" in [v["label"] for v in nodes.values()]  # unlabelled
+
+
+def test_each_op_is_a_node_between_inputs_and_output():
+    nodes, edges = parse(to_dot(apple()))
+    ops = {k: v for k, v in nodes.items() if v.get("shape") == "circle"}
+    assert sorted(v["label"] for v in ops.values()) == [TIMES, TIMES]
+    price, tax = find(nodes, "支払金額"), find(nodes, "消費税")
+    [(op, _, flowing)] = [e for e in edges if e[1] == price]
+    assert op in ops and flowing["label"] == "1"  # the output's own gradient flows into its op
+    assert (tax, op) in [(tail, head) for tail, head, _ in edges]
+
+
+@pytest.mark.parametrize(("make", "symbol"), [
+    (lambda x: x / 2, "\N{DIVISION SIGN}"), (lambda x: x - 1, "\N{MINUS SIGN}"),
+    (lambda x: -x, "\N{MINUS SIGN}"), (lambda x: x**2, "**2"),
+    (lambda x: x.exp(), "exp"), (lambda x: maximum(x, 0.5), "maximum"),
+    (lambda x: define_op("double", lambda v: 2 * v, lambda v: 2.0)(x), "double"),
+])
+def test_op_nodes_show_the_op(make, symbol):
+    nodes, _ = parse(to_dot(make(Value(1.0, label="x"))))
+    assert [v["label"] for v in nodes.values() if v.get("shape") == "circle"] == [symbol]
+
+
+def test_a_node_used_twice_gets_two_edges():
+    a = Value(3.0, label="a")
+    nodes, edges = parse(to_dot(a * a))
+    from_a = [e for e in edges if e[0] == find(nodes, "a")]
+    assert [attributes["label"] for *_, attributes in from_a] == ["3", "3"]
+    assert nodes[find(nodes, "a")]["label"].endswith("grad 6")
+
+
+@pytest.mark.parametrize(("edge_labels", "expected"), [
+    ("grad", {"りんご": "2.2", "個数": "110"}),
+    ("local", {"りんご": "2", "個数": "100"}),
+    ("both", {"りんご": f"1.1 {TIMES} 2 = 2.2", "個数": f"1.1 {TIMES} 100 = 110"}),
+    ("none", {"りんご": None, "個数": None}),
+])
+def test_edge_labels_show_grad_local_or_both(edge_labels, expected):
+    dot = to_dot(apple(), edge_labels=edge_labels)
+    assert edge_labels_from(dot, "りんご", "個数") == expected
+
+
+def test_drawing_computes_grads_without_touching_them():
+    price = apple()
+    nodes, _ = parse(to_dot(price))
+    assert nodes[find(nodes, "個数")]["label"].endswith("grad 110")
+    assert [n.grad for n in (price, *price.parents)] == [0.0, 0.0, 0.0]
+
+
+def test_digits_and_negative_zero():
+    x = Value(2.0, label="x")
+    nodes, _ = parse(to_dot((x / 3) * 0.0, digits=3))
+    labels = [v["label"] for v in nodes.values()]
+    assert "data 0.667\\ngrad 0" in labels and not any("-0" in label for label in labels)
+
+
+def test_colours_follow_roles():
+    w, x = Value(0.5, label="w"), Value(3.0, label="x")
+    nodes, _ = parse(to_dot((w * x + 1).named("y"), parameters=[w]))
+    colour = {v["label"].split("\\n")[0]: v.get("fillcolor") for v in nodes.values()}
+    assert colour["w"] == ROLE_COLOURS["parameter"]
+    assert colour["x"] == ROLE_COLOURS["input"]
+    assert colour["data 1"] == ROLE_COLOURS["constant"]
+    assert colour["data 1.5"] == ROLE_COLOURS["made by an op"]
+    assert colour["y"] == ROLE_COLOURS["output"]
+    assert len(set(ROLE_COLOURS.values())) == len(ROLE_COLOURS)
+
+
+def test_left_to_right_unless_asked():
+    assert "rankdir=LR" in to_dot(xyz()).source
+    assert "rankdir=TB" in to_dot(xyz(), rankdir="TB").source
+
+
+def test_legend_only_on_request():
+    assert "legend" not in to_dot(xyz()).source
+    legend = to_dot(xyz(), legend=True).source
+    assert all(role in legend for role in ROLE_COLOURS) and "gradient flowing back" in legend
+
+
+# -- escaping ---------------------------------------------------------------------------------
+
+HOSTILE = [  # (label, the lines the picture must show for it)
+    ('say "hi"', ['say "hi"']),
+    ("back\\slash", ["back\\slash"]),
+    ("ends with \\", ["ends with \\"]),
+    ('\\"', ['\\"']),
+    ("\\N \\G \\l \\n", ["\\N \\G \\l \\n"]),
+    ("{record|fields}", ["{record|fields}"]),
+    ("<b>bold</b>", ["<b>bold</b>"]),
+    ("<<table>>", ["<<table>>"]),
+    ("AT&T &amp; &alpha;", ["AT&T &amp; &alpha;"]),
+    ('x" color="red', ['x" color="red']),
+    ('"]; evil [label="', ['"]; evil [label="']),
+    ("two\nlines", ["two", "lines"]),
+    ("tab\tand\x00nul", ["tab\\tand\\x00nul"]),
+    ("りんご\"\\<>", ["りんご\"\\<>"]),
+]
+
+
+@pytest.mark.parametrize("label", [label for label, _ in HOSTILE])
+def test_hostile_labels_stay_one_node_without_engine(label):
+    nodes, edges = parse(to_dot(Value(1.0, label=label) * 2))  # parse checks each statement
+    assert len(nodes) == 4 and len(edges) == 3  # x, the constant 2, the op, the output
+    assert all(set(v) <= {"label", "fillcolor", "shape"} for v in nodes.values())
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("label", "lines"), HOSTILE)
+def test_hostile_labels_render_exactly_as_written(label, lines, engine, tmp_path):
+    path = render(Value(1.0, label=label) * 2, tmp_path / "g.svg", engine=engine)
+    texts = {}
+    for group in ElementTree.parse(path).iter(f"{SVG}g"):
+        if group.get("class") == "node":
+            texts[group.find(f"{SVG}title").text] = [t.text for t in group.iter(f"{SVG}text")]
+    assert texts["v0"] == [*lines, "data 1", "grad 2"]
+    assert len(texts) == 4  # x, the constant 2, the op, the output: nothing injected
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name", ["<i>op</i>", "a\\l", "{|}", 'q"'])
+def test_hostile_op_names_render_exactly_as_written(name, engine, tmp_path):
+    op = Rule(name, lambda x: x, lambda x, out: (1.0,))
+    path = render(op(Value(1.0, label="x")), tmp_path / "g.svg", engine=engine)
+    [op_node] = [group for group in ElementTree.parse(path).iter(f"{SVG}g")
+                 if group.findtext(f"{SVG}title") == "v1op"]
+    assert [t.text for t in op_node.iter(f"{SVG}text")] == [name]
+
+
+# -- files from both engines ------------------------------------------------------------------
+
+
+def png_size(data):
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_png_by_each_engine(engine, tmp_path):
+    path = render(xyz(), tmp_path / "xyz.png", engine=engine)
+    data = path.read_bytes()
+    assert data.startswith(PNG_MAGIC) and len(data) > 10_000
+    width, height = png_size(data)
+    assert width > 2 * height > 300  # left to right: wider than tall
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_svg_by_each_engine_keeps_the_japanese_text(engine, tmp_path):
+    path = render(apple(), tmp_path / "apple.svg", engine=engine)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<?xml") and "<svg" in text and len(text) > 3_000
+    assert all(word in text for word in ("りんご", "個数", "消費税", "支払金額", ">2.2<", ">110<"))
+
+
+def test_graphviz_pure_is_used_when_dot_is_missing(monkeypatch, tmp_path):
+    real_which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name: None if name == "dot" else real_which(name))
+    text = render(xyz(), tmp_path / "xyz.svg").read_text(encoding="utf-8")
+    assert "graphviz-pure" in text  # its version comment
+
+
+def test_graphviz_pure_png_warns_once_about_japanese(tmp_path):
+    with pytest.warns(UserWarning, match="graphviz-pure draws PNG text with its own Latin"):
+        render(apple(), tmp_path / "apple.png", engine="graphviz-pure")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        render(apple(), tmp_path / "again.png", engine="graphviz-pure")
+
+
+@needs_dot
+def test_dot_with_a_japanese_font_warns_nothing(tmp_path):
+    if engines.cjk_font() is None:
+        pytest.skip("no Japanese font installed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = render(apple(), tmp_path / "apple.png", engine="dot").read_bytes()
+    assert data.startswith(PNG_MAGIC)
+
+
+@needs_dot
+def test_pdf_by_system_dot(tmp_path):
+    assert render(xyz(), tmp_path / "xyz.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("suffix", [".dot", ".gv"])
+def test_dot_source_needs_no_engine(suffix, monkeypatch, tmp_path):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    text = render(xyz(), tmp_path / f"xyz{suffix}").read_text(encoding="utf-8")
+    assert text == to_dot(xyz()).source
+
+
+def test_jupyter_display_uses_whichever_engine_is_installed(monkeypatch):
+    real_which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name: None if name == "dot" else real_which(name))
+    bundle = to_dot(xyz())._repr_mimebundle_()
+    assert "graphviz-pure" in bundle["image/svg+xml"]
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+
+def test_no_engine_names_the_fix_and_writes_nothing(monkeypatch, tmp_path):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(EngineNotFoundError, match="install Graphviz") as caught:
+        render(xyz(), tmp_path / "xyz.png")
+    assert isinstance(caught.value, RuntimeError) and "graphviz-pure" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pdf_without_dot_names_the_fix(monkeypatch, tmp_path):
+    real_which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name: None if name == "dot" else real_which(name))
+    with pytest.raises(EngineNotFoundError, match=r"graphviz-pure cannot write \.pdf"):
+        render(xyz(), tmp_path / "xyz.pdf")
+
+
+def test_a_failed_render_leaves_the_old_file(monkeypatch, tmp_path):
+    path = tmp_path / "xyz.png"
+    path.write_bytes(b"old picture")
+    # An "engine" that rejects its arguments: Python itself exits with status 2 on -T.
+    monkeypatch.setattr(shutil, "which", lambda name: sys.executable)
+    with pytest.raises(EngineError, match="exited with status 2"):
+        render(xyz(), path)
+    assert path.read_bytes() == b"old picture" and list(tmp_path.iterdir()) == [path]
+
+
+def test_engine_is_run_with_an_argument_list(monkeypatch, tmp_path):
+    calls = []
+
+    def fake_run(command, **options):
+        calls.append((command, options))
+        return subprocess.CompletedProcess(command, 0, stdout=b"<svg/>", stderr=b"")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    render(xyz(), tmp_path / "xyz.svg", engine="graphviz-pure")
+    [(command, options)] = calls
+    assert isinstance(command, list) and command[1] == "-Tsvg" and not options.get("shell")
+    assert options["input"].decode("utf-8") == to_dot(xyz()).source
+
+
+@pytest.mark.parametrize(("call", "exception", "fragment"), [
+    (lambda: render(xyz(), "xyz.jpeg2"), DrawingError, "end the path with one of .svg"),
+    (lambda: render(xyz(), "xyz.svg", engine="neato"), EngineNotFoundError, "no engine of that"),
+    (lambda: to_dot(xyz(), edge_labels="grads"), DrawingError, "edge_labels must be one of"),
+    (lambda: to_dot(xyz(), rankdir="RL"), DrawingError, "rankdir must be one of LR, TB"),
+    (lambda: to_dot(xyz(), focus=Value(1.0, label="stray")), DrawingError,
+     "focus='stray': that node is not in the graph"),
+])
+def test_errors_name_the_problem_and_the_fix(call, exception, fragment):
+    with pytest.raises(exception, match=re.escape(fragment)):
+        call()
+
+
+# -- fonts ------------------------------------------------------------------------------------
+
+
+def test_japanese_without_a_font_warns_once_and_says_what_to_install(monkeypatch):
+    monkeypatch.setattr(engines, "cjk_font", lambda: None)
+    with pytest.warns(UserWarning, match="fonts-noto-cjk") as caught:
+        to_dot(apple())
+        to_dot(apple())
+    assert len(caught) == 1
+    assert "fontname=Helvetica" in to_dot(apple()).source
+
+
+def test_japanese_labels_get_the_japanese_font(monkeypatch):
+    monkeypatch.setattr(engines, "cjk_font", lambda: "Noto Sans CJK JP")
+    assert 'fontname="Noto Sans CJK JP"' in to_dot(apple()).source
+    assert 'fontname="My Font"' in to_dot(apple(), font="My Font").source
+
+
+def test_latin_labels_never_look_for_a_font(monkeypatch):
+    monkeypatch.setattr(engines, "cjk_font", lambda: pytest.fail("looked for a font"))
+    assert "fontname=Helvetica" in to_dot(xyz()).source
+
+
+@pytest.mark.parametrize(("listing", "expected"), [
+    ("IPAMincho,IPA明朝\nIPAGothic,IPAゴシック\nIPAPGothic,IPA Pゴシック\n", "IPAPGothic"),
+    ("Noto Serif CJK JP\nNoto Sans CJK JP,Noto Sans CJK JP Regular\n", "Noto Sans CJK JP"),
+    ("Some Mincho\nAnother Gothic\n", "Another Gothic"),
+    ("", None),
+])
+def test_font_lookup_picks_a_preferred_family(listing, expected, monkeypatch):
+    calls = []
+
+    def fake_run(command, **options):
+        calls.append(command)
+        return subprocess.CompletedProcess(command, 0, stdout=listing, stderr="")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    engines.cjk_font.cache_clear()
+    try:
+        assert engines.cjk_font() == expected
+        assert engines.cjk_font() == expected
+    finally:
+        engines.cjk_font.cache_clear()
+    assert calls == [["/usr/bin/fc-list", ":lang=ja", "family"]]  # asked once, no shell
+
+
+def test_font_lookup_without_fontconfig(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    engines.cjk_font.cache_clear()
+    try:
+        assert engines.cjk_font() is None
+    finally:
+        engines.cjk_font.cache_clear()
+
+
+# -- large graphs -----------------------------------------------------------------------------
+
+
+def is_value(attributes):
+    return "grad " in attributes["label"]  # not an op, nor a "2 more" marker
+
+
+def chain(length):
+    """x0 -> x1 = x0 * 1.5 -> ... : each step one op with a constant beside it."""
+    nodes = [Value(1.0, label="x0")]
+    for k in range(1, length):
+        nodes.append((nodes[-1] * 1.5).named(f"x{k}"))
+    return nodes
+
+
+def test_cap_says_how_to_look_at_less():
+    nodes = chain(300)  # 300 steps + 299 constants
+    with pytest.raises(DrawingError) as caught:
+        to_dot(nodes[-1])
+    text = str(caught.value)
+    assert "599 nodes is more than max_nodes=500" in text
+    assert all(hint in text for hint in ("focus=node, depth=2", "print_backward", "max_nodes"))
+    assert len(parse(to_dot(nodes[-1], max_nodes=600))[0]) == 599 + 299  # values + ops
+
+
+def test_focus_draws_the_neighbourhood_and_counts_what_is_hidden():
+    nodes = chain(50)
+    drawn, edges = parse(to_dot(nodes[-1], focus=nodes[20], depth=1))
+    names = sorted(v["label"].split("\\n")[0] for v in drawn.values() if is_value(v))
+    assert names == ["data 1.5", "x19", "x20", "x21"]  # inputs x19, 1.5; user x21
+    hidden = sorted(v["label"] for v in drawn.values() if v["label"].endswith("more"))
+    assert hidden == ["1 more", "2 more"]  # x21's constant; both inputs of x19
+    assert all(attributes.get("style") == "dashed" for tail, _, attributes in edges
+               if tail.endswith("_hidden"))
+
+
+def test_depth_grows_the_neighbourhood():
+    nodes = chain(50)
+    counts = [sum(map(is_value, parse(to_dot(nodes[-1], focus=nodes[20], depth=depth))[0].values()))
+              for depth in (0, 1, 2, 3)]
+    assert counts == [1, 4, 8, 12]
+
+
+def test_thousands_of_nodes_neither_hang_nor_recurse():
+    nodes = chain(20_000)  # far past the recursion limit
+    with pytest.raises(DrawingError, match="39999 nodes"):
+        to_dot(nodes[-1])
+    drawn, _ = parse(to_dot(nodes[-1], focus=nodes[-1], depth=2))
+    assert sum(map(is_value, drawn.values())) == 5
