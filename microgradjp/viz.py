@@ -118,7 +118,7 @@ def to_dot(
     edges_into: dict[Value, list[Edge]] = {}
     for edge in backward_edges(root):
         edges_into.setdefault(edge.node, []).append(edge)
-    parameters = set(parameters)
+    parameter_set = set(parameters)
 
     def number(x: float) -> str:
         return f"{x + 0.0:.{digits}g}"  # + 0.0 turns -0.0 into 0.0
@@ -134,7 +134,7 @@ def to_dot(
         lines = [f"data {number(node.data)}", f"grad {number(grads[node])}"]
         if node.label is not None:
             lines.insert(0, _escape(node.label))
-        role = _role(node, root, parameters)
+        role = _role(node, root, parameter_set)
         dot.node(node_id, graphviz.nohtml("\\n".join(lines)), fillcolor=ROLE_COLOURS[role])
         if not node.parents:
             continue
