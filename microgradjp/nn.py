@@ -73,8 +73,8 @@ class Module:
         Every name must match and every value be a finite number; on any error the model is
         left untouched.
 
-        >>> layer = Layer(1, 1); layer.load_state_dict({'neurons.0.weights.0': 2.0,
-        ...                                             'neurons.0.bias': 0.0})
+        >>> layer = Layer(1, 1); layer.load_state_dict({"neurons.0.weights.0": 2.0,
+        ...                                             "neurons.0.bias": 0.0})
         >>> layer([3.0])[0].data
         6.0
         """
@@ -95,9 +95,6 @@ class Module:
         values = {name: _finite(state[name], f"state[{name!r}]") for name in named}
         for name, parameter in named.items():  # only after every value passed the checks
             parameter._data = values[name]
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
 
 
 class Neuron(Module):
@@ -122,13 +119,8 @@ class Neuron(Module):
         >>> Neuron.from_weights([1.0, -1.0], 0.0).weights[1].data
         -1.0
         """
-        if not isinstance(weights, Sequence) or not weights:
-            raise ValueTypeError(message(
-                f"Neuron.from_weights({weights!r}, ...)", "weights must be a non-empty sequence",
-                "pass one number per input, e.g. [0.1, 0.2]"))
         neuron = cls.__new__(cls)
-        values = [_finite(w, f"weights[{i}]") for i, w in enumerate(weights)]
-        neuron._assemble(values, _finite(bias, "bias"), activation)
+        neuron._assemble(_numbers(weights, "weights"), _finite(bias, "bias"), activation)
         return neuron
 
     def _assemble(self, weights: list[float], bias: float, activation: Activation) -> None:
@@ -185,14 +177,14 @@ class Layer(Module):
         >>> Layer.from_weights([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]], [0.1, 0.2, 0.3])
         Layer(2, 3, activation='identity')
         """
-        rows = _check_matrix(weights, "weights")
-        if not isinstance(bias, Sequence) or len(bias) != len(rows[0]):
+        rows, biases = _matrix(weights, "weights"), _numbers(bias, "bias")
+        if len(biases) != len(rows[0]):
             raise DomainError(message(
                 f"Layer.from_weights(bias={bias!r})",
                 f"weights have {len(rows[0])} column(s) (units), so bias needs {len(rows[0])} "
                 "number(s)", "pass one bias per column of weights"))
         layer = cls.__new__(cls)
-        layer._assemble(rows, [_finite(b, f"bias[{j}]") for j, b in enumerate(bias)], activation)
+        layer._assemble(rows, biases, activation)
         return layer
 
     def _assemble(self, weights: list[list[float]], bias: list[float],
@@ -314,10 +306,10 @@ class MLP(Module):
             layer._relabel(str(k + 1))  # W1, b1, W2, ... as in the seeds
 
     def __call__(self, inputs: Sequence[Value | float]) -> list[Value]:
-        layers = self.layers
-        outputs = layers[0](inputs)
-        for k in range(1, len(layers)):
-            outputs = layers[k](outputs)
+        first, *rest = self.layers
+        outputs = first(inputs)
+        for layer in rest:
+            outputs = layer(outputs)
         return outputs
 
     def to_weights(self, *, grad: bool = False) -> list[tuple[list[list[float]], list[float]]]:
@@ -350,19 +342,19 @@ def initial_weights(in_features: int, out_features: int, *, activation: Activati
                                   "pick one of them"))
     if init == "auto":
         init = "he" if activation in ("relu", RELU) else "xavier"
-    rng = make_rng(seed)
-    draw: Callable[[], float]
-    if init == "he":
-        std = math.sqrt(2.0 / in_features)
-        draw = lambda: rng.gauss(0.0, std)  # noqa: E731
-    elif init == "xavier":
-        limit = math.sqrt(6.0 / (in_features + out_features))
-        draw = lambda: rng.uniform(-limit, limit)  # noqa: E731
-    elif init == "uniform":
-        draw = lambda: rng.uniform(-1.0, 1.0)  # noqa: E731
-    else:
-        draw = lambda: 0.0  # noqa: E731
-    return [[draw() for _ in range(out_features)] for _ in range(in_features)]
+    rng, draw = make_rng(seed), _SCHEMES[init]
+    return [[draw(rng, in_features, out_features) for _ in range(out_features)]
+            for _ in range(in_features)]
+
+
+# One row per scheme: (generator, fan_in, fan_out) -> one weight.
+_SCHEMES: dict[str, Callable[[random.Random, int, int], float]] = {
+    "he": lambda rng, fan_in, fan_out: rng.gauss(0.0, math.sqrt(2.0 / fan_in)),
+    "xavier": lambda rng, fan_in, fan_out: rng.uniform(-1.0, 1.0) * math.sqrt(
+        6.0 / (fan_in + fan_out)),
+    "uniform": lambda rng, fan_in, fan_out: rng.uniform(-1.0, 1.0),
+    "zeros": lambda rng, fan_in, fan_out: 0.0,
+}
 
 
 def _unit_activation(activation: Any) -> tuple[Activation, Callable[[Value], Value] | None]:
@@ -400,25 +392,31 @@ def _check_width(inputs: Any, width: int, module: Module) -> None:
             f"{module!r}({inputs!r})", "inputs must be a sequence (list or tuple) of numbers",
             "pass one list per sample, e.g. [0.5, 1.0]"))
     if len(inputs) != width:
-        raise DomainError(message(
-            f"{module!r}({_few(list(inputs))})",
-            f"it takes {width} input(s), got {len(inputs)}", f"pass {width} numbers per sample"))
+        raise DomainError(message(f"{module!r}({len(inputs)} inputs)",
+                                  f"it takes {width} input(s), got {len(inputs)}",
+                                  f"pass {width} numbers per sample"))
 
 
-def _check_matrix(matrix: Any, name: str) -> list[list[float]]:
-    if (not isinstance(matrix, Sequence) or not matrix
-            or not all(isinstance(row, Sequence) and row for row in matrix)):
+def _matrix(matrix: Any, name: str) -> list[list[float]]:
+    if not isinstance(matrix, Sequence) or not matrix:
         raise ValueTypeError(message(
-            f"{name}={matrix!r}", f"{name} must be a non-empty list of non-empty rows",
+            f"{name}={matrix!r}", f"{name} must be a non-empty list of rows",
             "write it as the seeds do: one row per input, one column per unit"))
-    width = len(matrix[0])
-    for i, row in enumerate(matrix):
-        if len(row) != width:
-            raise DomainError(message(
-                f"{name}[{i}] (length {len(row)})", f"row 0 has {width} columns",
-                "give every row one number per unit"))
-    return [[_finite(x, f"{name}[{i}][{j}]") for j, x in enumerate(row)]
-            for i, row in enumerate(matrix)]
+    rows = [_numbers(row, f"{name}[{i}]") for i, row in enumerate(matrix)]
+    for i, row in enumerate(rows):
+        if len(row) != len(rows[0]):
+            raise DomainError(message(f"{name}[{i}] (length {len(row)})",
+                                      f"row 0 has {len(rows[0])} columns",
+                                      "give every row one number per unit"))
+    return rows
+
+
+def _numbers(values: Any, name: str) -> list[float]:
+    if not isinstance(values, Sequence) or isinstance(values, str) or not values:
+        raise ValueTypeError(message(f"{name}={values!r}",
+                                     f"{name} must be a non-empty list of numbers",
+                                     "write one number per input (or per unit)"))
+    return [_finite(x, f"{name}[{i}]") for i, x in enumerate(values)]
 
 
 def _finite(x: Any, where: str) -> float:

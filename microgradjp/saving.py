@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 from typing import Any
 
-from .errors import MicrogradError, message
+from .errors import DomainError, MicrogradError, ValueTypeError, message
 from .nn import MLP, Layer, Module, Neuron
 
 __all__ = ["FORMAT", "VERSION", "ModelFileError", "load", "load_parameters", "save"]
@@ -41,12 +42,12 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
     True
     """
     if not isinstance(model, Module):
-        raise ModelFileError(message(f"save({model!r})", "only a Module can be saved",
+        raise ValueTypeError(message(f"save({model!r})", "only a Module can be saved",
                                      "pass an MLP, a Layer, a Neuron or your own Module"))
     parameters = model.state_dict()
     for name, value in parameters.items():
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ModelFileError(message(
+        if not math.isfinite(value):
+            raise DomainError(message(
                 f"save(...) of parameter {name!r} = {value!r}",
                 "JSON has no inf or nan, and a diverged model is rarely worth keeping",
                 "lower the learning rate and train again"))

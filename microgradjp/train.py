@@ -133,6 +133,10 @@ def train_perceptron(neuron: Neuron, inputs: Sequence[Sequence[float]],
         raise ValueTypeError(message(f"train_perceptron({neuron!r}, ...)",
                                      "the perceptron rule trains a single Neuron",
                                      "pass Neuron(n, activation='step')"))
+    if len(inputs) != len(targets):
+        raise DomainError(message(f"train_perceptron({len(inputs)} inputs, {len(targets)} "
+                                  "targets)", "there must be one target per input",
+                                  "pass lists of the same length"))
     samples = list(zip(inputs, targets, strict=True))
     mistakes_per_epoch: list[int] = []
     for _ in range(epochs):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from microgradjp.errors import MicrogradError
+from microgradjp.errors import DomainError, MicrogradError, ValueTypeError
 from microgradjp.nn import MLP, Layer, Module, Neuron
 from microgradjp.saving import FORMAT, VERSION, ModelFileError, load, load_parameters, save
 
@@ -220,9 +220,14 @@ def test_wrong_shape_file_into_a_custom_module_names_the_parameters(model, tmp_p
 def test_save_refuses_non_finite_parameters(tmp_path):
     neuron = Neuron.from_weights([1.0], 0.0)
     neuron.bias._data = float("nan")
-    with pytest.raises(ModelFileError, match="JSON has no inf or nan"):
+    with pytest.raises(DomainError, match="JSON has no inf or nan"):
         save(neuron, tmp_path / "m.json")
     assert not (tmp_path / "m.json").exists()
+
+
+def test_save_refuses_what_is_not_a_module(tmp_path):
+    with pytest.raises(ValueTypeError, match="only a Module can be saved"):
+        save({"w": 1.0}, tmp_path / "m.json")
 
 
 def test_non_utf8_file_is_refused(tmp_path):

@@ -181,6 +181,7 @@ def test_accuracy_rules(name, outputs, target, correct):
     (lambda: fit(Neuron(1), [[1.0]], [1.0, 2.0], loss=mean_squared_error,
                  optimizer=SGD([Value(0.0)], 0.1)), DomainError, "one target per input"),
     (lambda: train_perceptron(Layer(2, 1), [[0.0, 1.0]], [1]), ValueTypeError, "single Neuron"),
+    (lambda: train_perceptron(Neuron(2), [[0.0, 1.0]], [1, 0]), DomainError, "one target per"),
 ])
 def test_errors(call, exception, fragment):
     with pytest.raises(exception) as caught:
