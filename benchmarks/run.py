@@ -202,7 +202,8 @@ def main() -> None:
     print(f"microgradjp benchmarks - Python {platform.python_version()} on "
           f"{platform.machine()} ({platform.processor() or platform.platform()}), "
           f"{rounds} rounds, medians")
-    print(f"\nchain of {n_ops:,} ops (mul, add, relu, exp, log), forward + backward, ns per op")
+    print(f"\n**Chain of {n_ops:,} ops** (mul, add, relu, exp, log), forward + backward, "
+          "ns per op\n")
     print("| engine | forward | backward | free | total | vs micrograd |")
     print("|---|---:|---:|---:|---:|---:|")
     base = median("micrograd")
@@ -212,8 +213,8 @@ def main() -> None:
     floats = median("floats")
     print(f"| hand-written floats | | | | {floats:,.0f} | {base / floats:.1f}x |")
 
-    print(f"\nMLP 2-16-16-1 (tanh) training step on {n_points} two-moons points, "
-          "max-margin loss + L2, ms per step")
+    print(f"\n**MLP 2-16-16-1 (tanh) training step** on {n_points} two-moons points, "
+          "max-margin loss + L2, ms per step\n")
     print("| engine | ms per step | vs micrograd | vs hand-written floats |")
     print("|---|---:|---:|---:|")
     step_medians = {name: statistics.median(times) for name, times in steps.items()}
@@ -222,14 +223,16 @@ def main() -> None:
         print(f"| {name} | {ms:,.1f} | {step_medians['micrograd'] / ms:.1f}x faster | "
               f"{ms / step_medians['floats']:.1f}x slower |")
 
-    print(f"\ndeepest chain whose backward succeeds (limit {depth:,}), default recursion limit")
+    print(f"\n**Deepest chain whose backward succeeds** (limit {depth:,}), default recursion "
+          "limit\n")
+    print("| engine | nodes |\n|---|---:|")
     sys.setrecursionlimit(1000)
     for name, make in (("microgradjp", Value), ("micrograd", micrograd_ext.Value)):
         print(f"| {name} | {longest_chain(make, depth):,} |")
     sys.setrecursionlimit(max(1000, 3 * n_ops))
 
-    print(f"\nmemory with a {n_ops:,}-op chain alive, per node ({n_ops * 7 // 5 + 1:,} nodes: "
-          "results, constants and the input)")
+    print(f"\n**Memory** with a {n_ops:,}-op chain alive, per node ({n_ops * 7 // 5 + 1:,} nodes: "
+          "results, constants and the input)\n")
     print("| engine | bytes | GC-tracked objects | freeing / forward |")
     print("|---|---:|---:|---:|")
     for name, make in (("microgradjp", Value), ("micrograd", micrograd_ext.Value)):
