@@ -1,23 +1,23 @@
-"""`Value`: a scalar that records how it was made, and `backward`, which walks that record.
+"""`Value`: a scalar that records how it was made; `backward` applies the chain rule to it.
 
-A node holds its float, its gradient, its parents (a tuple) and a reference to the rule that
-made it (a row of `rules`). The walk multiplies and accumulates; it never asks which op it is
-looking at. Nothing here refers to a node's own output, so a dropped graph is freed at once by
-reference counting.
+A node holds its float, its gradient, its inputs and the row of `rules` that made it, all in
+slots. `backward` multiplies and accumulates; it never asks which op it is looking at. Nothing
+refers to a node's own output, so a dropped graph is freed at once by reference counting.
+Walking a graph (finding nodes, their order, gradients into a dict) is `graph`'s job.
 """
 
 from __future__ import annotations
 
 import itertools
 import numbers
-import operator
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, SupportsFloat, Union
 
 from . import rules
-from .errors import MicrogradError, ValueTypeError, message
+from .errors import ValueTypeError, message
+from .graph import backward_error, made_by_ops, nodes_under
 from .rules import (
     ABS,
     ADD,
@@ -39,11 +39,10 @@ from .rules import (
     SUB,
     TANH,
     Rule,
-    describe,
     power,
 )
 
-__all__ = ["Value", "apply", "backpropagate", "maximum", "minimum", "no_grad", "nodes_under"]
+__all__ = ["Value", "apply", "maximum", "minimum", "no_grad"]
 
 Operand = Union["Value", float, int]
 
@@ -105,7 +104,6 @@ class Value:
         self._grad = 0.0
         self._label = label
 
-    # -- read-only structure ----------------------------------------------------------------------
     @property
     def data(self) -> float:
         """The float this node holds."""
@@ -149,7 +147,7 @@ class Value:
         label = f", label={self._label!r}" if self._label is not None else ""
         return f"Value(data={self._data!r}, grad={self._grad!r}{label})"
 
-    # -- arithmetic: each operator names its row of the rule table ---------------------------------
+    # Arithmetic: each operator names its row of the rule table.
     def __add__(self, other: Operand) -> Value:
         return _binary(ADD, self, other)
 
@@ -228,7 +226,7 @@ class Value:
         """Return cos(self)."""
         return _unary(COS, self)
 
-    # -- comparisons look at data; == and hash stay identity, so nodes work in sets and dicts -----
+    # Comparisons look at data; == and hash stay identity, so nodes work in sets and dicts.
     def __lt__(self, other: Operand) -> bool:
         return self._data < _data_of(other)
 
@@ -241,7 +239,6 @@ class Value:
     def __ge__(self, other: Operand) -> bool:
         return self._data >= _data_of(other)
 
-    # -- gradients --------------------------------------------------------------------------------
     def backward(self, grad: float = 1.0) -> None:
         """Fill ``.grad`` of every node under this one with d(self)/d(node), times ``grad``.
 
@@ -252,7 +249,8 @@ class Value:
         >>> y.backward(); y.backward(); a.grad
         8.0
         """
-        order = _newest_first(self)
+        order = made_by_ops(self)
+        order.reverse()  # newest first: every node before the nodes it was made from
         for node in order:
             node._grad = 0.0
         self._grad += float(grad)
@@ -260,7 +258,7 @@ class Value:
             for node in order:
                 node._push()
         except (ValueError, ArithmeticError) as failure:
-            raise _backward_error(node, failure) from None
+            raise backward_error(node, failure) from None
 
     def zero_grad(self) -> None:
         """Reset ``.grad`` to 0.0 on this node and every node under it."""
@@ -275,9 +273,9 @@ class Value:
         """Add this node's gradient, times each local derivative, to its inputs' gradients."""
 
 
-# -- nodes made by ops: one class per arity, so the inputs live in slots ---------------------------
-# ``_order`` numbers nodes as they are made. Inputs always exist before the node that uses them,
-# so newest-first is a reverse topological order, found by one sort instead of a graph search.
+# Nodes made by ops: one class per arity, so the inputs live in slots. ``_order`` numbers nodes
+# as they are made; inputs always exist before the node that uses them, so creation order is a
+# topological order, found by one sort instead of a graph search (see graph.made_by_ops).
 _next_order = itertools.count().__next__
 
 
@@ -329,7 +327,6 @@ class _Nary(Value):
             x._grad += self._grad * local_grad
 
 
-# -- recording ------------------------------------------------------------------------------------
 _new = object.__new__
 
 
@@ -442,69 +439,3 @@ def _as_float(x: Any, op: str) -> float:
 
 def _data_of(x: Operand) -> float:
     return x._data if isinstance(x, Value) else _as_float(x, "comparison")
-
-
-# -- walking the graph ----------------------------------------------------------------------------
-
-
-def nodes_under(root: Value) -> list[Value]:
-    """Return root and every node it depends on, each once (iterative: no recursion limit).
-
-    >>> x = Value(2.0); len(nodes_under(x * x + 1))
-    4
-    """
-    seen = {root}
-    stack = [root]
-    while stack:
-        for parent in stack.pop().parents:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    return list(seen)
-
-
-def _newest_first(root: Value) -> list[Any]:
-    # The nodes under root that were made by ops, each before every node it feeds.
-    order = [node for node in nodes_under(root) if node._rule is not LEAF]
-    order.sort(key=_order_of, reverse=True)
-    return order
-
-
-_order_of = operator.attrgetter("_order")
-
-
-def backpropagate(root: Value, upstream: Any, *, create_graph: bool) -> dict[Value, Any]:
-    """Return d(root)/d(node) * upstream for every node under root, without touching ``.grad``.
-
-    With ``create_graph`` the partials are computed on Values, so the results are Values with
-    a graph of their own and can be differentiated again.
-
-    >>> x = Value(3.0); y = x * x
-    >>> backpropagate(y, 1.0, create_graph=False)[x]
-    6.0
-    """
-    grads: dict[Value, Any] = {root: upstream}
-    for node in _newest_first(root):
-        parents = node.parents
-        try:
-            if create_graph:
-                local_grads = node._rule.partials(*parents, node)
-            else:
-                local_grads = node._rule.partials(*[p._data for p in parents], node._data)
-        except (ValueError, ArithmeticError) as failure:
-            raise _backward_error(node, failure) from None
-        node_grad = grads[node]
-        for parent, local_grad in zip(parents, local_grads, strict=True):
-            contribution = node_grad * local_grad
-            previous = grads.get(parent)
-            grads[parent] = contribution if previous is None else previous + contribution
-    return grads
-
-
-def _backward_error(node: Value, failure: Exception) -> Exception:
-    args = tuple(p._data for p in node.parents)
-    labels = tuple(p._label for p in node.parents)
-    if isinstance(failure, MicrogradError):  # a rule inside the partials already explained
-        return type(failure)(f"in backward through {describe(node.op, args, labels)}, {failure}")
-    error = node._rule.error(failure, args, labels)
-    return type(error)(f"in backward, the derivative of {error}")

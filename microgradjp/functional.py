@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import Value, apply, backpropagate, no_grad
+from .engine import Value, apply, no_grad
 from .errors import ValueTypeError, message
+from .graph import backpropagate
 from .rules import IDENTITY, Rule
 
 __all__ = ["define_op", "grad", "gradients", "value_and_grad"]

@@ -8,13 +8,13 @@ table, and gives gradients identical to eager `backward()`. The eager engine sta
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import rules
-from .engine import Value, apply, nodes_under
+from .engine import Value, apply
 from .errors import ValueTypeError, message
+from .graph import made_by_ops
 
 __all__ = ["Replay"]
 
@@ -55,7 +55,7 @@ class Replay:
                     "pass the leaves whose values change, such as parameters and data"))
         self.inputs = list(inputs)
         self._output = output
-        self._made = sorted((n for n in nodes_under(output) if n.parents), key=_age)
+        self._made = made_by_ops(output)
         source, namespace = _generate(self._made, output, self.inputs)
         # The source is built only from our own templates and generated names (v12, g12); no
         # user text (labels, custom op names) ever reaches it.
@@ -89,17 +89,13 @@ class Replay:
         clone[self._output].backward()
 
 
-def _age(node: Value) -> int:
-    return node._order  # type: ignore[attr-defined, no-any-return]
-
-
 def _generate(
     made: list[Value], output: Value, inputs: list[Value]
 ) -> tuple[str, dict[str, Any]]:
     """Return the source of ``run(values)`` and the names it needs (``made``: oldest first)."""
     name = {x: f"v{i}" for i, x in enumerate(inputs)}
     namespace: dict[str, Any] = {"exp": math.exp, "log": math.log, "tanh": math.tanh,
-                                 "fsum": math.fsum, "mul": operator.mul}
+                                 "fsum": math.fsum}
     forward = [f"    {', '.join(name[x] for x in inputs)}{',' if len(inputs) == 1 else ''}"
                " = values" if inputs else ""]
     for node in made:

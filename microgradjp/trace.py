@@ -6,12 +6,12 @@ much gradient to which input. `viz` draws the same edges; this module only reads
 
 from __future__ import annotations
 
-import operator
 import sys
 import unicodedata
 from typing import NamedTuple, TextIO
 
-from .engine import Value, backpropagate, nodes_under
+from .engine import Value
+from .graph import backpropagate, made_by_ops
 
 __all__ = ["Edge", "backward_edges", "backward_table", "creation_order", "print_backward"]
 
@@ -42,7 +42,7 @@ def backward_edges(root: Value) -> list[Edge]:
     """
     grads = backpropagate(root, 1.0, create_graph=False)
     edges = []
-    for node in reversed(_made_by_ops(root)):
+    for node in reversed(made_by_ops(root)):
         parents = node.parents
         local_grads = node.rule.partials(*[p.data for p in parents], node.data)
         upstream = grads[node]
@@ -104,14 +104,6 @@ def print_backward(root: Value, *, digits: int = 6, file: TextIO | None = None) 
     print(backward_table(root, digits=digits), file=file or sys.stdout)
 
 
-def _made_by_ops(root: Value) -> list[Value]:
-    # Creation order: an op's inputs always exist before it, so this is a topological order.
-    # Only nodes made by ops carry ``_order``; leaves do not.
-    made = [node for node in nodes_under(root) if node.parents]
-    made.sort(key=operator.attrgetter("_order"))
-    return made
-
-
 def creation_order(root: Value) -> list[Value]:
     """Return the nodes under ``root`` in the order they were made, each leaf before its first use.
 
@@ -122,7 +114,7 @@ def creation_order(root: Value) -> list[Value]:
     ['b', 'a', 'y']
     """
     ordered: dict[Value, None] = {}
-    for node in _made_by_ops(root):
+    for node in made_by_ops(root):
         for parent in node.parents:
             ordered.setdefault(parent, None)  # op-made parents are there already; adds leaves
         ordered[node] = None

@@ -21,8 +21,9 @@ import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
 
 from . import _engines
 from ._engines import EngineError, EngineNotFoundError
-from .engine import Value, backpropagate
+from .engine import Value
 from .errors import MicrogradError, message
+from .graph import backpropagate
 from .trace import Edge, backward_edges, creation_order
 
 __all__ = ["DrawOptions", "DrawingError", "EngineError", "EngineNotFoundError", "render",

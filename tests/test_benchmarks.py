@@ -23,7 +23,7 @@ from microgradjp import Value  # noqa: E402
 def test_the_benchmark_runs_and_prints_every_table():
     out = subprocess.run([sys.executable, str(BENCHMARKS / "run.py"), "--quick"],
                          capture_output=True, text=True, check=True, timeout=300).stdout
-    for heading in ("chain of", "MLP 2-16-16-1", "deepest chain", "memory with"):
+    for heading in ("**Chain of", "**MLP 2-16-16-1", "**Deepest chain", "**Memory**"):
         assert heading in out
 
 

@@ -19,7 +19,7 @@ from microgradjp import (
     minimum,
     no_grad,
 )
-from microgradjp.engine import nodes_under
+from microgradjp.graph import nodes_under
 
 # -- the seed graphs (reference-cases.md) --------------------------------------------------------
 

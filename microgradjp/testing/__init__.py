@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine import Value, nodes_under
+from ..engine import Value
 from ..errors import MicrogradError
 from ..functional import grad, value_and_grad
+from ..graph import made_by_ops
 from ..rules import describe
 
 __all__ = ["GradcheckError", "KinkWarning", "gradcheck", "gradgradcheck", "numerical_grad"]
@@ -109,8 +110,7 @@ def _close(a: float, n: float, atol: float, rtol: float) -> bool:
 def _graph_at(f: Callable[..., Any], args: tuple[float, ...]) -> list[Value]:
     # Every node made by an op, oldest first: the order in which the graph was built.
     out = f(*[Value(a) for a in args])
-    made = [n for n in nodes_under(out) if n.parents] if isinstance(out, Value) else []
-    return sorted(made, key=lambda node: node._order)  # type: ignore[attr-defined]
+    return made_by_ops(out) if isinstance(out, Value) else []
 
 
 @dataclass(frozen=True)

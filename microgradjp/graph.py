@@ -1,0 +1,95 @@
+"""Walking a recorded graph: the nodes under a root, their topological order, and gradients.
+
+Everything here is iterative, so a graph a million nodes deep never meets Python's recursion
+limit. `Value.backward` writes gradients into the nodes; `backpropagate` returns them in a dict
+instead (for `gradients`, `grad` and the drawings), on floats or, with ``create_graph``, on
+Values that can be differentiated again.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import TYPE_CHECKING, Any
+
+from .errors import MicrogradError
+from .rules import describe
+
+if TYPE_CHECKING:
+    from .engine import Value
+
+__all__ = ["backpropagate", "backward_error", "made_by_ops", "nodes_under"]
+
+
+def nodes_under(root: Value) -> list[Value]:
+    """Return root and every node it depends on, each once, in no particular order.
+
+    >>> from microgradjp import Value
+    >>> x = Value(2.0); len(nodes_under(x * x + 1))
+    4
+    """
+    seen = {root}
+    stack = [root]
+    while stack:
+        for parent in stack.pop().parents:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return list(seen)
+
+
+def made_by_ops(root: Value) -> list[Any]:
+    """Return the nodes under ``root`` made by ops, oldest first: a topological order.
+
+    Every op node is numbered when it is made, after its inputs, so sorting by that number
+    puts each node after everything it was made from; reversed, it is backward's order.
+
+    >>> from microgradjp import Value
+    >>> a = Value(1.0); b = a.exp(); c = b * a
+    >>> made_by_ops(c) == [b, c]
+    True
+    """
+    made = [node for node in nodes_under(root) if node.parents]
+    made.sort(key=_creation_number)
+    return made
+
+
+_creation_number = operator.attrgetter("_order")
+
+
+def backpropagate(root: Value, upstream: Any, *, create_graph: bool) -> dict[Value, Any]:
+    """Return d(root)/d(node) * upstream for every node under root, without touching ``.grad``.
+
+    With ``create_graph`` the partials are computed on Values, so the results are Values with
+    a graph of their own and can be differentiated again.
+
+    >>> from microgradjp import Value
+    >>> x = Value(3.0); y = x * x
+    >>> backpropagate(y, 1.0, create_graph=False)[x]
+    6.0
+    """
+    grads: dict[Value, Any] = {root: upstream}
+    for node in reversed(made_by_ops(root)):
+        parents = node.parents
+        try:
+            if create_graph:
+                local_grads = node.rule.partials(*parents, node)
+            else:
+                local_grads = node.rule.partials(*[p._data for p in parents], node._data)
+        except (ValueError, ArithmeticError) as failure:
+            raise backward_error(node, failure) from None
+        node_grad = grads[node]
+        for parent, local_grad in zip(parents, local_grads, strict=True):
+            contribution = node_grad * local_grad
+            previous = grads.get(parent)
+            grads[parent] = contribution if previous is None else previous + contribution
+    return grads
+
+
+def backward_error(node: Value, failure: Exception) -> Exception:
+    """Return the error for a derivative that failed at ``node`` (``sqrt`` at 0, say)."""
+    args = tuple(p.data for p in node.parents)
+    labels = tuple(p.label for p in node.parents)
+    if isinstance(failure, MicrogradError):  # a rule inside the partials already explained
+        return type(failure)(f"in backward through {describe(node.op, args, labels)}, {failure}")
+    error = node.rule.error(failure, args, labels)
+    return type(error)(f"in backward, the derivative of {error}")
