@@ -8,6 +8,9 @@ from hypothesis import strategies as st
 
 from microgradjp import DomainError, Value, ValueTypeError, maximum
 from microgradjp.engine import apply
+from microgradjp.losses import l2_regularization, mean
+from microgradjp.nn import MLP
+from microgradjp.optim import SGD
 from microgradjp.replay import Replay
 from microgradjp.rules import WEIGHTED_SUM
 from microgradjp.testing.strategies import expressions
@@ -85,3 +88,27 @@ def test_the_generated_source_contains_no_user_text():
     x = Value(1.0, label='"; import os; "')
     replay = Replay((x * 2).named("evil()"), [x])
     assert "import" not in replay.source and "evil" not in replay.source
+
+
+@settings(max_examples=40)
+@given(
+    sizes=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+    activation=st.sampled_from(["tanh", "relu", "sigmoid", "identity"]),
+    seed=st.integers(0, 10_000),
+    points=st.lists(st.tuples(st.floats(-2, 2), st.floats(-2, 2)), min_size=1, max_size=3),
+)
+def test_replay_equals_eager_on_random_mlps(sizes, activation, seed, points):
+    model = MLP(2, [*sizes, 1], activation=activation, seed=seed)
+    params = model.parameters()
+
+    def loss():
+        outputs = [model([Value(x), Value(y)])[0] for x, y in points]
+        return mean([(out - 0.5) ** 2 for out in outputs]) + l2_regularization(params, 0.01)
+
+    replay = Replay(loss(), params)
+    for _ in range(2):  # after an update too: the replay reads the parameters' new data
+        eager = loss()
+        model.zero_grad()
+        eager.backward()
+        assert replay() == (eager.data, [p.grad for p in params])
+        SGD(params, lr=0.1).step()
