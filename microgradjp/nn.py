@@ -2,7 +2,7 @@
 
 A neuron's weighted sum is ONE node (the ``weighted_sum`` row), its activation one more. Weights
 can be given exactly as the seeds write them (``W`` of shape inputs x units, ``b`` per unit).
-Losses, optimizers, training loops and files live in `losses`, `optim`, `train` and `saving`.
+Starting weights: `init`; losses, optimizers, loops, files: `losses`, `optim`, `train`, `saving`.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from typing import Any
 from .data import make_rng
 from .engine import Value, apply
 from .errors import DomainError, ValueTypeError, message
+from .init import initial_weights
 from .losses import softmax
 from .rules import IDENTITY, RELU, SIGMOID, STEP, TANH, WEIGHTED_SUM, Rule
 
-__all__ = ["ACTIVATIONS", "INITS", "MLP", "Layer", "Module", "Neuron"]
+__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron"]
 
 Activation = str | Callable[[Value], Value]
 Matrix = Sequence[Sequence[float]]
@@ -34,7 +35,6 @@ _UNIT_ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
 _RULE_NAMES = {IDENTITY: "identity", RELU: "relu", SIGMOID: "sigmoid", STEP: "step", TANH: "tanh"}
 # softmax mixes all units of a layer, so it is a layer's activation, never a neuron's.
 ACTIVATIONS = (*sorted(_UNIT_ACTIVATIONS), "softmax")
-INITS = ("auto", "he", "uniform", "xavier", "zeros")
 
 
 class Module:
@@ -324,37 +324,6 @@ class MLP(Module):
     def __repr__(self) -> str:
         lines = "".join(f"  ({k}): {layer!r}\n" for k, layer in enumerate(self.layers))
         return f"MLP(\n{lines})"
-
-
-def initial_weights(in_features: int, out_features: int, *, activation: Activation = "relu",
-                    init: str = "auto", seed: int | random.Random = 0) -> list[list[float]]:
-    """Return a reproducible ``in_features x out_features`` weight matrix for one layer.
-
-    ``"he"`` draws N(0, 2/in) (keeps relu activations from shrinking), ``"xavier"`` draws
-    U(+-sqrt(6/(in+out))) (suits tanh and sigmoid), ``"uniform"`` draws U(-1, 1) like micrograd,
-    ``"zeros"`` gives zeros; ``"auto"`` picks He for relu and Xavier otherwise.
-
-    >>> initial_weights(2, 1, init="zeros")
-    [[0.0], [0.0]]
-    """
-    if init not in INITS:
-        raise DomainError(message(f"init={init!r}", f"unknown scheme; the schemes are {INITS}",
-                                  "pick one of them"))
-    if init == "auto":
-        init = "he" if activation in ("relu", RELU) else "xavier"
-    rng, draw = make_rng(seed), _SCHEMES[init]
-    return [[draw(rng, in_features, out_features) for _ in range(out_features)]
-            for _ in range(in_features)]
-
-
-# One row per scheme: (generator, fan_in, fan_out) -> one weight.
-_SCHEMES: dict[str, Callable[[random.Random, int, int], float]] = {
-    "he": lambda rng, fan_in, fan_out: rng.gauss(0.0, math.sqrt(2.0 / fan_in)),
-    "xavier": lambda rng, fan_in, fan_out: rng.uniform(-1.0, 1.0) * math.sqrt(
-        6.0 / (fan_in + fan_out)),
-    "uniform": lambda rng, fan_in, fan_out: rng.uniform(-1.0, 1.0),
-    "zeros": lambda rng, fan_in, fan_out: 0.0,
-}
 
 
 def _unit_activation(activation: Any) -> tuple[Activation, Callable[[Value], Value] | None]:

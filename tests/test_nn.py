@@ -2,7 +2,6 @@
 
 import math
 import random
-import statistics
 
 import pytest
 
@@ -10,7 +9,7 @@ from microgradjp import Value
 from microgradjp import tanh as tanh_rule
 from microgradjp.errors import DomainError, ValueTypeError
 from microgradjp.losses import cross_entropy, mean_squared_error, softmax
-from microgradjp.nn import MLP, Layer, Module, Neuron, initial_weights
+from microgradjp.nn import MLP, Layer, Module, Neuron
 from microgradjp.optim import SGD
 
 W1 = [[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]]
@@ -262,18 +261,6 @@ def test_one_generator_shares_a_stream_across_layers():
     rng = random.Random(5)
     first, second = Layer(2, 2, seed=rng), Layer(2, 2, seed=rng)
     assert first.state_dict() != second.state_dict()
-
-
-def test_he_init_for_relu_has_std_sqrt_2_over_fan_in():
-    weights = [w for row in initial_weights(200, 50, activation="relu", seed=0) for w in row]
-    assert statistics.pstdev(weights) == pytest.approx(math.sqrt(2 / 200), rel=0.05)
-
-
-def test_xavier_init_for_tanh_stays_within_its_bound():
-    weights = [w for row in initial_weights(30, 10, activation="tanh", seed=0) for w in row]
-    bound = math.sqrt(6 / 40)
-    assert max(map(abs, weights)) <= bound
-    assert max(map(abs, weights)) > 0.9 * bound
 
 
 def test_biases_start_at_zero():

@@ -1,0 +1,66 @@
+"""Tests for microgradjp.init: every scheme's shape and spread, "auto", seeds, errors."""
+
+import math
+import random
+import statistics
+
+import pytest
+
+from microgradjp import relu as relu_rule
+from microgradjp.errors import DomainError, ValueTypeError
+from microgradjp.init import INITS, initial_weights
+
+
+@pytest.mark.parametrize("init", INITS)
+def test_every_scheme_gives_in_features_rows_of_out_features(init):
+    weights = initial_weights(3, 2, init=init, seed=0)
+    assert [len(row) for row in weights] == [2, 2, 2]
+    assert all(isinstance(w, float) for row in weights for w in row)
+
+
+def test_he_init_for_relu_has_std_sqrt_2_over_fan_in():
+    weights = [w for row in initial_weights(200, 50, activation="relu", seed=0) for w in row]
+    assert statistics.pstdev(weights) == pytest.approx(math.sqrt(2 / 200), rel=0.05)
+
+
+def test_xavier_init_for_tanh_stays_within_its_bound():
+    weights = [w for row in initial_weights(30, 10, activation="tanh", seed=0) for w in row]
+    bound = math.sqrt(6 / 40)
+    assert max(map(abs, weights)) <= bound
+    assert max(map(abs, weights)) > 0.9 * bound
+
+
+def test_uniform_init_spans_minus_one_to_one_like_micrograd():
+    weights = [w for row in initial_weights(30, 10, init="uniform", seed=0) for w in row]
+    assert 0.9 < max(map(abs, weights)) <= 1.0
+
+
+@pytest.mark.parametrize(("activation", "scheme"), [
+    ("relu", "he"), (relu_rule, "he"), ("tanh", "xavier"), ("sigmoid", "xavier"),
+    ("identity", "xavier"),
+])
+def test_auto_picks_he_for_relu_and_xavier_otherwise(activation, scheme):
+    assert initial_weights(4, 3, activation=activation, seed=1) == initial_weights(
+        4, 3, init=scheme, seed=1)
+
+
+def test_same_seed_same_weights_and_global_random_untouched():
+    state = random.getstate()
+    assert initial_weights(3, 3, seed=2) == initial_weights(3, 3, seed=2)
+    assert initial_weights(3, 3, seed=2) != initial_weights(3, 3, seed=3)
+    assert random.getstate() == state
+
+
+def test_a_shared_generator_continues_its_stream():
+    rng = random.Random(5)
+    assert initial_weights(2, 2, seed=rng) != initial_weights(2, 2, seed=rng)
+
+
+@pytest.mark.parametrize(("call", "exception", "fragment"), [
+    (lambda: initial_weights(2, 1, init="gaussian"), DomainError, "unknown scheme; the schemes"),
+    (lambda: initial_weights(2, 1, init="he", seed=1.5), ValueTypeError, "a seed is an int"),
+])
+def test_errors(call, exception, fragment):
+    with pytest.raises(exception) as caught:
+        call()
+    assert fragment in str(caught.value)
