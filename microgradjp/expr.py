@@ -109,19 +109,17 @@ class _Parser:
         self.take()
 
     def expression(self, depth: int) -> Value:
-        result = self.term(depth)
-        while self.peek()[1] in ("+", "-"):
-            op, position = self.take()[1], self.tokens[self.index - 1][2]
-            right = self.term(depth)
-            result = self.guard(_INFIX[op], (result, right), position)
-        return result
+        return self.infix(("+", "-"), self.term, depth)
 
     def term(self, depth: int) -> Value:
-        result = self.unary(depth)
-        while self.peek()[1] in ("*", "/"):
-            op, position = self.take()[1], self.tokens[self.index - 1][2]
-            right = self.unary(depth)
-            result = self.guard(_INFIX[op], (result, right), position)
+        return self.infix(("*", "/"), self.unary, depth)
+
+    def infix(self, ops: tuple[str, str], operand: Callable[[int], Value], depth: int) -> Value:
+        # Left-associative and iterative: "a - b - c" is (a - b) - c, however long the chain.
+        result = operand(depth)
+        while self.peek()[1] in ops:
+            _, op, position = self.take()
+            result = self.guard(_INFIX[op], (result, operand(depth)), position)
         return result
 
     def unary(self, depth: int) -> Value:
