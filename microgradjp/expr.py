@@ -32,8 +32,9 @@ _INFIX: dict[str, Callable[[Value, Value], Value]] = {
 MAX_LENGTH = 2000  # characters: a command-line expression, not a program
 MAX_DEPTH = 100  # nesting of brackets and unary signs, far below Python's recursion limit
 
+# Names are letters of any script (りんご works) then letters, digits or underscores.
 _TOKEN = re.compile(r"\s*(?:(?P<number>\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
-                    r"|(?P<name>[A-Za-z_][A-Za-z_0-9]*)|(?P<op>\*\*|[-+*/(),]))")
+                    r"|(?P<name>[^\W\d]\w*)|(?P<op>\*\*|[-+*/(),]))")
 
 
 class ExpressionError(MicrogradError, ValueError):

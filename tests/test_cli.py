@@ -1,7 +1,9 @@
 """The command line: graph, gradcheck and demo, their output and exit statuses."""
 
+import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +62,13 @@ def test_demo_trains_and_writes_its_pictures(tmp_path, capsys):
     assert accuracy >= 97
     for name in ("graph.svg", "decision_boundary.png", "loss_curve.png"):
         assert (tmp_path / name).stat().st_size > 5000
+
+
+def test_the_readme_command_lines_work(tmp_path, monkeypatch):
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    commands = [line for line in readme.splitlines()
+                if line.startswith(("microgradjp graph", "microgradjp gradcheck"))]
+    assert len(commands) >= 3  # the English tour and the Japanese section
+    monkeypatch.chdir(tmp_path)
+    for line in commands:
+        assert main(shlex.split(line)[1:]) == 0, line

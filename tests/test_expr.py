@@ -36,6 +36,12 @@ def test_the_graph_has_gradients_and_labelled_variables():
     assert evaluate("x * 2", {"x": 1.0}).parents[0].label == "x"
 
 
+def test_japanese_variable_names():
+    price = evaluate("りんご * 個数 * 消費税", {"りんご": 100.0, "個数": 2.0, "消費税": 1.1})
+    assert round(price.data, 10) == 220.0
+    assert variables("りんご * 個数") == ["りんご", "個数"]
+
+
 def test_variables_in_order_without_functions():
     assert variables("sin(b) * a + b + exp(a)") == ["b", "a"]
 
