@@ -101,7 +101,7 @@ def _show(arg: float, label: str | None, bracket: bool = False) -> str:
     return f"({shown})" if bracket else shown
 
 
-# -- forwards that need more than one library call ------------------------------------------------
+# Forwards that need more than one library call.
 
 
 def _real_pow(x: float, y: float) -> float:
@@ -149,7 +149,7 @@ _NEGATIVE_BASE = ("a negative base needs an integer exponent (the result would b
 _ZERO_BASE = ("zero cannot be raised to a negative power",
               "add a small positive constant to the base")
 
-# -- the table ------------------------------------------------------------------------------------
+# The table.
 # partials(*inputs, out) -> one derivative per input. Ties in maximum/minimum go to the first input.
 # Piecewise derivatives (relu, abs, max) are constants between kinks, so they are written as
 # float(comparison): a comparison of Values compares data, and a constant has derivative 0.

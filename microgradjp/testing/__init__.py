@@ -95,9 +95,6 @@ def gradgradcheck(
     return True
 
 
-# -- helpers --------------------------------------------------------------------------------------
-
-
 def _evaluate(f: Callable[..., Any], point: list[float]) -> float:
     out = f(*[Value(x) for x in point])
     return float(out.data if isinstance(out, Value) else out)
