@@ -18,7 +18,7 @@ from typing import Any, SupportsFloat, Union
 from . import rules
 from .errors import ValueTypeError, message
 from .graph import backward_error, made_by_ops, nodes_under
-from .rules import LEAF, MAXIMUM, MINIMUM, Rule, power
+from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, power
 
 __all__ = ["Value", "apply", "maximum", "minimum", "no_grad"]
 
@@ -154,7 +154,7 @@ class Value:
         if isinstance(other, Value):
             return _binary(rules.POW, self, other)
         # A number exponent lives in the rule: no node, no derivative owed to a constant.
-        return _unary(power(_as_float(other, "**")), self)
+        return _unary(power(as_float(other, "**")), self)
 
     def __rpow__(self, other: Operand) -> Value:
         return _binary(rules.POW, other, self)
@@ -249,6 +249,11 @@ class Value:
 
     def _push(self) -> None:
         """Add this node's gradient, times each local derivative, to its inputs' gradients."""
+
+    def _record(self, rule: Rule, args: tuple[Any, ...]) -> Value:
+        # Calling a rule with a Value among its arguments lands here (see Rule.__call__).
+        node: Value = apply(rule, args)
+        return node
 
 
 # Nodes made by ops: one class per arity, so the inputs live in slots. ``_order`` numbers nodes
@@ -370,7 +375,7 @@ def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
         if isinstance(arg, Value):
             break
     else:
-        return rule.compute(tuple(_as_float(arg, rule.name) for arg in args))
+        return rule.compute(tuple(as_float(arg, rule.name) for arg in args))
     if len(args) == 1:
         return _unary(rule, arg)
     if len(args) == 2:
@@ -385,7 +390,6 @@ def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
     return node
 
 
-rules._apply = apply  # partials call rules; on Values they must record (see rules._apply)
 
 
 def maximum(a: Operand, b: Operand) -> Value:
@@ -407,13 +411,5 @@ def minimum(a: Operand, b: Operand) -> Value:
     return _binary(MINIMUM, a, b)
 
 
-def _as_float(x: Any, op: str) -> float:
-    if isinstance(x, numbers.Real):
-        return float(x)
-    raise ValueTypeError(message(
-        f"{op!r} with {x!r}", f"expected a real number, got {type(x).__name__}",
-        "convert it with float() first"))
-
-
 def _data_of(x: Operand) -> float:
-    return x._data if isinstance(x, Value) else _as_float(x, "comparison")
+    return x._data if isinstance(x, Value) else as_float(x, "comparison")

@@ -8,15 +8,16 @@ records nodes and walks them; the errors, gradcheck and the drawings read these 
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .errors import DivisionByZeroError, DomainError, ValueOverflowError, message
+from .errors import DivisionByZeroError, DomainError, ValueOverflowError, ValueTypeError, message
 
-__all__ = ["Rule", "describe", "power"]
+__all__ = ["Rule", "as_float", "describe", "power"]
 
 # Which of our errors stands for which failure of a float computation.
 _ERROR_CLASS: dict[type[Exception], type[Exception]] = {
@@ -50,7 +51,13 @@ class Rule:
     errors: Mapping[type[Exception], tuple[str, str]] = field(default_factory=dict)
 
     def __call__(self, *args: Any) -> Any:
-        return _apply(self, args)
+        # Partials call rules (sin's partial is cos) on floats or, for create_graph, on Values.
+        # A Value carries the engine's recorder, so this table never imports the engine.
+        for arg in args:
+            record = getattr(arg, "_record", None)
+            if record is not None:
+                return record(self, args)
+        return self.compute(tuple(as_float(arg, self.name) for arg in args))
 
     def compute(self, args: tuple[float, ...], labels: tuple[str | None, ...] = ()) -> float:
         """Return the forward on floats, or raise our error naming this op, the input and a fix."""
@@ -68,14 +75,13 @@ class Rule:
         return _ERROR_CLASS[kind](message(describe(self.name, args, labels), why, fix))
 
 
-def _compute(rule: Rule, args: tuple[Any, ...]) -> float:
-    return rule.compute(tuple(float(a) for a in args))
-
-
-# Rules call rules inside partials (relu's partial is step). On floats that is ``_compute``; the
-# engine replaces this hook with its own ``apply``, which records a node when a Value is among
-# the arguments. That keeps this table free of any import of the engine.
-_apply: Callable[[Rule, tuple[Any, ...]], Any] = _compute
+def as_float(x: Any, op: str) -> float:
+    """Return ``x`` as a float, or raise ValueTypeError naming ``op`` if it is no real number."""
+    if isinstance(x, numbers.Real):
+        return float(x)
+    raise ValueTypeError(message(
+        f"{op!r} with {x!r}", f"expected a real number or a Value, got {type(x).__name__}",
+        "convert it with float() first"))
 
 
 def describe(name: str, args: tuple[float, ...], labels: tuple[str | None, ...] = ()) -> str:

@@ -126,3 +126,5 @@ def test_custom_op_names_must_be_identifiers(name):
 def test_generic_functions_take_floats_and_values():
     assert exp(0.0) == 1.0 and sin(0.0) == 0.0
     assert isinstance(exp(Value(0.0)), Value)
+    with pytest.raises(ValueTypeError, match="'exp' with 'a'"):
+        exp("a")
