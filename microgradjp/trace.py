@@ -6,6 +6,7 @@ much gradient to which input. `viz` draws the same edges; this module only reads
 
 from __future__ import annotations
 
+import functools
 import sys
 import unicodedata
 from typing import NamedTuple, TextIO
@@ -40,15 +41,21 @@ def backward_edges(root: Value) -> list[Edge]:
     >>> [(e.input.label, e.contribution) for e in backward_edges(y)]
     [('a', 2.0), ('a', 2.0)]
     """
+    return _backward(root)[0]
+
+
+def _backward(root: Value) -> tuple[list[Edge], dict[Value, float]]:
+    # The edges and every node's d root / d node: the table and the drawing need both. The
+    # gradients come from the engine's walk (one chain rule, not two); the partials are asked
+    # again only because backpropagate keeps them to itself (and has raised if one fails).
     grads = backpropagate(root, 1.0, create_graph=False)
     edges = []
     for node in reversed(made_by_ops(root)):
-        parents = node.parents
-        local_grads = node.rule.partials(*[p.data for p in parents], node.data)
+        local_grads = node.rule.partials(*[p.data for p in node.parents], node.data)
         upstream = grads[node]
-        for parent, local in zip(parents, local_grads, strict=True):
+        for parent, local in zip(node.parents, local_grads, strict=True):
             edges.append(Edge(node, parent, upstream, local, upstream * local))
-    return edges
+    return edges, grads
 
 
 def backward_table(root: Value, *, digits: int = 6) -> str:
@@ -70,20 +77,17 @@ def backward_table(root: Value, *, digits: int = 6) -> str:
     z        -4     3
     """
     names = _names(root)
-    grads = backpropagate(root, 1.0, create_graph=False)
-
-    def number(x: float) -> str:
-        return f"{x + 0.0:.{digits}g}"  # + 0.0 turns -0.0 into 0.0
-
+    edges, grads = _backward(root)
+    number = functools.partial(_number, digits=digits)
     rows = [["node", "value", "op", "upstream", "input", "local", "contribution"]]
     previous = None
-    for edge in backward_edges(root):
-        first = edge.node is not previous  # name the pushing node on its first row only
-        previous = edge.node
-        rows.append([
-            names[edge.node] if first else "", number(edge.node.data) if first else "",
-            edge.node.op if first else "", number(edge.upstream) if first else "",
-            names[edge.input], number(edge.local), number(edge.contribution)])
+    for edge in edges:
+        node = edge.node
+        first = node is not previous  # name the pushing node on its first row only
+        previous = node
+        pusher = [names[node], number(node.data), node.op, number(edge.upstream)]
+        rows.append([*(pusher if first else [""] * 4), names[edge.input], number(edge.local),
+                     number(edge.contribution)])
     leaves = [["leaf", "value", "grad"]]
     leaves += [[names[n], number(n.data), number(grads[n])] for n in names if not n.parents]
     return f"{_table(rows, numeric={1, 3, 5, 6})}\n\n{_table(leaves, numeric={1, 2})}"
@@ -128,7 +132,13 @@ def _names(root: Value) -> dict[Value, str]:
 
 
 def _printable(text: str) -> str:
-    return "".join(repr(c)[1:-1] if unicodedata.category(c) == "Cc" else c for c in text)
+    # Control characters would break the line; a lone surrogate cannot even be encoded.
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) in ("Cc", "Cs") else c
+                   for c in text)
+
+
+def _number(x: float, digits: int) -> str:
+    return f"{x + 0.0:.{digits}g}"  # + 0.0 turns -0.0 into 0.0
 
 
 def _width(text: str) -> int:

@@ -11,11 +11,11 @@ made by ops white; each op is a small circle. ``legend=True`` draws this key bes
 
 from __future__ import annotations
 
+import functools
 import os
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal, TypedDict, Unpack
+from typing import Literal, TypedDict, Unpack, get_args
 
 import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
 
@@ -23,13 +23,13 @@ from . import _engines
 from ._engines import EngineError, EngineNotFoundError
 from .engine import Value
 from .errors import MicrogradError, message
-from .graph import backpropagate
-from .trace import Edge, backward_edges, creation_order
+from .trace import Edge, _backward, _number, _printable, creation_order
 
 __all__ = ["DrawOptions", "DrawingError", "EngineError", "EngineNotFoundError", "render",
            "to_dot"]
 
 EdgeLabels = Literal["grad", "local", "both", "none"]
+RankDir = Literal["LR", "TB"]
 ROLE_COLOURS = {
     "input": "#cfe2f3",  # a labelled leaf
     "parameter": "#fce5cd",  # a leaf passed in parameters=
@@ -53,7 +53,7 @@ class DrawOptions(TypedDict, total=False):
     """The options of `to_dot`, which `render` passes on."""
 
     edge_labels: EdgeLabels
-    rankdir: Literal["LR", "TB"]
+    rankdir: RankDir
     parameters: Iterable[Value]
     focus: Value | None
     depth: int
@@ -74,7 +74,7 @@ def to_dot(
     root: Value,
     *,
     edge_labels: EdgeLabels = "grad",
-    rankdir: Literal["LR", "TB"] = "LR",
+    rankdir: RankDir = "LR",
     parameters: Iterable[Value] = (),
     focus: Value | None = None,
     depth: int = 2,
@@ -98,8 +98,8 @@ def to_dot(
     >>> [line.strip() for line in dot.source.splitlines() if "->" in line]
     ['v1op -> v1 [label=1]', 'v0 -> v1op [label=2]', 'v0 -> v1op [label=2]']
     """
-    _check_choice("edge_labels", edge_labels, ("grad", "local", "both", "none"))
-    _check_choice("rankdir", rankdir, ("LR", "TB"))
+    _check_choice("edge_labels", edge_labels, get_args(EdgeLabels))
+    _check_choice("rankdir", rankdir, get_args(RankDir))
     nodes = creation_order(root)
     if focus is not None:
         nodes = _around(nodes, focus, depth)
@@ -115,19 +115,17 @@ def to_dot(
                               "style": "rounded,filled", "margin": "0.1,0.05"},
                    edge_attr={"fontname": font, "fontsize": "10", "arrowsize": "0.7",
                               "fontcolor": LOCAL_COLOUR if edge_labels == "local" else GRAD_COLOUR})
-    grads = backpropagate(root, 1.0, create_graph=False)
+    edges, grads = _backward(root)
     edges_into: dict[Value, list[Edge]] = {}
-    for edge in backward_edges(root):
+    for edge in edges:
         edges_into.setdefault(edge.node, []).append(edge)
     parameter_set = set(parameters)
+    number = functools.partial(_number, digits=digits)
 
-    def number(x: float) -> str:
-        return f"{x + 0.0:.{digits}g}"  # + 0.0 turns -0.0 into 0.0
-
-    def edge_label(edge: Edge) -> str:
-        return {"grad": number(edge.contribution), "local": number(edge.local), "none": "",
-                "both": f"{number(edge.upstream)} {TIMES} {number(edge.local)} = "
-                        f"{number(edge.contribution)}"}[edge_labels]
+    def edge_label(edge: Edge) -> str | None:
+        grad, local = number(edge.contribution), number(edge.local)
+        return {"grad": grad, "local": local, "none": None,
+                "both": f"{number(edge.upstream)} {TIMES} {local} = {grad}"}[edge_labels]
 
     ids: dict[Value, str] = {}
     for node in nodes:
@@ -147,7 +145,7 @@ def to_dot(
         hidden = 0
         for edge in edges_into[node]:
             if edge.input in ids:
-                dot.edge(ids[edge.input], op_id, edge_label(edge) or None)
+                dot.edge(ids[edge.input], op_id, edge_label(edge))
             else:
                 hidden += 1
         if hidden:  # inputs outside the focus: say how many, so nothing looks missing
@@ -238,13 +236,12 @@ def _font_for(nodes: list[Value]) -> str:
 
 
 def _escape(text: str) -> str:
-    # Shown exactly as written: control characters as Python escapes (\t), backslashes doubled
-    # (DOT reads \N, \l, \G as commands), & as &amp; (Graphviz reads entities such as &alpha;
-    # even outside HTML labels), line breaks as DOT's own \n. Quotes are the graphviz package's
-    # job; nohtml() at the call stops a "<...>" label from becoming an HTML label.
-    shown = "".join(repr(c)[1:-1] if unicodedata.category(c) == "Cc" and c != "\n" else c
-                    for c in text)
-    return shown.replace("\\", "\\\\").replace("&", "&amp;").replace("\n", "\\n")
+    # Shown exactly as written: line breaks as DOT's own \n, other control characters as Python
+    # escapes (\t), backslashes doubled (DOT reads \N, \l, \G as commands), & as &amp;
+    # (Graphviz reads entities such as &alpha; even outside HTML labels). Quotes are the graphviz
+    # package's job; nohtml() at the call stops a "<...>" label from becoming an HTML label.
+    return "\\n".join(_printable(line).replace("\\", "\\\\").replace("&", "&amp;")
+                      for line in text.split("\n"))
 
 
 def _name(node: Value) -> str:

@@ -115,6 +115,11 @@ def test_control_characters_in_labels_stay_on_one_line():
     assert "two\\nlines\\t!" in table and len(table.splitlines()) == 3 + 1 + 3
 
 
+def test_a_lone_surrogate_in_a_label_is_shown_escaped():
+    table = backward_table(Value(1.0, label="lone \ud800") * 2)
+    assert "lone \\ud800" in table.encode("utf-8").decode("utf-8")
+
+
 def test_digits():
     table = backward_table(Value(1.0, label="x") / 3, digits=3)
     assert "0.333" in table and "0.3333" not in table

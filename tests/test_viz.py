@@ -193,6 +193,7 @@ HOSTILE = [  # (label, the lines the picture must show for it)
     ('"]; evil [label="', ['"]; evil [label="']),
     ("two\nlines", ["two", "lines"]),
     ("tab\tand\x00nul", ["tab\\tand\\x00nul"]),
+    ("lone \ud800 surrogate", ["lone \\ud800 surrogate"]),  # UTF-8 cannot encode it as is
     ("りんご\"\\<>", ["りんご\"\\<>"]),
 ]
 
