@@ -12,6 +12,7 @@ import json
 import math
 import os
 import tempfile
+from collections import Counter
 from typing import Any
 
 from .errors import DomainError, MicrogradError, ValueTypeError, message
@@ -133,7 +134,8 @@ def _read(where: str) -> dict[str, Any]:
         raise ModelFileError(message(where, f"the file is not UTF-8 text ({error.reason})",
                                      "point at a file written by save()")) from None
     try:
-        document = json.loads(text, parse_constant=_refuse_constant)
+        document = json.loads(text, parse_constant=_refuse_constant,
+                              object_pairs_hook=_refuse_duplicates)
     except ModelFileError as error:
         raise ModelFileError(f"{where}: {error}") from None
     except json.JSONDecodeError as error:
@@ -144,9 +146,10 @@ def _read(where: str) -> dict[str, Any]:
         raise ModelFileError(message(where, f"not a {FORMAT} file (no \"format\": \"{FORMAT}\")",
                                      "point at a file written by microgradjp.saving.save"))
     version = document.get("version")
-    if version != VERSION:
-        newer = " (written by a newer microgradjp?)" if isinstance(version, int) else ""
-        raise ModelFileError(message(where, f"format version {version!r} is not {VERSION}{newer}",
+    if type(version) is not int or version != VERSION:  # not bool: true == 1 in Python
+        newer = type(version) is int and version > VERSION
+        hint = " (written by a newer microgradjp?)" if newer else ""
+        raise ModelFileError(message(where, f"format version {version!r} is not {VERSION}{hint}",
                                      "load it with the microgradjp version that saved it"))
     missing = [key for key in _KEYS if key not in document]
     extra = [key for key in document if key not in _KEYS]
@@ -163,13 +166,21 @@ def _refuse_constant(name: str) -> float:
     raise ModelFileError(f"{name} is not a valid parameter (save refuses to write it)")
 
 
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json keeps the last of two equal keys silently; a model file must not be that ambiguous.
+    counts = Counter(key for key, _ in pairs)
+    twice = sorted(key for key, count in counts.items() if count > 1)
+    if twice:
+        raise ModelFileError(f"the keys {twice} appear more than once in one object")
+    return dict(pairs)
+
+
 def _architecture(model: Module) -> dict[str, Any] | None:
     """Return the JSON description that `_build` turns back into ``model``, or None."""
-    if isinstance(model, MLP):
+    # Exact types only: a subclass may compute something else, and load would build the base.
+    if type(model) is MLP:
         layers = [_architecture(layer) for layer in model.layers]
-        if any(layer is None for layer in layers):
-            return None
-        return {"type": "MLP", "layers": layers}
+        return None if None in layers else {"type": "MLP", "layers": layers}
     if type(model) is Layer and isinstance(model.activation, str):
         return {"type": "Layer", "in_features": model.in_features,
                 "out_features": model.out_features, "activation": model.activation}

@@ -99,6 +99,16 @@ def test_a_custom_activation_saves_parameters_only(tmp_path):
     assert twin.state_dict() == model.state_dict()
 
 
+def test_a_subclass_of_mlp_saves_parameters_only(tmp_path):
+    class Doubled(MLP):
+        def __call__(self, inputs):
+            return [2.0 * y for y in super().__call__(inputs)]
+
+    save(Doubled(2, [1], seed=1), tmp_path / "m.json")
+    with pytest.raises(ModelFileError, match="load_parameters"):
+        load(tmp_path / "m.json")  # a plain MLP would compute something else
+
+
 def test_model_file_error_is_a_value_error():
     assert issubclass(ModelFileError, ValueError) and issubclass(ModelFileError, MicrogradError)
 
@@ -146,6 +156,11 @@ BAD_FILES = [
     ("parameters not an object", lambda text: edit(json.loads(text),
                                                    set_in(["parameters"], [1.0])),
      "\"parameters\" must be an object"),
+    ("version is true", lambda text: edit(json.loads(text), set_in(["version"], True)),
+     "format version True is not 1;"),
+    ("duplicated parameter",
+     lambda text: text.replace(f'"{FIRST}":', f'"{FIRST}": 9.0, "{FIRST}":'),
+     f"the keys ['{FIRST}'] appear more than once"),
 ]
 
 
