@@ -11,6 +11,7 @@ import functools
 import os
 import shutil
 import subprocess
+import threading
 import unicodedata
 import uuid
 import warnings
@@ -51,13 +52,13 @@ def find_engine(engine: str, fmt: str) -> str:
             f"engine={engine!r}", "there is no engine of that name",
             f"pass one of {', '.join(('auto', *FORMATS))}"))
     names = [name for name in FORMATS if engine in ("auto", name)]
-    for name in names:
-        executable = shutil.which(name)
-        if executable and fmt in FORMATS[name]:
+    installed = {name: path for name in names if (path := shutil.which(name))}
+    for name, executable in installed.items():
+        if fmt in FORMATS[name]:
             return executable
-    found = [name for name in names if shutil.which(name)]
-    if found:  # installed, but none writes this format
-        why = f"{found[0]} cannot write .{fmt} (it writes {', '.join(FORMATS[found[0]])})"
+    if installed:  # installed, but none writes this format
+        name = next(iter(installed))
+        why = f"{name} cannot write .{fmt} (it writes {', '.join(FORMATS[name])})"
         fix = f"write .svg or .png, or {INSTALL_GRAPHVIZ}"
     else:
         why = f"no Graphviz engine is on PATH (looked for {' and '.join(names)})"
@@ -81,6 +82,10 @@ def pipe(source: str, fmt: str, engine: str = "auto") -> bytes:
         raise EngineError(message(
             " ".join(command), f"the layout took longer than {TIMEOUT_SECONDS} s",
             "draw fewer nodes with focus=node, depth=2")) from None
+    except OSError as failure:  # on PATH but not runnable: a broken install, a wrong binary
+        raise EngineError(message(
+            " ".join(command), f"it could not be started ({failure})",
+            "reinstall it, or pass engine='dot' or engine='graphviz-pure'")) from None
     if done.returncode != 0:
         errors = done.stderr.decode("utf-8", "replace").strip()
         raise EngineError(message(
@@ -121,8 +126,10 @@ def cjk_font() -> str | None:
     if fc_list is None:  # fontconfig comes with Graphviz on Linux and Homebrew
         return None
     try:
+        # fc-list writes UTF-8 whatever the locale (Windows' cp932 would fail on it).
         listing = subprocess.run([fc_list, ":lang=ja", "family"], capture_output=True,
-                                 text=True, timeout=30, check=True).stdout
+                                 encoding="utf-8", errors="replace", timeout=30,
+                                 check=True).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     # Each line lists one font's names, the first in English: "IPAGothic,IPAゴシック".
@@ -132,10 +139,13 @@ def cjk_font() -> str | None:
 
 
 _warned: set[str] = set()
+_warned_lock = threading.Lock()  # two threads drawing at once must not both warn
 
 
 def warn_once(text: str) -> None:
     """Warn with ``text`` the first time only: a notebook redraws often, the fix is the same."""
-    if text not in _warned:
+    with _warned_lock:
+        if text in _warned:
+            return
         _warned.add(text)
-        warnings.warn(text, stacklevel=3)
+    warnings.warn(text, stacklevel=3)

@@ -6,6 +6,8 @@ import shutil
 import struct
 import subprocess
 import sys
+import threading
+import time
 import warnings
 import xml.etree.ElementTree as ElementTree
 
@@ -322,6 +324,34 @@ def test_a_failed_render_leaves_the_old_file(monkeypatch, tmp_path):
     with pytest.raises(EngineError, match="exited with status 2"):
         render(xyz(), path)
     assert path.read_bytes() == b"old picture" and list(tmp_path.iterdir()) == [path]
+
+
+def test_an_engine_that_cannot_start_is_an_engine_error(monkeypatch, tmp_path):
+    broken = tmp_path / "dot"
+    broken.write_bytes(b"not a program")
+    broken.chmod(0o755)  # on PATH and executable, but no system can run it
+    monkeypatch.setattr(shutil, "which", lambda name: str(broken))
+    with pytest.raises(EngineError, match="could not be started"):
+        render(xyz(), tmp_path / "xyz.svg")
+    assert list(tmp_path.iterdir()) == [broken]
+
+
+def test_warn_once_warns_once_across_threads(monkeypatch):
+    class SlowSet(set):  # widens the gap between "not warned yet?" and "now warned"
+        def __contains__(self, item):
+            found = super().__contains__(item)
+            time.sleep(0.01)
+            return found
+
+    monkeypatch.setattr(engines, "_warned", SlowSet())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        threads = [threading.Thread(target=engines.warn_once, args=("once",)) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert [str(w.message) for w in caught] == ["once"]
 
 
 def test_engine_is_run_with_an_argument_list(monkeypatch, tmp_path):
