@@ -7,34 +7,52 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .data import batches, make_rng
+from .data import _check_count, batches, make_rng
 from .engine import Value, no_grad
 from .errors import DomainError, ValueTypeError, message
 from .losses import mean
 from .nn import Neuron
-from .optim import Optimizer
+from .optim import Optimizer, _check_rate
 
 __all__ = ["History", "fit", "train_perceptron"]
 
 Outputs = Value | Sequence[Value]
 
 
+def _index_of_max(values: Sequence[float]) -> int:
+    return max(range(len(values)), key=values.__getitem__)
+
+
 def _argmax(outputs: list[float], target: Any) -> bool:
-    return bool(max(range(len(outputs)), key=outputs.__getitem__) == target)
+    # A class index, or a one-hot or probability target (cross_entropy takes all three).
+    wanted = _index_of_max(target) if isinstance(target, Sequence) else target
+    return bool(_index_of_max(outputs) == wanted)
+
+
+def _one_output(rule: Callable[[float, Any], bool]) -> Callable[[list[float], Any], bool]:
+    def read(outputs: list[float], target: Any) -> bool:
+        if len(outputs) != 1:  # reading outputs[0] of a wider model would be silently wrong
+            raise DomainError(message(
+                f"fit(accuracy=...) on {len(outputs)} outputs",
+                "'positive', 'sign' and 'threshold' read a model with one output",
+                "use accuracy='argmax' for one output per class"))
+        return rule(outputs[0], target)
+    return read
 
 
 # How to read a prediction off the outputs, by the name given as ``accuracy=``.
 _ACCURACY_RULES: dict[str, Callable[[list[float], Any], bool]] = {
-    "argmax": _argmax,                                             # class index targets
-    "positive": lambda out, t: (1 if out[0] > 0.0 else 0) == t,    # logits, 0/1 targets
-    "sign": lambda out, t: (1 if out[0] > 0.0 else -1) == t,       # scores, -1/+1 targets
-    "threshold": lambda out, t: (1 if out[0] >= 0.5 else 0) == t,  # probabilities, 0/1 targets
+    "argmax": _argmax,                                                  # one output per class
+    "positive": _one_output(lambda y, t: (1 if y > 0.0 else 0) == t),   # logits, 0/1 targets
+    "sign": _one_output(lambda y, t: (1 if y > 0.0 else -1) == t),      # scores, -1/+1 targets
+    "threshold": _one_output(lambda y, t: (1 if y >= 0.5 else 0) == t),  # probabilities, 0/1
 }
 
 
@@ -61,7 +79,7 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     Each batch's loss is the mean of ``loss(model(x), target)`` over its samples, plus
     ``regularization()`` if given. ``batch_size=None`` is batch gradient descent, ``1``
     stochastic, anything else mini-batch; the order is reshuffled every epoch from ``seed``.
-    ``accuracy`` names how to read a prediction: ``"argmax"`` (class index targets),
+    ``accuracy`` names how to read a prediction: ``"argmax"`` (index or one-hot targets),
     ``"threshold"`` (probabilities vs 0/1), ``"positive"`` (logits vs 0/1), ``"sign"`` (scores
     vs -1/+1), or is a function ``(outputs as floats, target) -> bool``; it is counted on the
     training forward passes, as the weights move during the epoch. ``progress=None`` shows a
@@ -76,28 +94,24 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     >>> history.loss[0] > history.loss[-1], round(neuron([3.0]).data, 3)
     (True, 6.0)
     """
-    _check_positive(epochs, "epochs")
+    _check_count(epochs, "epochs")
     rule = _accuracy_rule(accuracy)
     rng = make_rng(seed)  # one stream across epochs: a new, reproducible order each epoch
     history = History()
-    bar = _progress_bar(epochs, progress)
-    try:
+    with _progress_bar(epochs, progress) as bar:
         for _ in range(epochs):
             total_loss, correct = 0.0, 0
-            for batch_inputs, batch_targets in batches(inputs, targets, batch_size=batch_size,
-                                                       seed=rng):
-                outputs = [model(x) for x in batch_inputs]
-                batch_loss = mean([loss(y, t) for y, t in zip(outputs, batch_targets,
-                                                              strict=True)])
+            for xs, ts in batches(inputs, targets, batch_size=batch_size, seed=rng):
+                pairs = [(model(x), t) for x, t in zip(xs, ts, strict=True)]
+                if rule is not None:  # before the step, so a rule that fails updates nothing
+                    correct += sum(rule(_floats(y), t) for y, t in pairs)
+                batch_loss = mean([loss(y, t) for y, t in pairs])
                 if regularization is not None:
                     batch_loss = batch_loss + regularization()
                 optimizer.zero_grad()
                 batch_loss.backward()
                 optimizer.step()
-                total_loss += batch_loss.data * len(batch_inputs)
-                if rule is not None:
-                    correct += sum(rule(_floats(y), t) for y, t in zip(outputs, batch_targets,
-                                                                        strict=True))
+                total_loss += batch_loss.data * len(xs)
             history.loss.append(total_loss / len(inputs))
             if rule is not None:
                 history.accuracy.append(correct / len(inputs))
@@ -107,9 +121,6 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
                     shown["accuracy"] = f"{history.accuracy[-1]:.3f}"
                 bar.set_postfix(shown, refresh=False)
                 bar.update()
-    finally:
-        if bar is not None:
-            bar.close()
     return history
 
 
@@ -128,7 +139,8 @@ def train_perceptron(neuron: Neuron, inputs: Sequence[Sequence[float]],
     >>> train_perceptron(neuron, *truth_table("AND"))[-1]
     0
     """
-    _check_positive(epochs, "epochs")
+    _check_count(epochs, "epochs")
+    lr = _check_rate(lr, "train_perceptron")
     if not isinstance(neuron, Neuron):
         raise ValueTypeError(message(f"train_perceptron({neuron!r}, ...)",
                                      "the perceptron rule trains a single Neuron",
@@ -137,6 +149,9 @@ def train_perceptron(neuron: Neuron, inputs: Sequence[Sequence[float]],
         raise DomainError(message(f"train_perceptron({len(inputs)} inputs, {len(targets)} "
                                   "targets)", "there must be one target per input",
                                   "pass lists of the same length"))
+    if not inputs:  # no data would count as "learned": zero mistakes in the first epoch
+        raise DomainError(message("train_perceptron(neuron, [], [])", "there are no samples",
+                                  "pass at least one sample"))
     samples = list(zip(inputs, targets, strict=True))
     mistakes_per_epoch: list[int] = []
     for _ in range(epochs):
@@ -173,15 +188,10 @@ def _accuracy_rule(accuracy: Any) -> Callable[[list[float], Any], bool] | None:
 
 def _progress_bar(epochs: int, progress: bool | None) -> Any:
     if progress is False or (progress is None and not sys.stderr.isatty()):
-        return None
+        return contextlib.nullcontext()
     from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]  # only when shown
 
     # delay: a run that ends within a second never draws a bar ("long runs only").
     return tqdm(total=epochs, desc="fit", unit="epoch", file=sys.stderr,
                 delay=0.0 if progress else 1.0, leave=True)
 
-
-def _check_positive(count: Any, name: str) -> None:
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValueTypeError(message(f"{name}={count!r}", f"{name} must be a positive int",
-                                     "pass e.g. 100"))

@@ -162,6 +162,8 @@ def test_fit_shows_a_progress_bar_when_asked(capsys):
 
 @pytest.mark.parametrize(("name", "outputs", "target", "correct"), [
     ("argmax", [0.1, 0.7, 0.2], 1, True), ("argmax", [0.1, 0.7, 0.2], 2, False),
+    ("argmax", [0.1, 0.7, 0.2], [0, 1, 0], True), ("argmax", [0.1, 0.7, 0.2], [0, 0, 1], False),
+    ("argmax", [0.1, 0.7, 0.2], [0.2, 0.5, 0.3], True),
     ("positive", [0.3], 1, True), ("positive", [-0.3], 1, False),
     ("sign", [-0.3], -1, True), ("threshold", [0.49], 1, False), ("threshold", [0.5], 1, True),
 ])
@@ -180,10 +182,26 @@ def test_accuracy_rules(name, outputs, target, correct):
                  optimizer=SGD([Value(0.0)], 0.1), accuracy="top5"), DomainError, "accuracy rules"),
     (lambda: fit(Neuron(1), [[1.0]], [1.0, 2.0], loss=mean_squared_error,
                  optimizer=SGD([Value(0.0)], 0.1)), DomainError, "one target per input"),
+    (lambda: fit(lambda x: [Value(0.7), Value(0.2)], [[0.0]], [1], loss=lambda ys, t: ys[0],
+                 optimizer=SGD([Value(0.0)], 0.1), accuracy="threshold"),
+     DomainError, "read a model with one output"),
     (lambda: train_perceptron(Layer(2, 1), [[0.0, 1.0]], [1]), ValueTypeError, "single Neuron"),
+    (lambda: train_perceptron(Neuron(2), [], []), DomainError, "there are no samples"),
+    (lambda: train_perceptron(Neuron(2), [[0.0, 1.0]], [1], lr=0), DomainError, "lr must be > 0"),
+    (lambda: train_perceptron(Neuron(2), [[0.0, 1.0]], [1], lr=math.nan), ValueTypeError,
+     "lr must be a finite number"),
     (lambda: train_perceptron(Neuron(2), [[0.0, 1.0]], [1, 0]), DomainError, "one target per"),
 ])
 def test_errors(call, exception, fragment):
     with pytest.raises(exception) as caught:
         call()
     assert fragment in str(caught.value)
+
+
+def test_an_accuracy_rule_that_cannot_read_the_outputs_fails_before_any_update():
+    model = MLP(2, [3, 2], seed=0)
+    before = model.state_dict()
+    with pytest.raises(DomainError, match="one output"):
+        fit(model, [[0.0, 1.0]], [1], loss=lambda ys, t: ys[0] * ys[0],
+            optimizer=SGD(model.parameters(), lr=0.1), accuracy="positive")
+    assert model.state_dict() == before
