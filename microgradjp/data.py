@@ -58,8 +58,8 @@ def two_moons(n_samples: int = 100, noise: float = 0.1, *, seed: int | random.Ra
               labels: tuple[int, int] = (0, 1)) -> tuple[list[list[float]], list[int]]:
     """Return ``n_samples`` points on two interleaving half circles, and their labels.
 
-    Like scikit-learn's ``make_moons``: the upper moon (first label) gets the extra point when
-    ``n_samples`` is odd; Gaussian noise of std ``noise`` is added, then the order is shuffled.
+    Like scikit-learn's ``make_moons``, but when ``n_samples`` is odd the extra point goes to the
+    upper moon (first label); Gaussian noise of std ``noise`` is added, the order is shuffled.
     Use ``labels=(-1, 1)`` for a max-margin loss.
 
     >>> points, classes = two_moons(6, 0.0)
@@ -68,6 +68,9 @@ def two_moons(n_samples: int = 100, noise: float = 0.1, *, seed: int | random.Ra
     """
     _check_count(n_samples, "n_samples")
     _check_noise(noise)
+    if not isinstance(labels, Sequence) or len(labels) != 2 or labels[0] == labels[1]:
+        raise DomainError(message(f"two_moons(labels={labels!r})", "one label per moon, two "
+                                  "different ones", "pass e.g. labels=(0, 1) or (-1, 1)"))
     rng = make_rng(seed)
     upper = n_samples - n_samples // 2
     samples = [([math.cos(a), math.sin(a)], labels[0]) for a in _linspace(0.0, math.pi, upper)]
@@ -161,9 +164,10 @@ def _shuffled_with_noise(samples: list[tuple[list[float], int]], noise: float,
 
 
 def _check_noise(noise: Any) -> None:
-    if isinstance(noise, bool) or not isinstance(noise, int | float) or not noise >= 0.0:
-        raise DomainError(message(f"noise={noise!r}", "noise is a standard deviation, >= 0",
-                                  "pass e.g. 0.1"))
+    if (isinstance(noise, bool) or not isinstance(noise, int | float)
+            or not 0.0 <= noise < math.inf):  # inf noise turns every point into inf or nan
+        raise DomainError(message(f"noise={noise!r}", "noise is a standard deviation, finite "
+                                  "and >= 0", "pass e.g. 0.1"))
 
 
 def _check_count(count: Any, name: str) -> None:
