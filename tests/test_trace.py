@@ -10,28 +10,18 @@ from microgradjp import Value
 from microgradjp.trace import backward_edges, backward_table, creation_order, print_backward
 
 
-def apple():
-    price = Value(100, label="りんご") * Value(2, label="個数") * Value(1.1, label="消費税")
-    return price.named("支払金額")
-
-
-def xyz():
-    x, y, z = Value(-2, label="x"), Value(5, label="y"), Value(-4, label="z")
-    return ((x + y).named("q") * z).named("f")
-
-
 def as_tuples(edges):
     return [(e.node.label, e.input.label, e.upstream, e.local, e.contribution) for e in edges]
 
 
-def test_xyz_edges_are_the_seed_numbers():
-    assert as_tuples(backward_edges(xyz())) == [
+def test_xyz_edges_are_the_seed_numbers(xyz):
+    assert as_tuples(backward_edges(xyz)) == [
         ("f", "q", 1.0, -4.0, -4.0), ("f", "z", 1.0, 3.0, 3.0),
         ("q", "x", -4.0, 1.0, -4.0), ("q", "y", -4.0, 1.0, -4.0)]
 
 
-def test_apple_edges_are_the_seed_numbers():
-    got = as_tuples(backward_edges(apple()))
+def test_apple_edges_are_the_seed_numbers(apple):
+    got = as_tuples(backward_edges(apple))
     assert [row[:2] for row in got] == [("支払金額", None), ("支払金額", "消費税"),
                                         (None, "りんご"), (None, "個数")]
     numbers = [(1, 1.1, 1.1), (1, 200, 200), (1.1, 2, 2.2), (1.1, 100, 110)]
@@ -53,10 +43,9 @@ def test_an_input_used_twice_has_two_edges_that_add_up():
     assert [(e.input, e.contribution) for e in edges] == [(a, 3.0), (a, 3.0)]
 
 
-def test_edges_leave_grad_untouched():
-    price = apple()
-    backward_edges(price)
-    assert price.grad == 0.0 and all(p.grad == 0.0 for p in price.parents)
+def test_edges_leave_grad_untouched(apple):
+    backward_edges(apple)
+    assert apple.grad == 0.0 and all(p.grad == 0.0 for p in apple.parents)
 
 
 def test_contributions_sum_to_central_differences():
@@ -77,8 +66,8 @@ def test_contributions_sum_to_central_differences():
         assert sums[leaf] == pytest.approx(numerical, rel=1e-6, abs=1e-9)
 
 
-def test_apple_table():
-    assert backward_table(apple()) == "\n".join([
+def test_apple_table(apple):
+    assert backward_table(apple) == "\n".join([
         "node      value  op  upstream  input   local  contribution",
         "支払金額    220  *          1  #3        1.1           1.1",
         "                               消費税    200           200",
@@ -96,8 +85,8 @@ def columns(text):
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def test_wide_characters_count_two_columns():
-    lines = backward_table(apple()).splitlines()[:5]
+def test_wide_characters_count_two_columns(apple):
+    lines = backward_table(apple).splitlines()[:5]
     # The "input" column starts at the same terminal column on every row.
     inputs = ["input", "#3", "消費税", "りんご", "個数"]
     starts = {columns(line[: line.index(name)]) for line, name in zip(lines, inputs, strict=True)}
@@ -129,10 +118,10 @@ def test_a_leaf_alone_has_no_rows_and_gradient_one():
     assert backward_table(Value(3.0, label="x")).splitlines()[-1].split() == ["x", "3", "1"]
 
 
-def test_print_backward_writes_the_table():
+def test_print_backward_writes_the_table(xyz):
     out = io.StringIO()
-    print_backward(xyz(), file=out)
-    assert out.getvalue() == backward_table(xyz()) + "\n"
+    print_backward(xyz, file=out)
+    assert out.getvalue() == backward_table(xyz) + "\n"
 
 
 def test_creation_order_puts_inputs_first_and_is_stable():

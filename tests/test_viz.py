@@ -39,15 +39,6 @@ def fresh_warnings(monkeypatch):
     monkeypatch.setattr(engines, "_warned", set())
 
 
-def apple():
-    price = Value(100, label="りんご") * Value(2, label="個数") * Value(1.1, label="消費税")
-    return price.named("支払金額")
-
-
-def xyz():
-    x, y, z = Value(-2, label="x"), Value(5, label="y"), Value(-4, label="z")
-    return ((x + y).named("q") * z).named("f")
-
 
 def parse(dot):
     """Return ({node id: attributes}, [(tail, head, attributes)]) from the DOT source."""
@@ -85,25 +76,25 @@ def edge_labels_from(dot, *names):
 # -- structure and numbers --------------------------------------------------------------------
 
 
-def test_apple_edges_carry_the_seed_gradients():
-    labels = edge_labels_from(to_dot(apple()), "りんご", "個数", "消費税")
+def test_apple_edges_carry_the_seed_gradients(apple):
+    labels = edge_labels_from(to_dot(apple), "りんご", "個数", "消費税")
     assert labels == {"りんご": "2.2", "個数": "110", "消費税": "200"}
 
 
-def test_xyz_edges_carry_the_seed_gradients():
-    labels = edge_labels_from(to_dot(xyz()), "x", "y", "z", "q")
+def test_xyz_edges_carry_the_seed_gradients(xyz):
+    labels = edge_labels_from(to_dot(xyz), "x", "y", "z", "q")
     assert labels == {"x": "-4", "y": "-4", "z": "3", "q": "-4"}
 
 
-def test_value_nodes_show_label_data_and_grad():
-    nodes, _ = parse(to_dot(apple()))
+def test_value_nodes_show_label_data_and_grad(apple):
+    nodes, _ = parse(to_dot(apple))
     assert nodes[find(nodes, "りんご")]["label"] == "りんご\\ndata 100\\ngrad 2.2"
     assert nodes[find(nodes, "支払金額")]["label"] == "支払金額\\ndata 220\\ngrad 1"
     assert "data 200\\ngrad 1.1" in [v["label"] for v in nodes.values()]  # unlabelled
 
 
-def test_each_op_is_a_node_between_inputs_and_output():
-    nodes, edges = parse(to_dot(apple()))
+def test_each_op_is_a_node_between_inputs_and_output(apple):
+    nodes, edges = parse(to_dot(apple))
     ops = {k: v for k, v in nodes.items() if v.get("shape") == "circle"}
     assert sorted(v["label"] for v in ops.values()) == [TIMES, TIMES]
     price, tax = find(nodes, "支払金額"), find(nodes, "消費税")
@@ -137,16 +128,15 @@ def test_a_node_used_twice_gets_two_edges():
     ("both", {"りんご": f"1.1 {TIMES} 2 = 2.2", "個数": f"1.1 {TIMES} 100 = 110"}),
     ("none", {"りんご": None, "個数": None}),
 ])
-def test_edge_labels_show_grad_local_or_both(edge_labels, expected):
-    dot = to_dot(apple(), edge_labels=edge_labels)
+def test_edge_labels_show_grad_local_or_both(edge_labels, expected, apple):
+    dot = to_dot(apple, edge_labels=edge_labels)
     assert edge_labels_from(dot, "りんご", "個数") == expected
 
 
-def test_drawing_computes_grads_without_touching_them():
-    price = apple()
-    nodes, _ = parse(to_dot(price))
+def test_drawing_computes_grads_without_touching_them(apple):
+    nodes, _ = parse(to_dot(apple))
     assert nodes[find(nodes, "個数")]["label"].endswith("grad 110")
-    assert [n.grad for n in (price, *price.parents)] == [0.0, 0.0, 0.0]
+    assert [n.grad for n in (apple, *apple.parents)] == [0.0, 0.0, 0.0]
 
 
 def test_digits_and_negative_zero():
@@ -168,14 +158,14 @@ def test_colours_follow_roles():
     assert len(set(ROLE_COLOURS.values())) == len(ROLE_COLOURS)
 
 
-def test_left_to_right_unless_asked():
-    assert "rankdir=LR" in to_dot(xyz()).source
-    assert "rankdir=TB" in to_dot(xyz(), rankdir="TB").source
+def test_left_to_right_unless_asked(xyz):
+    assert "rankdir=LR" in to_dot(xyz).source
+    assert "rankdir=TB" in to_dot(xyz, rankdir="TB").source
 
 
-def test_legend_only_on_request():
-    assert "legend" not in to_dot(xyz()).source
-    legend = to_dot(xyz(), legend=True).source
+def test_legend_only_on_request(xyz):
+    assert "legend" not in to_dot(xyz).source
+    legend = to_dot(xyz, legend=True).source
     assert all(role in legend for role in ROLE_COLOURS) and "gradient flowing back" in legend
 
 
@@ -238,8 +228,8 @@ def png_size(data):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_png_by_each_engine(engine, tmp_path):
-    path = render(xyz(), tmp_path / "xyz.png", engine=engine)
+def test_png_by_each_engine(engine, tmp_path, xyz):
+    path = render(xyz, tmp_path / "xyz.png", engine=engine)
     data = path.read_bytes()
     assert data.startswith(PNG_MAGIC) and len(data) > 10_000
     width, height = png_size(data)
@@ -247,92 +237,92 @@ def test_png_by_each_engine(engine, tmp_path):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_svg_by_each_engine_keeps_the_japanese_text(engine, tmp_path):
-    path = render(apple(), tmp_path / "apple.svg", engine=engine)
+def test_svg_by_each_engine_keeps_the_japanese_text(engine, tmp_path, apple):
+    path = render(apple, tmp_path / "apple.svg", engine=engine)
     text = path.read_text(encoding="utf-8")
     assert text.startswith("<?xml") and "<svg" in text and len(text) > 3_000
     assert all(word in text for word in ("りんご", "個数", "消費税", "支払金額", ">2.2<", ">110<"))
 
 
-def test_graphviz_pure_is_used_when_dot_is_missing(monkeypatch, tmp_path):
+def test_graphviz_pure_is_used_when_dot_is_missing(monkeypatch, tmp_path, xyz):
     real_which = shutil.which
     monkeypatch.setattr(shutil, "which", lambda name: None if name == "dot" else real_which(name))
-    text = render(xyz(), tmp_path / "xyz.svg").read_text(encoding="utf-8")
+    text = render(xyz, tmp_path / "xyz.svg").read_text(encoding="utf-8")
     assert "graphviz-pure" in text  # its version comment
 
 
-def test_graphviz_pure_png_warns_once_about_japanese(tmp_path):
+def test_graphviz_pure_png_warns_once_about_japanese(tmp_path, apple):
     with pytest.warns(UserWarning, match="graphviz-pure draws PNG text with its own Latin"):
-        render(apple(), tmp_path / "apple.png", engine="graphviz-pure")
+        render(apple, tmp_path / "apple.png", engine="graphviz-pure")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        render(apple(), tmp_path / "again.png", engine="graphviz-pure")
+        render(apple, tmp_path / "again.png", engine="graphviz-pure")
 
 
 @needs_dot
-def test_dot_with_a_japanese_font_warns_nothing(tmp_path):
+def test_dot_with_a_japanese_font_warns_nothing(tmp_path, apple):
     if engines.cjk_font() is None:
         pytest.skip("no Japanese font installed")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        data = render(apple(), tmp_path / "apple.png", engine="dot").read_bytes()
+        data = render(apple, tmp_path / "apple.png", engine="dot").read_bytes()
     assert data.startswith(PNG_MAGIC)
 
 
 @needs_dot
-def test_pdf_by_system_dot(tmp_path):
-    assert render(xyz(), tmp_path / "xyz.pdf").read_bytes().startswith(b"%PDF")
+def test_pdf_by_system_dot(tmp_path, xyz):
+    assert render(xyz, tmp_path / "xyz.pdf").read_bytes().startswith(b"%PDF")
 
 
 @pytest.mark.parametrize("suffix", [".dot", ".gv"])
-def test_dot_source_needs_no_engine(suffix, monkeypatch, tmp_path):
+def test_dot_source_needs_no_engine(suffix, monkeypatch, tmp_path, xyz):
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    text = render(xyz(), tmp_path / f"xyz{suffix}").read_text(encoding="utf-8")
-    assert text == to_dot(xyz()).source
+    text = render(xyz, tmp_path / f"xyz{suffix}").read_text(encoding="utf-8")
+    assert text == to_dot(xyz).source
 
 
-def test_jupyter_display_uses_whichever_engine_is_installed(monkeypatch):
+def test_jupyter_display_uses_whichever_engine_is_installed(monkeypatch, xyz):
     real_which = shutil.which
     monkeypatch.setattr(shutil, "which", lambda name: None if name == "dot" else real_which(name))
-    bundle = to_dot(xyz())._repr_mimebundle_()
+    bundle = to_dot(xyz)._repr_mimebundle_()
     assert "graphviz-pure" in bundle["image/svg+xml"]
 
 
 # -- errors -----------------------------------------------------------------------------------
 
 
-def test_no_engine_names_the_fix_and_writes_nothing(monkeypatch, tmp_path):
+def test_no_engine_names_the_fix_and_writes_nothing(monkeypatch, tmp_path, xyz):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(EngineNotFoundError, match="install Graphviz") as caught:
-        render(xyz(), tmp_path / "xyz.png")
+        render(xyz, tmp_path / "xyz.png")
     assert isinstance(caught.value, RuntimeError) and "graphviz-pure" in str(caught.value)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_pdf_without_dot_names_the_fix(monkeypatch, tmp_path):
+def test_pdf_without_dot_names_the_fix(monkeypatch, tmp_path, xyz):
     real_which = shutil.which
     monkeypatch.setattr(shutil, "which", lambda name: None if name == "dot" else real_which(name))
     with pytest.raises(EngineNotFoundError, match=r"graphviz-pure cannot write \.pdf"):
-        render(xyz(), tmp_path / "xyz.pdf")
+        render(xyz, tmp_path / "xyz.pdf")
 
 
-def test_a_failed_render_leaves_the_old_file(monkeypatch, tmp_path):
+def test_a_failed_render_leaves_the_old_file(monkeypatch, tmp_path, xyz):
     path = tmp_path / "xyz.png"
     path.write_bytes(b"old picture")
     # An "engine" that rejects its arguments: Python itself exits with status 2 on -T.
     monkeypatch.setattr(shutil, "which", lambda name: sys.executable)
     with pytest.raises(EngineError, match="exited with status 2"):
-        render(xyz(), path)
+        render(xyz, path)
     assert path.read_bytes() == b"old picture" and list(tmp_path.iterdir()) == [path]
 
 
-def test_an_engine_that_cannot_start_is_an_engine_error(monkeypatch, tmp_path):
+def test_an_engine_that_cannot_start_is_an_engine_error(monkeypatch, tmp_path, xyz):
     broken = tmp_path / "dot"
     broken.write_bytes(b"not a program")
     broken.chmod(0o755)  # on PATH and executable, but no system can run it
     monkeypatch.setattr(shutil, "which", lambda name: str(broken))
     with pytest.raises(EngineError, match="could not be started"):
-        render(xyz(), tmp_path / "xyz.svg")
+        render(xyz, tmp_path / "xyz.svg")
     assert list(tmp_path.iterdir()) == [broken]
 
 
@@ -354,7 +344,7 @@ def test_warn_once_warns_once_across_threads(monkeypatch):
     assert [str(w.message) for w in caught] == ["once"]
 
 
-def test_engine_is_run_with_an_argument_list(monkeypatch, tmp_path):
+def test_engine_is_run_with_an_argument_list(monkeypatch, tmp_path, xyz):
     calls = []
 
     def fake_run(command, **options):
@@ -362,46 +352,46 @@ def test_engine_is_run_with_an_argument_list(monkeypatch, tmp_path):
         return subprocess.CompletedProcess(command, 0, stdout=b"<svg/>", stderr=b"")
 
     monkeypatch.setattr(subprocess, "run", fake_run)
-    render(xyz(), tmp_path / "xyz.svg", engine="graphviz-pure")
+    render(xyz, tmp_path / "xyz.svg", engine="graphviz-pure")
     [(command, options)] = calls
     assert isinstance(command, list) and command[1] == "-Tsvg" and not options.get("shell")
-    assert options["input"].decode("utf-8") == to_dot(xyz()).source
+    assert options["input"].decode("utf-8") == to_dot(xyz).source
 
 
 @pytest.mark.parametrize(("call", "exception", "fragment"), [
-    (lambda: render(xyz(), "xyz.jpeg2"), DrawingError, "end the path with one of .svg"),
-    (lambda: render(xyz(), "xyz.svg", engine="neato"), EngineNotFoundError, "no engine of that"),
-    (lambda: to_dot(xyz(), edge_labels="grads"), DrawingError, "edge_labels must be one of"),
-    (lambda: to_dot(xyz(), rankdir="RL"), DrawingError, "rankdir must be one of LR, TB"),
-    (lambda: to_dot(xyz(), focus=Value(1.0, label="stray")), DrawingError,
+    (lambda f: render(f, "xyz.jpeg2"), DrawingError, "end the path with one of .svg"),
+    (lambda f: render(f, "xyz.svg", engine="neato"), EngineNotFoundError, "no engine of that"),
+    (lambda f: to_dot(f, edge_labels="grads"), DrawingError, "edge_labels must be one of"),
+    (lambda f: to_dot(f, rankdir="RL"), DrawingError, "rankdir must be one of LR, TB"),
+    (lambda f: to_dot(f, focus=Value(1.0, label="stray")), DrawingError,
      "focus='stray': that node is not in the graph"),
 ])
-def test_errors_name_the_problem_and_the_fix(call, exception, fragment):
+def test_errors_name_the_problem_and_the_fix(call, exception, fragment, xyz):
     with pytest.raises(exception, match=re.escape(fragment)):
-        call()
+        call(xyz)
 
 
 # -- fonts ------------------------------------------------------------------------------------
 
 
-def test_japanese_without_a_font_warns_once_and_says_what_to_install(monkeypatch):
+def test_japanese_without_a_font_warns_once_and_says_what_to_install(monkeypatch, apple):
     monkeypatch.setattr(engines, "cjk_font", lambda: None)
     with pytest.warns(UserWarning, match="fonts-noto-cjk") as caught:
-        to_dot(apple())
-        to_dot(apple())
+        to_dot(apple)
+        to_dot(apple)
     assert len(caught) == 1
-    assert "fontname=Helvetica" in to_dot(apple()).source
+    assert "fontname=Helvetica" in to_dot(apple).source
 
 
-def test_japanese_labels_get_the_japanese_font(monkeypatch):
+def test_japanese_labels_get_the_japanese_font(monkeypatch, apple):
     monkeypatch.setattr(engines, "cjk_font", lambda: "Noto Sans CJK JP")
-    assert 'fontname="Noto Sans CJK JP"' in to_dot(apple()).source
-    assert 'fontname="My Font"' in to_dot(apple(), font="My Font").source
+    assert 'fontname="Noto Sans CJK JP"' in to_dot(apple).source
+    assert 'fontname="My Font"' in to_dot(apple, font="My Font").source
 
 
-def test_latin_labels_never_look_for_a_font(monkeypatch):
+def test_latin_labels_never_look_for_a_font(monkeypatch, xyz):
     monkeypatch.setattr(engines, "cjk_font", lambda: pytest.fail("looked for a font"))
-    assert "fontname=Helvetica" in to_dot(xyz()).source
+    assert "fontname=Helvetica" in to_dot(xyz).source
 
 
 @pytest.mark.parametrize(("listing", "expected"), [
