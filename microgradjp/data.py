@@ -173,4 +173,4 @@ def _check_noise(noise: Any) -> None:
 def _check_count(count: Any, name: str) -> None:
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValueTypeError(message(f"{name}={count!r}", f"{name} must be a positive int",
-                                     "pass e.g. 100"))
+                                     "pass a whole number >= 1"))

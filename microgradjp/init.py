@@ -10,7 +10,7 @@ import math
 import random
 from collections.abc import Callable
 
-from .data import make_rng
+from .data import _check_count, make_rng
 from .engine import Value
 from .errors import DomainError, message
 from .rules import RELU
@@ -44,8 +44,10 @@ def initial_weights(in_features: int, out_features: int, *,
     if init not in INITS:
         raise DomainError(message(f"init={init!r}", f"unknown scheme; the schemes are {INITS}",
                                   "pick one of them"))
+    _check_count(in_features, "in_features")
+    _check_count(out_features, "out_features")
     if init == "auto":
-        init = "he" if activation in ("relu", RELU) else "xavier"
+        init = "he" if activation in ("relu", RELU, Value.relu) else "xavier"
     rng, draw = make_rng(seed), _SCHEMES[init]
     return [[draw(rng, in_features, out_features) for _ in range(out_features)]
             for _ in range(in_features)]

@@ -107,7 +107,6 @@ class Neuron(Module):
 
     def __init__(self, in_features: int, *, activation: Activation = "identity",
                  init: str = "auto", seed: int | random.Random = 0) -> None:
-        _check_count(in_features, "in_features")
         weights = initial_weights(in_features, 1, activation=activation, init=init, seed=seed)
         self._assemble([row[0] for row in weights], 0.0, activation)
 
@@ -160,8 +159,6 @@ class Layer(Module):
     def __init__(self, in_features: int, out_features: int, *,
                  activation: Activation = "identity", init: str = "auto",
                  seed: int | random.Random = 0) -> None:
-        _check_count(in_features, "in_features")
-        _check_count(out_features, "out_features")
         weights = initial_weights(in_features, out_features, activation=activation, init=init,
                                   seed=seed)
         self._assemble(weights, [0.0] * out_features, activation)
@@ -249,7 +246,6 @@ class MLP(Module):
     def __init__(self, in_features: int, layer_sizes: Sequence[int], *,
                  activation: Activation = "relu", output_activation: Activation = "identity",
                  init: str = "auto", seed: int | random.Random = 0) -> None:
-        _check_count(in_features, "in_features")
         if not isinstance(layer_sizes, Sequence) or not layer_sizes:
             raise ValueTypeError(message(
                 f"MLP({in_features}, {layer_sizes!r})", "layer_sizes must be a non-empty list",
@@ -347,12 +343,6 @@ def _unit_activation(activation: Any) -> tuple[Activation, Callable[[Value], Val
 def _show(activation: Activation) -> str:
     return repr(activation) if isinstance(activation, str) else getattr(
         activation, "__name__", repr(activation))
-
-
-def _check_count(count: Any, name: str) -> None:
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValueTypeError(message(f"{name}={count!r}", f"{name} must be a positive int",
-                                     "pass the number of inputs or units, e.g. 2"))
 
 
 def _check_width(inputs: Any, width: int, module: Module) -> None:

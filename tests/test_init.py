@@ -6,6 +6,7 @@ import statistics
 
 import pytest
 
+from microgradjp import Value
 from microgradjp import relu as relu_rule
 from microgradjp.errors import DomainError, ValueTypeError
 from microgradjp.init import INITS, initial_weights
@@ -36,8 +37,8 @@ def test_uniform_init_spans_minus_one_to_one_like_micrograd():
 
 
 @pytest.mark.parametrize(("activation", "scheme"), [
-    ("relu", "he"), (relu_rule, "he"), ("tanh", "xavier"), ("sigmoid", "xavier"),
-    ("identity", "xavier"),
+    ("relu", "he"), (relu_rule, "he"), (Value.relu, "he"), ("tanh", "xavier"),
+    ("sigmoid", "xavier"), ("identity", "xavier"),
 ])
 def test_auto_picks_he_for_relu_and_xavier_otherwise(activation, scheme):
     assert initial_weights(4, 3, activation=activation, seed=1) == initial_weights(
@@ -59,6 +60,8 @@ def test_a_shared_generator_continues_its_stream():
 @pytest.mark.parametrize(("call", "exception", "fragment"), [
     (lambda: initial_weights(2, 1, init="gaussian"), DomainError, "unknown scheme; the schemes"),
     (lambda: initial_weights(2, 1, init="he", seed=1.5), ValueTypeError, "a seed is an int"),
+    (lambda: initial_weights(0, 2), ValueTypeError, "in_features must be a positive int"),
+    (lambda: initial_weights(2, -1), ValueTypeError, "out_features must be a positive int"),
 ])
 def test_errors(call, exception, fragment):
     with pytest.raises(exception) as caught:
