@@ -131,7 +131,7 @@ def to_dot(
     for node in nodes:
         ids[node] = node_id = f"v{len(ids)}"
         lines = [f"data {number(node.data)}", f"grad {number(grads[node])}"]
-        if node.label is not None:
+        if node.label:  # "" would draw an empty first line
             lines.insert(0, _escape(node.label))
         role = _role(node, root, parameter_set)
         dot.node(node_id, graphviz.nohtml("\\n".join(lines)), fillcolor=ROLE_COLOURS[role])

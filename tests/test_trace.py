@@ -109,6 +109,12 @@ def test_a_lone_surrogate_in_a_label_is_shown_escaped():
     assert "lone \\ud800" in table.encode("utf-8").decode("utf-8")
 
 
+def test_an_empty_label_is_named_like_no_label():
+    table = backward_table(Value(2.0, label="") * 3)
+    assert table.splitlines()[1].split()[:2] == ["#3", "6"]
+    assert table.splitlines()[-2].split() == ["#1", "2", "3"]
+
+
 def test_digits():
     table = backward_table(Value(1.0, label="x") / 3, digits=3)
     assert "0.333" in table and "0.3333" not in table

@@ -93,6 +93,11 @@ def test_value_nodes_show_label_data_and_grad(apple):
     assert "data 200\\ngrad 1.1" in [v["label"] for v in nodes.values()]  # unlabelled
 
 
+def test_an_empty_label_draws_no_empty_line():
+    nodes, _ = parse(to_dot(Value(2.0, label="") * 3))
+    assert "data 2\\ngrad 3" in [v["label"] for v in nodes.values()]
+
+
 def test_each_op_is_a_node_between_inputs_and_output(apple):
     nodes, edges = parse(to_dot(apple))
     ops = {k: v for k, v in nodes.items() if v.get("shape") == "circle"}
