@@ -186,10 +186,10 @@ class Layer(Module):
 
     def _assemble(self, weights: list[list[float]], bias: list[float],
                   activation: Activation) -> None:
-        self._softmax = activation == "softmax"
         # softmax mixes all units, so it is applied here; each unit then applies nothing.
-        self.activation = "softmax" if self._softmax else _unit_activation(activation)[0]
-        unit_activation = "identity" if self._softmax else self.activation
+        mixed = activation == "softmax"
+        self.activation = "softmax" if mixed else _unit_activation(activation)[0]
+        unit_activation = "identity" if mixed else self.activation
         self.in_features, self.out_features = len(weights), len(bias)
         self.neurons: tuple[Neuron, ...] = tuple(
             Neuron.from_weights([row[j] for row in weights], bias[j], activation=unit_activation)
@@ -209,7 +209,7 @@ class Layer(Module):
             # Numbers become leaves once here, not once per unit inside the weighted sums.
             inputs = [x if isinstance(x, Value) else Value(x) for x in inputs]
         outputs = [neuron._forward(inputs) for neuron in self.neurons]
-        return softmax(outputs) if self._softmax else outputs
+        return softmax(outputs) if self.activation == "softmax" else outputs
 
     def to_weights(self, *, grad: bool = False) -> tuple[list[list[float]], list[float]]:
         """Return ``(W, b)`` as the seeds write them: the data, or the gradients if ``grad``.
@@ -290,6 +290,10 @@ class MLP(Module):
             raise ValueTypeError(message(
                 f"MLP.from_layers({layers!r})", "an MLP needs a non-empty list of Layers",
                 "pass Layer objects"))
+        if len({id(layer) for layer in layers}) != len(layers):
+            raise DomainError(message(
+                "MLP.from_layers(...)", "a Layer appears twice (its labels would be overwritten "
+                "and optimizers refuse a parameter listed twice)", "make a new Layer for each"))
         for k in range(1, len(layers)):
             if layers[k].in_features != layers[k - 1].out_features:
                 raise DomainError(message(

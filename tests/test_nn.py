@@ -318,6 +318,7 @@ class Custom(Module):
     (lambda: MLP(2, [3], seed=1.5), ValueTypeError, "a seed is an int"),
     (lambda: MLP.from_layers([Layer(2, 3), Layer(2, 1)]), DomainError, "takes 2 inputs but"),
     (lambda: MLP.from_layers([]), ValueTypeError, "non-empty list of Layers"),
+    (lambda: MLP.from_layers([Layer(2, 2)] * 2), DomainError, "a Layer appears twice"),
     (lambda: Layer(1, 1).load_state_dict([1.0]), ValueTypeError, "must be a mapping"),
     (lambda: Custom().parameters(), NotImplementedError, "must define named_parameters"),
 ])
