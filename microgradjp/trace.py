@@ -126,8 +126,7 @@ def creation_order(root: Value) -> list[Value]:
 
 
 def _names(root: Value) -> dict[Value, str]:
-    # A node's label, or #k for the k-th node made (also for label "", which would look like a
-    # continuation row); control characters shown as escapes (\n).
+    # A node's label, else #k for the k-th node made ("" too: a blank reads as a continuation).
     return {node: _printable(node.label) if node.label else f"#{k}"
             for k, node in enumerate(creation_order(root), start=1)}
 
