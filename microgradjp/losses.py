@@ -72,7 +72,7 @@ def cross_entropy(logits: Sequence[Operand], target: int | Sequence[float]) -> V
     """
     xs = _values(logits, "cross_entropy")
     total: Value = apply(LOGSUMEXP, tuple(xs))
-    if not isinstance(target, Sequence):
+    if not isinstance(target, Sequence) or isinstance(target, str):
         return total - xs[_class_index(target, len(xs), "cross_entropy")]
     weights = _distribution(target, len(xs))
     hot = [k for k, t in enumerate(weights) if t != 0.0]
@@ -200,9 +200,10 @@ def l2_regularization(parameters: Iterable[Value], strength: float) -> Value:
                                      "it needs a non-empty list of parameter Values",
                                      "pass model.parameters()"))
     strength = _number(strength, "strength", "l2_regularization")
-    if strength < 0.0:
+    if not 0.0 <= strength < math.inf:  # nan or inf would turn every loss into nan or inf
         raise DomainError(message(f"l2_regularization(strength={strength!r})",
-                                  "a penalty strength must be >= 0", "pass 0 or a small positive"))
+                                  "a penalty strength must be >= 0 and finite",
+                                  "pass 0 or a small positive"))
     squares: Value = apply(WEIGHTED_SUM, (*params, *params, 0.0))  # sum of w*w: one node
     return squares * strength
 

@@ -236,6 +236,9 @@ def test_mean_is_one_sum_node_divided():
     (lambda: max_margin_loss(0.5, 0), DomainError, "2 * y - 1"),
     (lambda: l2_regularization([], 0.1), ValueTypeError, "non-empty list of parameter"),
     (lambda: l2_regularization([Value(1.0)], -0.1), DomainError, "must be >= 0"),
+    (lambda: l2_regularization([Value(1.0)], math.nan), DomainError, "must be >= 0 and finite"),
+    (lambda: l2_regularization([Value(1.0)], math.inf), DomainError, "must be >= 0 and finite"),
+    (lambda: cross_entropy(LOGITS, "3"), ValueTypeError, "class index"),
     (lambda: mean([]), ValueTypeError, "non-empty sequence"),
 ])
 def test_errors(call, exception, fragment):
