@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .engine import Value
@@ -54,9 +54,9 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Value], lr: float, *, momentum: float = 0.0,
                  weight_decay: float = 0.0) -> None:
         super().__init__(params)
-        self.lr = _check_rate(lr, "SGD")
-        self.momentum = _check_fraction(momentum, "momentum", "SGD")
-        self.weight_decay = _check_nonnegative(weight_decay, "weight_decay", "SGD")
+        self.lr = _option("SGD", "lr", lr, "> 0")
+        self.momentum = _option("SGD", "momentum", momentum, "in [0, 1)")
+        self.weight_decay = _option("SGD", "weight_decay", weight_decay, ">= 0")
         self._velocity = [0.0] * len(self.params)
 
     def step(self) -> None:
@@ -86,14 +86,14 @@ class Adam(Optimizer):
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0) -> None:
         super().__init__(params)
-        self.lr = _check_rate(lr, "Adam")
+        self.lr = _option("Adam", "lr", lr, "> 0")
         if not isinstance(betas, tuple) or len(betas) != 2:
             raise ValueTypeError(message(f"Adam(betas={betas!r})", "betas is a pair of numbers",
                                          "pass e.g. betas=(0.9, 0.999)"))
-        self.betas = (_check_fraction(betas[0], "betas[0]", "Adam"),
-                      _check_fraction(betas[1], "betas[1]", "Adam"))
-        self.eps = _check_rate(eps, "Adam", "eps")
-        self.weight_decay = _check_nonnegative(weight_decay, "weight_decay", "Adam")
+        self.betas = (_option("Adam", "betas[0]", betas[0], "in [0, 1)"),
+                      _option("Adam", "betas[1]", betas[1], "in [0, 1)"))
+        self.eps = _option("Adam", "eps", eps, "> 0")
+        self.weight_decay = _option("Adam", "weight_decay", weight_decay, ">= 0")
         self._first = [0.0] * len(self.params)   # running mean of g
         self._second = [0.0] * len(self.params)  # running mean of g^2
         self._steps = 0
@@ -131,32 +131,21 @@ def _check_params(params: Iterable[Value], owner: str) -> list[Value]:
     return found
 
 
-def _number(x: Any, name: str, owner: str) -> float:
+# The range an option may take, as messages name it -> (its test, what to pass instead).
+_RANGES: dict[str, tuple[Callable[[float], bool], str]] = {
+    "> 0": (lambda v: v > 0.0, "pass a small positive number, e.g. 0.01"),
+    ">= 0": (lambda v: v >= 0.0, "pass 0 or a small positive number"),
+    "in [0, 1)": (lambda v: 0.0 <= v < 1.0, "pass e.g. 0.9"),
+}
+
+
+def _option(owner: str, name: str, x: Any, must_be: str) -> float:
+    """Return ``x`` as a float after checking that it is a finite number and ``must_be``."""
+    asked = f"{owner}({name}={x!r})"
     if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
-        raise ValueTypeError(message(f"{owner}({name}={x!r})", f"{name} must be a finite number",
+        raise ValueTypeError(message(asked, f"{name} must be a finite number",
                                      "pass an int or a float"))
-    return float(x)
-
-
-def _check_rate(x: Any, owner: str, name: str = "lr") -> float:
-    value = _number(x, name, owner)
-    if value <= 0.0:
-        raise DomainError(message(f"{owner}({name}={x!r})", f"{name} must be > 0",
-                                  "pass a small positive number, e.g. 0.01"))
-    return value
-
-
-def _check_fraction(x: Any, name: str, owner: str) -> float:
-    value = _number(x, name, owner)
-    if not 0.0 <= value < 1.0:
-        raise DomainError(message(f"{owner}({name}={x!r})", f"{name} must be in [0, 1)",
-                                  "pass e.g. 0.9"))
-    return value
-
-
-def _check_nonnegative(x: Any, name: str, owner: str) -> float:
-    value = _number(x, name, owner)
-    if value < 0.0:
-        raise DomainError(message(f"{owner}({name}={x!r})", f"{name} must be >= 0",
-                                  "pass 0 or a small positive number"))
+    value, (test, fix) = float(x), _RANGES[must_be]
+    if not test(value):
+        raise DomainError(message(asked, f"{name} must be {must_be}", fix))
     return value

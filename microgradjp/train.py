@@ -19,7 +19,7 @@ from .engine import Value, no_grad
 from .errors import DomainError, ValueTypeError, message
 from .losses import mean
 from .nn import Neuron
-from .optim import Optimizer, _check_rate
+from .optim import Optimizer, _option
 
 __all__ = ["History", "fit", "train_perceptron"]
 
@@ -140,7 +140,7 @@ def train_perceptron(neuron: Neuron, inputs: Sequence[Sequence[float]],
     0
     """
     _check_count(epochs, "epochs")
-    lr = _check_rate(lr, "train_perceptron")
+    lr = _option("train_perceptron", "lr", lr, "> 0")
     if not isinstance(neuron, Neuron):
         raise ValueTypeError(message(f"train_perceptron({neuron!r}, ...)",
                                      "the perceptron rule trains a single Neuron",
