@@ -13,7 +13,7 @@ import math
 import os
 import tempfile
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 from .errors import DomainError, MicrogradError, ValueTypeError, message
 from .nn import MLP, Layer, Module, Neuron
@@ -175,46 +175,37 @@ def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
+# What save() writes for each kind of model besides its "type"; load accepts exactly these keys.
+_FIELDS = {"MLP": ("layers",), "Layer": ("in_features", "out_features", "activation"),
+           "Neuron": ("in_features", "activation")}
+
+
 def _architecture(model: Module) -> dict[str, Any] | None:
     """Return the JSON description that `_build` turns back into ``model``, or None."""
     # Exact types only: a subclass may compute something else, and load would build the base.
     if type(model) is MLP:
         layers = [_architecture(layer) for layer in model.layers]
         return None if None in layers else {"type": "MLP", "layers": layers}
-    if type(model) is Layer and isinstance(model.activation, str):
-        return {"type": "Layer", "in_features": model.in_features,
-                "out_features": model.out_features, "activation": model.activation}
-    if type(model) is Neuron and isinstance(model.activation, str):
-        return {"type": "Neuron", "in_features": model.in_features,
-                "activation": model.activation}
+    if type(model) in (Layer, Neuron) and isinstance(getattr(model, "activation", None), str):
+        kind = type(model).__name__
+        return {"type": kind, **{key: getattr(model, key) for key in _FIELDS[kind]}}
     return None
 
 
-def _build(architecture: Any) -> Module:
+def _build(architecture: Any, kinds: tuple[str, ...] = ("MLP", "Layer", "Neuron")) -> Module:
     """Return a zero-initialised model from its description (the parameters come next)."""
     kind = architecture.get("type") if isinstance(architecture, dict) else None
-    if kind == "MLP" and set(architecture) == {"type", "layers"}:
+    if kind not in kinds or set(architecture) != {"type", *_FIELDS[kind]}:
+        names = "a Layer" if kinds == ("Layer",) else "an MLP, Layer or Neuron"
+        raise ModelFileError(f"{_brief(architecture)} is not {names} description with "
+                             "exactly the keys save() writes")
+    if kind == "MLP":
         layers = architecture["layers"]
         if not isinstance(layers, list):
             raise ModelFileError("the MLP's \"layers\" must be a list of Layer descriptions")
-        return MLP.from_layers(_build_layer(layer) for layer in layers)
-    if kind == "Layer":
-        return _build_layer(architecture)
-    if kind == "Neuron" and set(architecture) == {"type", "in_features", "activation"}:
-        return Neuron(architecture["in_features"], activation=architecture["activation"],
-                      init="zeros")
-    raise ModelFileError(f"architecture {_brief(architecture)} is not an MLP, Layer or Neuron "
-                         "description with exactly the keys save() writes")
-
-
-def _build_layer(architecture: Any) -> Layer:
-    keys = {"type", "in_features", "out_features", "activation"}
-    if (not isinstance(architecture, dict) or architecture.get("type") != "Layer"
-            or set(architecture) != keys):
-        raise ModelFileError(f"layer {_brief(architecture)} is not a Layer description with "
-                             f"exactly the keys {sorted(keys)}")
-    return Layer(architecture["in_features"], architecture["out_features"],
-                 activation=architecture["activation"], init="zeros")
+        return MLP.from_layers(cast(Layer, _build(layer, ("Layer",))) for layer in layers)
+    fields = {key: architecture[key] for key in _FIELDS[kind]}
+    return (Layer if kind == "Layer" else Neuron)(**fields, init="zeros")
 
 
 def _brief(architecture: Any) -> str:
