@@ -32,7 +32,7 @@ _UNIT_ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "identity": None, "linear": None, "relu": Value.relu, "sigmoid": Value.sigmoid,
     "step": Value.step, "tanh": Value.tanh,
 }
-_RULE_NAMES = {IDENTITY: "identity", RELU: "relu", SIGMOID: "sigmoid", STEP: "step", TANH: "tanh"}
+_RULE_NAMES = {rule: rule.name for rule in (IDENTITY, RELU, SIGMOID, STEP, TANH)}
 # softmax mixes all units of a layer, so it is a layer's activation, never a neuron's.
 ACTIVATIONS = (*sorted(_UNIT_ACTIVATIONS), "softmax")
 

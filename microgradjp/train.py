@@ -85,7 +85,6 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     training forward passes, as the weights move during the epoch. ``progress=None`` shows a
     bar only when stderr is a terminal and the run lasts over a second.
 
-    >>> from microgradjp.nn import Neuron
     >>> from microgradjp.optim import SGD
     >>> from microgradjp.losses import mean_squared_error
     >>> neuron = Neuron(1)
