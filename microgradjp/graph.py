@@ -12,7 +12,7 @@ import operator
 from typing import TYPE_CHECKING, Any
 
 from .errors import MicrogradError
-from .rules import describe
+from .rules import LEAF, describe
 
 if TYPE_CHECKING:
     from .engine import Value
@@ -48,7 +48,7 @@ def made_by_ops(root: Value) -> list[Any]:
     >>> made_by_ops(c) == [b, c]
     True
     """
-    made = [node for node in nodes_under(root) if node.parents]
+    made = [node for node in nodes_under(root) if node._rule is not LEAF]
     made.sort(key=_creation_number)
     return made
 
