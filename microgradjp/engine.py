@@ -20,7 +20,7 @@ from .errors import ValueTypeError, message
 from .graph import backward_error, made_by_ops, nodes_under
 from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, power
 
-__all__ = ["Value", "apply", "maximum", "minimum", "no_grad"]
+__all__ = ["Value", "apply", "data_of", "maximum", "minimum", "no_grad"]
 
 Operand = Union["Value", float, int]
 
@@ -206,16 +206,16 @@ class Value:
 
     # Comparisons look at data; == and hash stay identity, so nodes work in sets and dicts.
     def __lt__(self, other: Operand) -> bool:
-        return self._data < _data_of(other)
+        return self._data < data_of(other, "comparison")
 
     def __le__(self, other: Operand) -> bool:
-        return self._data <= _data_of(other)
+        return self._data <= data_of(other, "comparison")
 
     def __gt__(self, other: Operand) -> bool:
-        return self._data > _data_of(other)
+        return self._data > data_of(other, "comparison")
 
     def __ge__(self, other: Operand) -> bool:
-        return self._data >= _data_of(other)
+        return self._data >= data_of(other, "comparison")
 
     def backward(self, grad: float = 1.0) -> None:
         """Fill ``.grad`` of every node under this one with d(self)/d(node), times ``grad``.
@@ -390,8 +390,6 @@ def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
     return node
 
 
-
-
 def maximum(a: Operand, b: Operand) -> Value:
     """Return the larger input as a node; the whole gradient goes to it, ties to ``a``.
 
@@ -411,5 +409,10 @@ def minimum(a: Operand, b: Operand) -> Value:
     return _binary(MINIMUM, a, b)
 
 
-def _data_of(x: Operand) -> float:
-    return x._data if isinstance(x, Value) else as_float(x, "comparison")
+def data_of(x: Any, op: str) -> float:
+    """Return a Value's data or a number as a float; anything else is a ValueTypeError naming op.
+
+    >>> data_of(Value(2.0), "example"), data_of(3, "example")
+    (2.0, 3.0)
+    """
+    return x._data if isinstance(x, Value) else as_float(x, op)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .engine import Value, apply, no_grad
+from .engine import Value, apply, data_of, no_grad
 from .errors import ValueTypeError, message
 from .graph import backpropagate
 from .rules import IDENTITY, Rule
@@ -121,10 +121,6 @@ def define_op(
         # A plain backward passes floats; give user code Values anyway, so ``x.exp()`` works.
         with no_grad():
             values = [Value(x) for x in inputs]
-            return tuple(_float(partial(*values)) for partial in partials)
+            return tuple(data_of(partial(*values), name) for partial in partials)
 
     return Rule(name, checked_forward, all_partials)
-
-
-def _float(x: Any) -> float:
-    return x.data if isinstance(x, Value) else float(x)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine import Value
+from ..engine import Value, data_of
 from ..errors import MicrogradError
 from ..functional import grad, value_and_grad
 from ..graph import made_by_ops
@@ -97,7 +97,7 @@ def gradgradcheck(
 
 def _evaluate(f: Callable[..., Any], point: list[float]) -> float:
     out = f(*[Value(x) for x in point])
-    return float(out.data if isinstance(out, Value) else out)
+    return data_of(out, "the function's result")
 
 
 def _close(a: float, n: float, atol: float, rtol: float) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ..engine import Value, maximum, minimum
+from ..engine import Value, data_of, maximum, minimum
 from ..errors import MicrogradError
 from ..rules import COS, EXP, LOG, POW, RELU, SIGMOID, SIN, SQRT, STEP, TANH
 
@@ -127,7 +127,7 @@ class Expression:
         """Return True if every op's inputs at ``env`` lie inside that op's checked domain."""
         if not self.children:
             return True
-        inputs = [_data(child.evaluate(env)) for child in self.children]
+        inputs = [data_of(child.evaluate(env), "expression") for child in self.children]
         inside = all(_inside(self.op, i, x) for i, x in enumerate(inputs))
         return inside and all(child.in_domain(env) for child in self.children)
 
@@ -139,9 +139,6 @@ def _inside(op: str, argument: int, x: float) -> bool:
     low, high = OPS[op].domain[argument]
     return low <= (abs(x) if OPS[op].symmetric else x) <= high
 
-
-def _data(x: Any) -> float:
-    return float(x.data if isinstance(x, Value) else x)
 
 
 def expressions(
@@ -188,14 +185,14 @@ def _well_posed(expression: Expression, point: dict[str, float]) -> bool:
     env = {name: Value(x) for name, x in point.items()}
     try:
         return (expression.in_domain(env) and not _near_tie(expression, env)
-                and math.isfinite(_data(expression.evaluate(env))))
+                and math.isfinite(data_of(expression.evaluate(env), "expression")))
     except (MicrogradError, ArithmeticError, ValueError):
         return False
 
 
 def _near_tie(expression: Expression, env: dict[str, Value]) -> bool:
     if expression.op in ("maximum", "minimum"):
-        a, b = (_data(child.evaluate(env)) for child in expression.children)
+        a, b = (data_of(child.evaluate(env), "expression") for child in expression.children)
         if abs(a - b) < _MARGIN:
             return True
     return any(_near_tie(child, env) for child in expression.children)
