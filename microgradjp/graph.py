@@ -9,6 +9,7 @@ Values that can be differentiated again.
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .errors import MicrogradError
@@ -17,7 +18,7 @@ from .rules import LEAF, describe
 if TYPE_CHECKING:
     from .engine import Value
 
-__all__ = ["backpropagate", "backward_error", "made_by_ops", "nodes_under"]
+__all__ = ["backpropagate", "backward_error", "backward_steps", "made_by_ops", "nodes_under"]
 
 
 def nodes_under(root: Value) -> list[Value]:
@@ -68,6 +69,25 @@ def backpropagate(root: Value, upstream: Any, *, create_graph: bool) -> dict[Val
     6.0
     """
     grads: dict[Value, Any] = {root: upstream}
+    for _ in backward_steps(root, grads, create_graph=create_graph):
+        pass
+    return grads
+
+
+def backward_steps(
+    root: Value, grads: dict[Value, Any], *, create_graph: bool
+) -> Iterator[tuple[Value, tuple[Any, ...]]]:
+    """Yield ``(node, its local derivatives)`` newest first, adding into ``grads`` as it goes.
+
+    ``grads`` starts as ``{root: upstream}``; when a node is yielded, ``grads[node]`` is final,
+    so a caller can show each edge's upstream gradient (the text table, the drawings).
+
+    >>> from microgradjp import Value
+    >>> x = Value(3.0); grads = {x * x: 1.0}
+    >>> [(node.op, local) for node, local in backward_steps(next(iter(grads)), grads,
+    ...                                                    create_graph=False)]
+    [('*', (3.0, 3.0))]
+    """
     for node in reversed(made_by_ops(root)):
         parents = node.parents
         try:
@@ -77,12 +97,12 @@ def backpropagate(root: Value, upstream: Any, *, create_graph: bool) -> dict[Val
                 local_grads = node.rule.partials(*[p._data for p in parents], node._data)
         except (ValueError, ArithmeticError) as failure:
             raise backward_error(node, failure) from None
+        yield node, local_grads
         node_grad = grads[node]
         for parent, local_grad in zip(parents, local_grads, strict=True):
             contribution = node_grad * local_grad
             previous = grads.get(parent)
             grads[parent] = contribution if previous is None else previous + contribution
-    return grads
 
 
 def backward_error(node: Value, failure: Exception) -> Exception:

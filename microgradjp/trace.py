@@ -12,7 +12,7 @@ import unicodedata
 from typing import NamedTuple, TextIO
 
 from .engine import Value
-from .graph import backpropagate, made_by_ops
+from .graph import backward_steps, made_by_ops
 
 __all__ = ["Edge", "backward_edges", "backward_table", "creation_order", "print_backward"]
 
@@ -45,13 +45,11 @@ def backward_edges(root: Value) -> list[Edge]:
 
 
 def _backward(root: Value) -> tuple[list[Edge], dict[Value, float]]:
-    # The edges and every node's d root / d node: the table and the drawing need both. The
-    # gradients come from the engine's walk (one chain rule, not two); the partials are asked
-    # again only because backpropagate keeps them to itself (and has raised if one fails).
-    grads = backpropagate(root, 1.0, create_graph=False)
+    # The edges and every node's d root / d node: the table and the drawing need both, and
+    # both come from the engine's one walk.
+    grads: dict[Value, float] = {root: 1.0}
     edges = []
-    for node in reversed(made_by_ops(root)):
-        local_grads = node.rule.partials(*[p.data for p in node.parents], node.data)
+    for node, local_grads in backward_steps(root, grads, create_graph=False):
         upstream = grads[node]
         for parent, local in zip(node.parents, local_grads, strict=True):
             edges.append(Edge(node, parent, upstream, local, upstream * local))
