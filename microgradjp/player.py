@@ -1,0 +1,252 @@
+"""Step through the forward and backward pass: an HTML player, numbered frames, an animation.
+
+The graph is laid out once (`viz.to_dot` with "upstream x local = grad" on every edge, as the
+finished drawing shows it); each frame of `steps.frames` then says which texts of that one
+picture are known yet and which nodes and edges to highlight. The player applies that with a few
+lines of JavaScript; `save_frames` applies it in Python, one SVG (or PNG) per frame.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import html
+import json
+import os
+import uuid
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from . import _engines
+from .engine import Value
+from .steps import TIMES, Frame, frames
+from .trace import _number, creation_order
+from .viz import DrawingError, _around, to_dot
+
+__all__ = ["Player"]
+
+SVG_NS = "http://www.w3.org/2000/svg"
+HOT_COLOUR = "#e8590c"  # the step being taken; the seeds' red is already the gradient's
+UNKNOWN = "?"
+ElementTree.register_namespace("", SVG_NS)
+ElementTree.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+
+# ("data" | "grad" | "flow" | "edge" | "node" | "op", node, position among its parents)
+Slot = tuple[str, Value, int]
+
+
+class Player:
+    """Return a player of the forward and backward pass from ``root`` (lays the graph out once).
+
+    ``html()`` is one self-contained page (no network; Jupyter shows it inline), ``save(path)``
+    writes it, ``save_frames(folder)`` writes one numbered SVG or PNG per frame and
+    ``save_animation(path)`` a GIF or APNG (the ``animate`` extra). ``focus``, ``depth``,
+    ``max_nodes``, ``font`` and ``digits`` are `viz.to_dot`'s; ``engine`` is `viz.render`'s.
+
+    >>> x = Value(3.0, label="x")
+    >>> player = Player((x * x).named("y"))
+    >>> len(player.frames), player.frames[-1].caption_ja
+    (5, '逆伝播 y: x の微分は 上流の勾配 1 × 局所的な微分 3 = 3。x は 2 か所で使われるので、勾配は和 3 + 3 = 6。')
+    """
+
+    def __init__(
+        self,
+        root: Value,
+        *,
+        focus: Value | None = None,
+        depth: int = 2,
+        max_nodes: int = 500,
+        font: str | None = None,
+        digits: int = 4,
+        engine: Literal["auto", "dot", "graphviz-pure"] = "auto",
+    ) -> None:
+        dot = to_dot(root, edge_labels="both", focus=focus, depth=depth, max_nodes=max_nodes,
+                     font=font, digits=digits)
+        self.svg = ElementTree.fromstring(_engines.pipe(dot.source, "svg", engine))
+        nodes = creation_order(root)
+        drawn = _around(nodes, focus, depth) if focus is not None else nodes
+        # to_dot names the drawn nodes v0, v1, ... in this order; its op circles vKop.
+        self._ids = {node: f"v{k}" for k, node in enumerate(drawn)}
+        self._number = functools.partial(_number, digits=digits)
+        self._texts, self._groups = _tag(self.svg, self._ids)
+        all_frames = frames(root, digits=digits)
+        self.frames, self._changes, self._hot = self._storyboard(all_frames)
+
+    # -- what each frame shows --------------------------------------------------------------
+
+    def _storyboard(
+        self, all_frames: list[Frame]
+    ) -> tuple[list[Frame], list[dict[int, str]], list[list[int]]]:
+        # For each frame: the texts it changes (slot index -> text) and the groups it lights.
+        # Frames about nodes outside a focus are dropped; their changes go to the next frame.
+        kept: list[Frame] = []
+        changes: list[dict[int, str]] = []
+        hot: list[list[int]] = []
+        pending: dict[int, str] = {}
+        contributed: dict[Value, list[Slot]] = {}
+        for frame in all_frames:
+            texts, lit = self._show(frame, contributed)
+            pending.update(texts)
+            if frame.node is not None and frame.node not in self._ids:
+                continue
+            kept.append(frame)
+            changes.append(pending)
+            hot.append(sorted({self._groups[key] for key in lit if key in self._groups}))
+            pending = {}
+        changes[-1].update(pending)
+        return kept, changes, hot
+
+    def _show(
+        self, frame: Frame, contributed: dict[Value, list[Slot]]
+    ) -> tuple[dict[int, str], list[Slot]]:
+        number, node = self._number, frame.node
+        texts: dict[Slot, str] = {}
+        lit: list[Slot] = []
+        if frame.kind == "inputs":
+            for leaf in self._ids:
+                if not leaf.parents:
+                    texts["data", leaf, 0] = f"data {number(leaf.data)}"
+                    lit.append(("node", leaf, 0))
+        elif frame.kind == "forward" and node is not None:
+            texts["data", node, 0] = f"data {number(node.data)}"
+            lit += [("node", node, 0), ("op", node, 0)]
+            lit += [("edge", node, k) for k in range(len(node.parents))]
+        elif frame.kind == "seed" and node is not None:
+            texts["grad", node, 0] = f"grad {number(1.0)}"
+            lit.append(("node", node, 0))
+        elif node is not None and frame.input is not None:
+            edge: Slot = ("edge", node, frame.position)
+            texts["flow", node, 0] = number(frame.upstream)
+            texts[edge] = (f"{number(frame.upstream)} {TIMES} {number(frame.local)} = "
+                           f"{number(frame.contribution)}")
+            texts["grad", frame.input, 0] = f"grad {number(frame.total)}"
+            contributed.setdefault(frame.input, []).append(edge)
+            # The node pushing, its op, the edge written and every earlier use of the input.
+            lit += [("node", node, 0), ("op", node, 0), ("flow", node, 0),
+                    ("node", frame.input, 0), *contributed[frame.input]]
+        return {self._texts[slot]: text for slot, text in texts.items()
+                if slot in self._texts}, lit
+
+    def states(self) -> Iterator[tuple[Frame, dict[int, str], list[int]]]:
+        """Yield each frame with every tagged text as it reads then and the groups lit."""
+        state = self.hidden()
+        for frame, changes, hot in zip(self.frames, self._changes, self._hot, strict=True):
+            state.update(changes)
+            yield frame, dict(state), hot
+
+    def hidden(self) -> dict[int, str]:
+        """Return each tagged text as it reads before the first frame (numbers unknown)."""
+        blank = {"data": f"data {UNKNOWN}", "grad": f"grad {UNKNOWN}", "flow": "", "edge": ""}
+        return {index: blank[slot[0]] for slot, index in self._texts.items()}
+
+    # -- outputs ------------------------------------------------------------------------------
+
+    def html(self, *, standalone: bool = True) -> str:
+        """Return the player as HTML: a whole page, or (``standalone=False``) a fragment."""
+        data = {"hidden": [text for _, text in sorted(self.hidden().items())],
+                "frames": [[frame.caption, frame.caption_ja, hot, sorted(changes.items())]
+                           for frame, changes, hot in
+                           zip(self.frames, self._changes, self._hot, strict=True)]}
+        # "</" inside a script would end it early: JSON allows "<\/" for the same string.
+        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        payload = payload.replace("</", "<\\/")
+        template = resources.files(__package__).joinpath("player.html").read_text("utf-8")
+        fragment = (template.replace("__ID__", f"mgp{uuid.uuid4().hex[:12]}")
+                    .replace("__SVG__", _serialise(self.svg))
+                    .replace("__DATA__", payload)
+                    .replace("__HOT__", HOT_COLOUR))
+        if not standalone:
+            return fragment
+        title = html.escape(self.frames[0].caption)
+        return (f'<!DOCTYPE html>\n<html lang="ja"><head><meta charset="utf-8">'
+                f"<title>{title}</title></head>\n<body>\n{fragment}</body></html>\n")
+
+    def _repr_html_(self) -> str:
+        return self.html(standalone=False)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Return the path written: the player as one HTML file that works from ``file://``."""
+        path = Path(path)
+        if path.suffix.lower() not in (".html", ".htm"):
+            raise DrawingError(f"Player.save({str(path)!r}): a player is an HTML page; end the "
+                               "path with .html (save_frames and save_animation write pictures)")
+        _engines.write_atomically(path, self.html().encode("utf-8"))
+        return path
+
+    def frame_svgs(self) -> Iterator[str]:
+        """Yield each frame as a self-contained SVG: its texts and highlights, no script."""
+        for _, state, hot in self.states():
+            picture = copy.deepcopy(self.svg)
+            for element in picture.iter():
+                if (text := element.get("data-t")) is not None:
+                    element.text = state[int(text)]
+                if (group := element.get("data-g")) is not None and int(group) in hot:
+                    _light(element)
+            yield _serialise(picture)
+
+    def finished(self) -> dict[int, str]:
+        """Return each tagged text as the finished drawing (`viz.to_dot`) has it."""
+        return {int(e.get("data-t", "")): e.text or "" for e in self.svg.iter()
+                if e.get("data-t") is not None}
+
+
+def _tag(
+    svg: ElementTree.Element, ids: dict[Value, str]
+) -> tuple[dict[Slot, int], dict[Slot, int]]:
+    # Mark the texts a frame changes (data-t) and the groups it lights (data-g) in the one
+    # layout. Both engines title each group with its DOT name ("v0", "v0->v1op") and number
+    # edges in DOT order (edge1, edge2, ...), which tells apart the two edges of a * a.
+    by_title: dict[str, list[ElementTree.Element]] = {}
+    for group in svg.iter(f"{{{SVG_NS}}}g"):
+        title = group.find(f"{{{SVG_NS}}}title")
+        if title is not None and group.get("class") in ("node", "edge"):
+            by_title.setdefault(title.text or "", []).append(group)
+    for groups in by_title.values():
+        groups.sort(key=lambda g: int("0" + "".join(filter(str.isdigit, g.get("id", "")))))
+    texts: dict[Slot, int] = {}
+    lit: dict[Slot, int] = {}
+
+    def light(key: Slot, group: ElementTree.Element) -> None:
+        lit[key] = len(lit)
+        group.set("data-g", str(lit[key]))
+
+    def text(key: Slot, element: ElementTree.Element | None) -> None:
+        if element is not None:  # an edge drawn without a label has no text to change
+            texts[key] = len(texts)
+            element.set("data-t", str(texts[key]))
+
+    for node, name in ids.items():
+        [group] = by_title[name]
+        light(("node", node, 0), group)
+        *_, data, grad = group.findall(f"{{{SVG_NS}}}text")  # the label's last two lines
+        text(("data", node, 0), data)
+        text(("grad", node, 0), grad)
+        if not node.parents:
+            continue
+        light(("op", node, 0), by_title[f"{name}op"][0])
+        [flow] = by_title[f"{name}op->{name}"]
+        light(("flow", node, 0), flow)
+        text(("flow", node, 0), flow.find(f"{{{SVG_NS}}}text"))
+        seen: dict[Value, int] = {}
+        for position, parent in enumerate(node.parents):
+            if parent in ids:  # an input outside a focus has no edge of its own
+                seen[parent] = occurrence = seen.get(parent, -1) + 1
+                edge = by_title[f"{ids[parent]}->{name}op"][occurrence]
+                light(("edge", node, position), edge)
+                text(("edge", node, position), edge.find(f"{{{SVG_NS}}}text"))
+    return texts, lit
+
+
+def _light(group: ElementTree.Element) -> None:
+    # Presentation attributes, not CSS: every SVG rasterizer reads them.
+    for shape in group:
+        if shape.tag in (f"{{{SVG_NS}}}{kind}" for kind in ("path", "polygon", "ellipse")):
+            shape.set("stroke", HOT_COLOUR)
+            shape.set("stroke-width", "2.5")
+
+
+def _serialise(svg: ElementTree.Element) -> str:
+    return ElementTree.tostring(svg, encoding="unicode")
