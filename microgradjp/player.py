@@ -11,17 +11,22 @@ from __future__ import annotations
 import copy
 import functools
 import html
+import importlib
+import io
 import json
 import os
+import re
 import uuid
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from . import _engines
+from ._engines import EngineNotFoundError
 from .engine import Value
+from .errors import message
 from .steps import TIMES, Frame, frames
 from .trace import _number, creation_order
 from .viz import DrawingError, _around, to_dot
@@ -31,6 +36,8 @@ __all__ = ["Player"]
 SVG_NS = "http://www.w3.org/2000/svg"
 HOT_COLOUR = "#e8590c"  # the step being taken; the seeds' red is already the gradient's
 UNKNOWN = "?"
+CAPTION_SIZE = 12.0  # points: the caption lines under a frame drawn as a picture
+Captions = Literal["both", "en", "ja", "none"]
 ElementTree.register_namespace("", SVG_NS)
 ElementTree.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 
@@ -48,8 +55,8 @@ class Player:
 
     >>> x = Value(3.0, label="x")
     >>> player = Player((x * x).named("y"))
-    >>> len(player.frames), player.frames[-1].caption_ja
-    (5, '逆伝播 y: x の微分は 上流の勾配 1 × 局所的な微分 3 = 3。x は 2 か所で使われるので、勾配は和 3 + 3 = 6。')
+    >>> len(player.frames), player.frames[-1].caption_ja.split("。")[1]
+    (5, 'x は 2 か所で使われるので、勾配は和 3 + 3 = 6')
     """
 
     def __init__(
@@ -171,21 +178,70 @@ class Player:
         """Return the path written: the player as one HTML file that works from ``file://``."""
         path = Path(path)
         if path.suffix.lower() not in (".html", ".htm"):
-            raise DrawingError(f"Player.save({str(path)!r}): a player is an HTML page; end the "
-                               "path with .html (save_frames and save_animation write pictures)")
+            raise DrawingError(message(
+                f"Player.save({str(path)!r})", "a player is an HTML page",
+                "end the path with .html (save_frames and save_animation write pictures)"))
         _engines.write_atomically(path, self.html().encode("utf-8"))
         return path
 
-    def frame_svgs(self) -> Iterator[str]:
-        """Yield each frame as a self-contained SVG: its texts and highlights, no script."""
-        for _, state, hot in self.states():
+    def frame_svgs(self, *, caption: Captions = "both") -> Iterator[str]:
+        """Yield each frame as a self-contained SVG: its texts, highlights and caption lines."""
+        for frame, state, hot in self.states():
             picture = copy.deepcopy(self.svg)
             for element in picture.iter():
                 if (text := element.get("data-t")) is not None:
                     element.text = state[int(text)]
                 if (group := element.get("data-g")) is not None and int(group) in hot:
                     _light(element)
-            yield _serialise(picture)
+            lines = {"en": [frame.caption], "ja": [frame.caption_ja], "none": [],
+                     "both": [frame.caption, frame.caption_ja]}[caption]
+            yield _serialise(_with_caption(picture, lines))
+
+    def save_frames(
+        self, folder: str | os.PathLike[str], *, fmt: Literal["svg", "png"] = "svg",
+        caption: Captions = "both",
+    ) -> list[Path]:
+        """Return the files written into ``folder``: ``frame_001.svg`` (or ``.png``), one a frame.
+
+        PNG needs the ``animate`` extra (resvg-py draws the SVG; Japanese needs a system font).
+        """
+        folder = Path(folder)
+        _check_choice("fmt", fmt, ("svg", "png"))
+        written = []
+        for k, svg in enumerate(self.frame_svgs(caption=caption), start=1):
+            path = folder / f"frame_{k:03d}.{fmt}"
+            _engines.write_atomically(path, svg.encode("utf-8") if fmt == "svg" else _png(svg))
+            written.append(path)
+        return written
+
+    def save_animation(
+        self, path: str | os.PathLike[str], *, phase: Literal["both", "forward", "backward"]
+        = "both", seconds: float = 1.5, caption: Captions = "both",
+    ) -> Path:
+        """Return the path written: the frames as an animated ``.gif`` or ``.png`` (APNG).
+
+        ``phase`` keeps the forward or the backward frames only (the backward ones start from
+        the finished forward pass); ``seconds`` is each frame's time on screen. Needs the
+        ``animate`` extra (Pillow writes the file, resvg-py draws each frame).
+        """
+        path = Path(path)
+        formats = {".gif": "GIF", ".png": "PNG", ".apng": "PNG"}
+        if path.suffix.lower() not in formats:
+            raise DrawingError(message(
+                f"save_animation({str(path)!r})", "an animation is a .gif or an animated .png",
+                "end the path with .gif or .png"))
+        _check_choice("phase", phase, ("both", "forward", "backward"))
+        image = _import("PIL.Image")
+        wanted = {"both": ("inputs", "forward", "seed", "backward"),
+                  "forward": ("inputs", "forward"), "backward": ("seed", "backward")}[phase]
+        pictures = [image.open(io.BytesIO(_png(svg))).convert("RGB")
+                    for frame, svg in zip(self.frames, self.frame_svgs(caption=caption),
+                                          strict=True) if frame.kind in wanted]
+        buffer = io.BytesIO()
+        pictures[0].save(buffer, formats[path.suffix.lower()], save_all=True,
+                         append_images=pictures[1:], duration=round(seconds * 1000), loop=0)
+        _engines.write_atomically(path, buffer.getvalue())
+        return path
 
     def finished(self) -> dict[int, str]:
         """Return each tagged text as the finished drawing (`viz.to_dot`) has it."""
@@ -238,6 +294,54 @@ def _tag(
                 light(("edge", node, position), edge)
                 text(("edge", node, position), edge.find(f"{{{SVG_NS}}}text"))
     return texts, lit
+
+
+def _with_caption(svg: ElementTree.Element, lines: list[str]) -> ElementTree.Element:
+    # Caption lines under the graph, for frames shown without the player (slides, a GIF). The
+    # width is a guess (a wide character is one em, others half), so the strip may be wider.
+    if not lines:
+        return svg
+    x0, y0, width, height = (float(v) for v in svg.get("viewBox", "0 0 0 0").split())
+    width = max(width, *(CAPTION_SIZE * (8 + sum(1.0 if _engines.needs_cjk(c) else 0.55
+                                                 for c in line)) for line in lines))
+    strip = CAPTION_SIZE * 1.5 * len(lines) + CAPTION_SIZE
+    svg.set("viewBox", f"{x0:g} {y0:g} {width:g} {height + strip:g}")
+    svg.set("width", f"{width:g}pt")
+    svg.set("height", f"{height + strip:g}pt")
+    svg.insert(0, ElementTree.Element(f"{{{SVG_NS}}}rect", x=f"{x0:g}", y=f"{y0:g}",
+                                      width="100%", height="100%", fill="white"))
+    font = svg.find(f".//{{{SVG_NS}}}text")
+    family = font.get("font-family", "sans-serif") if font is not None else "sans-serif"
+    for k, line in enumerate(lines, start=1):
+        text = ElementTree.SubElement(svg, f"{{{SVG_NS}}}text", x=f"{x0 + 8:g}",
+                                      y=f"{y0 + height + CAPTION_SIZE * 1.5 * k:g}")
+        text.set("font-family", family)
+        text.set("font-size", f"{CAPTION_SIZE:g}")
+        text.text = line
+    return svg
+
+
+def _png(svg: str) -> bytes:
+    # resvg-py wants pixel sizes, not Graphviz's points (1 pt = 4/3 px); 2x for crisp slides.
+    resvg = _import("resvg_py")
+    pixels = re.sub(r'(width|height)="([\d.]+)pt"',
+                    lambda m: f'{m[1]}="{float(m[2]) * 4 / 3:.2f}px"', svg, count=2)
+    return bytes(resvg.svg_to_bytes(svg_string=pixels, background="white", zoom=1.5))
+
+
+def _import(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise EngineNotFoundError(message(
+            "drawing frames as pictures", f"{name.split('.')[0]} is not installed",
+            "pip install 'microgradjp[animate]', or save_frames(folder) as SVG")) from None
+
+
+def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise DrawingError(message(f"{option}={value!r}", f"{option} must be one of "
+                                   f"{', '.join(choices)}", f"pass {option}={choices[0]!r}"))
 
 
 def _light(group: ElementTree.Element) -> None:

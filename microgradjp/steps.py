@@ -59,13 +59,13 @@ def frames(root: Value, *, digits: int = 4) -> list[Frame]:
     changed. ``digits`` are the significant digits of the numbers in the captions.
 
     >>> a = Value(2.0, label="a")
-    >>> [frame.caption for frame in frames((a * a).named("y"))]  # doctest: +NORMALIZE_WHITESPACE
+    >>> [frame.caption for frame in frames((a + a).named("y"))]  # doctest: +NORMALIZE_WHITESPACE
     ['Forward pass: the inputs are a = 2.',
-     'Forward: y = a × a = 2 × 2 = 4.',
+     'Forward: y = a + a = 2 + 2 = 4.',
      'Backward pass starts at y: dy/dy = 1.',
-     'Backward through y: the gradient for a is upstream 1 × local 2 = 2.',
-     'Backward through y: the gradient for a is upstream 1 × local 2 = 2; a is used 2 times,
-      so its gradient is the sum 2 + 2 = 4.']
+     'Backward through y: the gradient for a is upstream 1 \N{MULTIPLICATION SIGN} local 1 = 1.',
+     'Backward through y: the gradient for a is upstream 1 \N{MULTIPLICATION SIGN} local 1 = 1;
+      a is used 2 times, so its gradient is the sum 1 + 1 = 2.']
     """
     number = functools.partial(_number, digits=digits)
     name = functools.partial(_name, number=number)
@@ -123,7 +123,7 @@ def _backward_frames(root: Value, name: _Namer, number: _Formatter) -> list[Fram
 
 def _name(node: Value, number: _Formatter, depth: int = 3) -> str:
     # A label, else a constant's number, else the op applied to its inputs' names, three levels
-    # deep ("(x + y) × z"): the caption must point at something visible in the drawing.
+    # deep ("(x + y) times z"): the caption must point at something visible in the drawing.
     if node.label:
         return _printable(node.label)
     if not node.parents:
@@ -134,7 +134,7 @@ def _name(node: Value, number: _Formatter, depth: int = 3) -> str:
 
 
 def _bracketed(shown: str) -> str:
-    # "a + b" or a negative number is bracketed as an operand or a derivative: (a + b) × (-4).
+    # "a + b" or a negative number is bracketed as an operand or in d(...)/d(...): (a + b) * (-4).
     return f"({shown})" if " " in shown or shown.startswith("-") else shown
 
 
@@ -149,7 +149,7 @@ def _apply(op: str, shown: list[str]) -> str:
 
 
 def _formula(node: Value, name: _Namer, number: _Formatter) -> str:
-    # "y = a × b = 2 × 3 = 6"; an unlabelled node's name already is "a × b".
+    # "y = a * b = 2 * 3 = 6" (with a times sign); an unlabelled node's name already is "a * b".
     by_value = _apply(node.op, [number(p.data) for p in node.parents])
     steps = [name(node), by_value, number(node.data)]
     if node.label:
