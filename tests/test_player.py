@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 
 from microgradjp import Value
+from microgradjp.cli import main
 from microgradjp.player import Player
 from microgradjp.viz import DrawingError
 
@@ -158,3 +159,19 @@ def test_png_frames_and_animations_are_pictures(tmp_path):
 def test_save_writes_the_page(apple, tmp_path):
     path = Player(apple).save(tmp_path / "apple.html")
     assert path.read_text("utf-8").startswith("<!DOCTYPE html>")
+
+
+# The `steps` command is tested here, beside the player it writes (test_cli covers the others).
+
+
+def test_the_steps_command_writes_the_apple_player(tmp_path, capsys):
+    out = tmp_path / "apple.html"
+    assert main(["steps", "りんご * 個数 * 消費税", "--at", "りんご=100,個数=2,消費税=1.1",
+                 "-o", str(out)]) == 0
+    assert capsys.readouterr().out == f"wrote {out} (8 frames)\n"
+    assert f"上流の勾配 1.1 {TIMES} 局所的な微分 2 = 2.2" in out.read_text("utf-8")
+
+
+def test_the_steps_command_refuses_a_picture_suffix(tmp_path, capsys):
+    assert main(["steps", "x * x", "--at", "x=1", "-o", str(tmp_path / "x.svg")]) == 1
+    assert "end the path with .html" in capsys.readouterr().err
