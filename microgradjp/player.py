@@ -13,6 +13,7 @@ import functools
 import html
 import importlib
 import io
+import itertools
 import json
 import os
 import re
@@ -36,6 +37,10 @@ __all__ = ["Player"]
 SVG_NS = "http://www.w3.org/2000/svg"
 HOT_COLOUR = "#e8590c"  # the step being taken; the seeds' red is already the gradient's
 UNKNOWN = "?"
+LINES = {f"{{{SVG_NS}}}{kind}" for kind in ("path", "polygon", "ellipse")}  # what is lit
+HOT = {"stroke": HOT_COLOUR, "width": "2.5"}  # a lit group's lines; as attributes, not CSS,
+# since every SVG rasterizer reads those
+MARK = ("\ue000", "\ue001")  # private-use characters around a marker's number
 CAPTION_SIZE = 12.0  # points: the caption lines under a frame drawn as a picture
 Captions = Literal["both", "en", "ja", "none"]
 ElementTree.register_namespace("", SVG_NS)
@@ -185,17 +190,40 @@ class Player:
         return path
 
     def frame_svgs(self, *, caption: Captions = "both") -> Iterator[str]:
-        """Yield each frame as a self-contained SVG: its texts, highlights and caption lines."""
+        """Yield each frame as a self-contained SVG: its texts, highlights and caption lines.
+
+        Every frame has the same size (the caption strip fits the longest caption), so the
+        frames line up in an animation.
+        """
+        # The picture is written out once with a marker wherever a frame differs (a text, a
+        # stroke, a caption line); each frame then only fills the markers in. Writing out the
+        # whole tree per frame made a 300-node graph's frames take over a minute.
+        picture = copy.deepcopy(self.svg)
+        slots: list[tuple[str, int, str]] = []  # (what, which, the original) per marker
+
+        def marker(what: str, which: int, original: str = "") -> str:
+            slots.append((what, which, original))
+            return f"{MARK[0]}{len(slots) - 1}{MARK[1]}"
+
+        for element in picture.iter():
+            if (text := element.get("data-t")) is not None:
+                element.text = marker("text", int(text))
+            if (group := element.get("data-g")) is not None:
+                for shape in (shape for shape in element if shape.tag in LINES):
+                    shape.set("stroke", marker("stroke", int(group), shape.get("stroke", "none")))
+                    shape.set("stroke-width", marker("width", int(group), "1"))
+        languages = {"en": ["caption"], "ja": ["caption_ja"], "none": [],
+                     "both": ["caption", "caption_ja"]}[caption]
+        widest = [max((getattr(frame, language) for frame in self.frames), key=_caption_width)
+                  for language in languages]
+        _add_caption(picture, widest, [marker(language, 0) for language in languages])
+        parts = re.split(f"{MARK[0]}(\\d+){MARK[1]}", _serialise(picture))
+        between, holes = parts[0::2], [slots[int(number)] for number in parts[1::2]]
         for frame, state, hot in self.states():
-            picture = copy.deepcopy(self.svg)
-            for element in picture.iter():
-                if (text := element.get("data-t")) is not None:
-                    element.text = state[int(text)]
-                if (group := element.get("data-g")) is not None and int(group) in hot:
-                    _light(element)
-            lines = {"en": [frame.caption], "ja": [frame.caption_ja], "none": [],
-                     "both": [frame.caption, frame.caption_ja]}[caption]
-            yield _serialise(_with_caption(picture, lines))
+            lit = set(hot)
+            filled = [html.escape(_fill(hole, frame, state, lit)) for hole in holes]
+            pieces = zip(between[:-1], filled, strict=True)
+            yield "".join(itertools.chain.from_iterable(pieces)) + between[-1]
 
     def save_frames(
         self, folder: str | os.PathLike[str], *, fmt: Literal["svg", "png"] = "svg",
@@ -296,14 +324,23 @@ def _tag(
     return texts, lit
 
 
-def _with_caption(svg: ElementTree.Element, lines: list[str]) -> ElementTree.Element:
-    # Caption lines under the graph, for frames shown without the player (slides, a GIF). The
-    # width is a guess (a wide character is one em, others half), so the strip may be wider.
+def _fill(hole: tuple[str, int, str], frame: Frame, state: dict[int, str], lit: set[int]) -> str:
+    # What a marker of frame_svgs reads in this frame.
+    what, which, original = hole
+    if what == "text":
+        return state[which]
+    if what in HOT:
+        return HOT[what] if which in lit else original
+    return str(getattr(frame, what))  # a caption line
+
+
+def _add_caption(svg: ElementTree.Element, widest: list[str], lines: list[str]) -> None:
+    # Caption lines under the graph, for frames shown without the player (slides, a GIF),
+    # as wide as the widest caption needs.
     if not lines:
-        return svg
+        return
     x0, y0, width, height = (float(v) for v in svg.get("viewBox", "0 0 0 0").split())
-    width = max(width, *(CAPTION_SIZE * (8 + sum(1.0 if _engines.needs_cjk(c) else 0.55
-                                                 for c in line)) for line in lines))
+    width = max(width, *(CAPTION_SIZE * (_caption_width(line) + 1) for line in widest))
     strip = CAPTION_SIZE * 1.5 * len(lines) + CAPTION_SIZE
     svg.set("viewBox", f"{x0:g} {y0:g} {width:g} {height + strip:g}")
     svg.set("width", f"{width:g}pt")
@@ -318,7 +355,11 @@ def _with_caption(svg: ElementTree.Element, lines: list[str]) -> ElementTree.Ele
         text.set("font-family", family)
         text.set("font-size", f"{CAPTION_SIZE:g}")
         text.text = line
-    return svg
+
+
+def _caption_width(line: str) -> float:
+    # In ems, a guess: a wide character (Japanese) is one em, others about half of one.
+    return sum(1.0 if _engines.needs_cjk(char) else 0.55 for char in line)
 
 
 def _png(svg: str) -> bytes:
@@ -342,14 +383,6 @@ def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise DrawingError(message(f"{option}={value!r}", f"{option} must be one of "
                                    f"{', '.join(choices)}", f"pass {option}={choices[0]!r}"))
-
-
-def _light(group: ElementTree.Element) -> None:
-    # Presentation attributes, not CSS: every SVG rasterizer reads them.
-    for shape in group:
-        if shape.tag in (f"{{{SVG_NS}}}{kind}" for kind in ("path", "polygon", "ellipse")):
-            shape.set("stroke", HOT_COLOUR)
-            shape.set("stroke-width", "2.5")
 
 
 def _serialise(svg: ElementTree.Element) -> str:
