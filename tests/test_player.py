@@ -2,13 +2,14 @@
 frame equal to the finished drawing, focus, the HTML page, SVG/PNG frames and animations."""
 
 import json
+import math
 import re
 import shutil
 import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-from microgradjp import Value
+from microgradjp import Value, define_op, maximum, minimum, sigmoid
 from microgradjp.cli import main
 from microgradjp.player import Player
 from microgradjp.viz import DrawingError
@@ -51,6 +52,30 @@ def test_each_backward_frame_writes_upstream_times_local_on_its_edge(apple, engi
     leaves = {node.label: node.grad for node in apple.parents[0].parents} | {"消費税": 200.0}
     assert {label: shown["grad", label, 0] for label in leaves} == {
         label: f"grad {player._number(grad)}" for label, grad in leaves.items()}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_op_and_a_custom_one_end_on_the_grads_backward_gives(engine):
+    softplus = define_op("softplus", lambda v: math.log1p(math.exp(v)), sigmoid)
+    x, y = Value(0.7, label="x"), Value(1.3, label="y")
+    terms = [x + y, x - y, x * y, x / y, x ** y, x ** 2, -x, abs(x), x.exp(), x.log(),
+             x.sqrt(), x.tanh(), x.sigmoid(), x.relu(), x.step(), x.sin(), x.cos(),
+             maximum(x, y), minimum(x, y), softplus(x)]
+    root = sum(terms[1:], terms[0]).named("total")
+    player = Player(root, engine=engine)
+    *_, (_, last, _) = player.states()
+    assert last == player.finished()
+    root.backward()
+    shown = texts_by_slot(player, last)
+    assert [shown["grad", leaf.label, 0] for leaf in (x, y)] == [
+        f"grad {player._number(leaf.grad)}" for leaf in (x, y)]
+
+
+def test_a_lone_leaf_has_its_input_and_seed_frames():
+    player = Player(Value(2.0, label="x"))
+    assert [frame.kind for frame in player.frames] == ["inputs", "seed"]
+    *_, (_, last, _) = player.states()
+    assert last == player.finished()
 
 
 def test_numbers_appear_only_when_the_pass_reaches_them(apple):
