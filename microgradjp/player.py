@@ -22,7 +22,7 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from . import _engines
 from ._engines import EngineNotFoundError
@@ -77,17 +77,15 @@ class Player:
     ) -> None:
         dot = to_dot(root, edge_labels="both", focus=focus, depth=depth, max_nodes=max_nodes,
                      font=font, digits=digits)
-        self.svg = ElementTree.fromstring(_engines.pipe(dot.source, "svg", engine))
+        self._svg = ElementTree.fromstring(_engines.pipe(dot.source, "svg", engine))
         nodes = creation_order(root)
         drawn = _around(nodes, focus, depth) if focus is not None else nodes
         # to_dot names the drawn nodes v0, v1, ... in this order; its op circles vKop.
         self._ids = {node: f"v{k}" for k, node in enumerate(drawn)}
         self._number = functools.partial(_number, digits=digits)
-        self._texts, self._groups = _tag(self.svg, self._ids)
+        self._texts, self._groups = _tag(self._svg, self._ids)
         all_frames = frames(root, digits=digits)
         self.frames, self._changes, self._hot = self._storyboard(all_frames)
-
-    # -- what each frame shows --------------------------------------------------------------
 
     def _storyboard(
         self, all_frames: list[Frame]
@@ -143,7 +141,16 @@ class Player:
                 if slot in self._texts}, lit
 
     def states(self) -> Iterator[tuple[Frame, dict[int, str], list[int]]]:
-        """Yield each frame with every tagged text as it reads then and the groups lit."""
+        """Yield each frame with every changing text as it reads then, and the groups lit.
+
+        Texts and groups are numbered as the SVG's ``data-t`` and ``data-g`` attributes are.
+
+        >>> player = Player(Value(3.0, label="x") * 2)
+        >>> known = [set(texts.values()) - set(player.hidden().values())
+        ...          for _, texts, _ in player.states()]
+        >>> sorted(known[0]), sorted(known[1] - known[0]), sorted(known[2] - known[1])
+        (['data 2', 'data 3'], ['data 6'], ['grad 1'])
+        """
         state = self.hidden()
         for frame, changes, hot in zip(self.frames, self._changes, self._hot, strict=True):
             state.update(changes)
@@ -154,10 +161,12 @@ class Player:
         blank = {"data": f"data {UNKNOWN}", "grad": f"grad {UNKNOWN}", "flow": "", "edge": ""}
         return {index: blank[slot[0]] for slot, index in self._texts.items()}
 
-    # -- outputs ------------------------------------------------------------------------------
-
     def html(self, *, standalone: bool = True) -> str:
-        """Return the player as HTML: a whole page, or (``standalone=False``) a fragment."""
+        """Return the player as HTML: a whole page, or (``standalone=False``) a fragment.
+
+        >>> Player(Value(2.0, label="x") ** 2).html().startswith("<!DOCTYPE html>")
+        True
+        """
         data = {"hidden": [text for _, text in sorted(self.hidden().items())],
                 "frames": [[frame.caption, frame.caption_ja, hot, sorted(changes.items())]
                            for frame, changes, hot in
@@ -167,7 +176,7 @@ class Player:
         payload = payload.replace("</", "<\\/")
         template = resources.files(__package__).joinpath("player.html").read_text("utf-8")
         fragment = (template.replace("__ID__", f"mgp{uuid.uuid4().hex[:12]}")
-                    .replace("__SVG__", _serialise(self.svg))
+                    .replace("__SVG__", _serialise(self._svg))
                     .replace("__DATA__", payload)
                     .replace("__HOT__", HOT_COLOUR))
         if not standalone:
@@ -198,7 +207,8 @@ class Player:
         # The picture is written out once with a marker wherever a frame differs (a text, a
         # stroke, a caption line); each frame then only fills the markers in. Writing out the
         # whole tree per frame made a 300-node graph's frames take over a minute.
-        picture = copy.deepcopy(self.svg)
+        _check_choice("caption", caption, get_args(Captions))
+        picture = copy.deepcopy(self._svg)
         slots: list[tuple[str, int, str]] = []  # (what, which, the original) per marker
 
         def marker(what: str, which: int, original: str = "") -> str:
@@ -236,8 +246,9 @@ class Player:
         folder = Path(folder)
         _check_choice("fmt", fmt, ("svg", "png"))
         written = []
+        digits = max(3, len(str(len(self.frames))))  # names sort in frame order
         for k, svg in enumerate(self.frame_svgs(caption=caption), start=1):
-            path = folder / f"frame_{k:03d}.{fmt}"
+            path = folder / f"frame_{k:0{digits}d}.{fmt}"
             _engines.write_atomically(path, svg.encode("utf-8") if fmt == "svg" else _png(svg))
             written.append(path)
         return written
@@ -259,6 +270,9 @@ class Player:
                 f"save_animation({str(path)!r})", "an animation is a .gif or an animated .png",
                 "end the path with .gif or .png"))
         _check_choice("phase", phase, ("both", "forward", "backward"))
+        if not seconds > 0:  # also refuses nan
+            raise DrawingError(message(f"seconds={seconds!r}", "a frame must stay on screen for "
+                                       "a positive time", "pass seconds=1.5, say"))
         image = _import("PIL.Image")
         wanted = {"both": ("inputs", "forward", "seed", "backward"),
                   "forward": ("inputs", "forward"), "backward": ("seed", "backward")}[phase]
@@ -273,7 +287,7 @@ class Player:
 
     def finished(self) -> dict[int, str]:
         """Return each tagged text as the finished drawing (`viz.to_dot`) has it."""
-        return {int(e.get("data-t", "")): e.text or "" for e in self.svg.iter()
+        return {int(e.get("data-t", "")): e.text or "" for e in self._svg.iter()
                 if e.get("data-t") is not None}
 
 

@@ -151,6 +151,8 @@ def test_two_players_on_one_page_do_not_share_an_id(apple):
     (lambda p, d: p.save_animation(d / "apple.mp4"), "end the path with .gif or .png"),
     (lambda p, d: p.save_frames(d, fmt="jpg"), "fmt must be one of svg, png"),
     (lambda p, d: p.save_animation(d / "a.gif", phase="sideways"), "phase must be one of"),
+    (lambda p, d: p.save_animation(d / "a.gif", seconds=float("nan")), "a positive time"),
+    (lambda p, d: p.save_frames(d, caption="fr"), "caption must be one of both, en, ja"),
 ])
 def test_bad_output_requests_say_what_to_do(apple, tmp_path, call, fragment):
     with pytest.raises(DrawingError, match=re.escape(fragment)):
