@@ -22,6 +22,19 @@ Kind = Literal["inputs", "forward", "seed", "backward"]
 SYMBOLS = {"*": "\N{MULTIPLICATION SIGN}", "/": "\N{DIVISION SIGN}", "-": "\N{MINUS SIGN}"}
 MAX_LISTED_INPUTS = 8  # the inputs frame names this many leaves, then says how many more
 TIMES = SYMBOLS["*"]
+# Why a local derivative is what it is, for the ops a learner meets first (CS231n's patterns).
+WHY = {
+    "+": ("+ passes the gradient on unchanged", "足し算は勾配をそのまま流す"),
+    "*": (f"{TIMES} multiplies by the other input", "掛け算はもう一方の入力を掛ける"),
+    "maximum": ("max routes the gradient to the larger input", "max は大きい方の入力にだけ流す"),
+    "relu": ("relu lets the gradient through where its input is > 0",
+             "ReLU は入力が正のときだけ勾配を通す"),
+    "exp": ("the slope of exp is exp itself", "exp の微分は exp 自身"),
+    "log": ("the slope of log x is 1/x", "log x の微分は 1/x"),
+    "tanh": ("the slope of tanh is 1 - tanh**2", "tanh の微分は 1 - tanh**2"),
+    "sigmoid": ("the slope of sigmoid is sigmoid (1 - sigmoid)",
+                "sigmoid の微分は sigmoid (1 - sigmoid)"),
+}
 _Formatter = Callable[[float], str]
 _Namer = Callable[[Value], str]
 
@@ -63,9 +76,11 @@ def frames(root: Value, *, digits: int = 4) -> list[Frame]:
     ['Forward pass: the inputs are a = 2.',
      'Forward: y = a + a = 2 + 2 = 4.',
      'Backward pass starts at y: dy/dy = 1.',
-     'Backward through y: the gradient for a is upstream 1 \N{MULTIPLICATION SIGN} local 1 = 1.',
-     'Backward through y: the gradient for a is upstream 1 \N{MULTIPLICATION SIGN} local 1 = 1;
-      a is used 2 times, so its gradient is the sum 1 + 1 = 2.']
+     'Backward through y: the gradient for a is upstream 1 \N{MULTIPLICATION SIGN} local 1 = 1
+      (+ passes the gradient on unchanged).',
+     'Backward through y: the gradient for a is upstream 1 \N{MULTIPLICATION SIGN} local 1 = 1
+      (+ passes the gradient on unchanged); a is used 2 times, so its gradient is the sum
+      1 + 1 = 2.']
     """
     number = functools.partial(_number, digits=digits)
     name = functools.partial(_name, number=number)
@@ -110,6 +125,9 @@ def _backward_frames(root: Value, name: _Namer, number: _Formatter) -> list[Fram
             caption_ja = (f"逆伝播 {name(node)}: {name(parent)} の微分は 上流の勾配 "
                           f"{number(upstream)} {TIMES} 局所的な微分 {number(local)} = "
                           f"{number(contribution)}")
+            if node.op in WHY:
+                caption += f" ({WHY[node.op][0]})"
+                caption_ja += f"({WHY[node.op][1]})"
             if len(terms[parent]) > 1:  # fan-out: the gradients of every use add up
                 summed = " + ".join(number(term) for term in terms[parent])
                 caption += (f"; {name(parent)} is used {len(terms[parent])} times, so its "

@@ -56,8 +56,9 @@ def test_apple_captions_say_what_is_multiplied_by_what(apple):
     assert captions[3][0] == "Backward pass starts at 支払金額: d支払金額/d支払金額 = 1."
     assert captions[6] == (
         shown("Backward through りんご * 個数: the gradient for りんご is upstream 1.1 * local 2 "
-              "= 2.2."),
-        shown("逆伝播 りんご * 個数: りんご の微分は 上流の勾配 1.1 * 局所的な微分 2 = 2.2。"))
+              "= 2.2 (* multiplies by the other input)."),
+        shown("逆伝播 りんご * 個数: りんご の微分は 上流の勾配 1.1 * 局所的な微分 2 = 2.2"
+              "(掛け算はもう一方の入力を掛ける)。"))
 
 
 def test_every_backward_number_matches_backward_and_the_seeds(apple):
@@ -71,6 +72,14 @@ def test_every_backward_number_matches_backward_and_the_seeds(apple):
     assert totals == {None: 1.1, "消費税": 200.0, "りんご": pytest.approx(2.2, rel=1e-15),
                       "個数": pytest.approx(110.0, rel=1e-15)}
     assert all(total == node.grad for node, total in final_totals(all_frames).items())
+
+
+def test_captions_say_why_for_the_first_ops_a_learner_meets():
+    x = Value(-1.0, label="x")
+    captions = [frame.caption for frame in frames(x.relu().named("r"))]
+    assert captions[-1].endswith("local 0 = 0 (relu lets the gradient through where its input "
+                                 "is > 0).")
+    assert frames(x.sin())[-1].caption.endswith("local 0.5403 = 0.5403.")  # no words for sin
 
 
 def test_every_local_derivative_is_the_ops_slope(xyz):
