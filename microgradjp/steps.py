@@ -21,6 +21,7 @@ __all__ = ["Frame", "Kind", "frames"]
 Kind = Literal["inputs", "forward", "seed", "backward"]
 SYMBOLS = {"*": "\N{MULTIPLICATION SIGN}", "/": "\N{DIVISION SIGN}", "-": "\N{MINUS SIGN}"}
 MAX_LISTED_INPUTS = 8  # the inputs frame names this many leaves, then says how many more
+MAX_LISTED_TERMS = 6  # a fan-out sum shows this many terms, the last one included
 TIMES = SYMBOLS["*"]
 # Why a local derivative is what it is, for the ops a learner meets first (CS231n's patterns).
 WHY = {
@@ -129,7 +130,10 @@ def _backward_frames(root: Value, name: _Namer, number: _Formatter) -> list[Fram
                 caption += f" ({WHY[node.op][0]})"
                 caption_ja += f"({WHY[node.op][1]})"
             if len(terms[parent]) > 1:  # fan-out: the gradients of every use add up
-                summed = " + ".join(number(term) for term in terms[parent])
+                shown = [number(term) for term in terms[parent]]
+                if len(shown) > MAX_LISTED_TERMS:  # a weight shared by many uses
+                    shown[MAX_LISTED_TERMS - 2:-1] = ["\N{HORIZONTAL ELLIPSIS}"]
+                summed = " + ".join(shown)
                 caption += (f"; {name(parent)} is used {len(terms[parent])} times, so its "
                             f"gradient is the sum {summed} = {number(total)}")
                 caption_ja += (f"。{name(parent)} は {len(terms[parent])} か所で使われるので、"

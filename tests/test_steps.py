@@ -109,6 +109,17 @@ def test_fan_out_is_shown_as_a_sum():
     assert uses[-1].total == a.grad == 5.0
 
 
+def test_a_long_fan_out_sum_is_shortened_in_the_caption():
+    a = Value(1.0, label="a")
+    y = a
+    for k in range(2, 11):
+        y = y + a * k
+    last = [frame for frame in frames(y) if frame.input is a][-1]
+    assert len(last.terms) == 10
+    assert last.caption.endswith(
+        "so its gradient is the sum 10 + 9 + 8 + 7 + \N{HORIZONTAL ELLIPSIS} + 2 = 55.")
+
+
 def test_one_op_using_an_input_twice_gives_two_frames_in_argument_order():
     a = Value(3.0, label="a")
     uses = [frame for frame in frames(a / a) if frame.input is a]
