@@ -10,15 +10,17 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 
 from microgradjp import Value, define_op, maximum, minimum, sigmoid
+from microgradjp import _engines as engines
 from microgradjp.cli import main
 from microgradjp.player import Player
-from microgradjp.viz import DrawingError
+from microgradjp.viz import DrawingError, to_dot
 
 TIMES = "\N{MULTIPLICATION SIGN}"
 HAVE_DOT = shutil.which("dot") is not None
 ENGINES = [pytest.param("dot", marks=pytest.mark.skipif(not HAVE_DOT, reason="no system dot")),
            "graphviz-pure"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def texts_by_slot(player, state):
@@ -33,6 +35,21 @@ def test_the_last_frame_is_the_finished_drawing(apple, engine):
     *_, (_, last, _) = player.states()
     assert last == player.finished()
     assert len(last) == 5 * 2 + 2 * 1 + 4  # data and grad per node, a flow per op, 4 edges
+
+
+def drawn_texts(svg):
+    """Return every text inside the node and edge groups of an SVG, in document order."""
+    root = ElementTree.fromstring(svg)
+    return [text.text for group in root.iter(f"{SVG}g") if group.get("class") in ("node", "edge")
+            for text in group.iter(f"{SVG}text")]
+
+
+def test_the_last_frame_reads_as_the_drawing_does_after_backward(apple):
+    player = Player(apple)
+    *_, last = player.frame_svgs(caption="none")
+    apple.backward()
+    finished = engines.pipe(to_dot(apple, edge_labels="both").source, "svg").decode("utf-8")
+    assert drawn_texts(last) == drawn_texts(finished)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
