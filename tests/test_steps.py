@@ -82,7 +82,7 @@ def test_captions_say_why_for_the_first_ops_a_learner_meets():
     assert frames(x.sin())[-1].caption.endswith("local 0.5403 = 0.5403.")  # no words for sin
 
 
-def test_every_local_derivative_is_the_ops_slope(xyz):
+def test_every_local_derivative_is_the_ops_slope():
     x = Value(0.7, label="x")
     y = (((x * 3.0).tanh() + x.exp() / (x + 2.0)) ** 2).log().sigmoid()
     for frame in frames(y):
