@@ -317,7 +317,8 @@ def _caption(root: Value, nodes: list[Value], flows: dict[Value, float],
             lines += [f"{len(differ)} node(s) hold a .grad other than this pass's flow (e.g. "
                       f"{_short(example)}: .grad {number(example.grad)}, this pass "
                       f"{number(flows.get(example, 0.0))}):",
-                      "leaves add up every backward() until zero_grad()"]
+                      "leaves add up every backward() until zero_grad(); other nodes keep "
+                      "the latest backward(), from whichever root"]
     return "\\l".join(_escape(line) for line in lines) + "\\l" if lines else ""
 
 
