@@ -1,16 +1,20 @@
 """Tests for microgradjp.viz: DOT structure and gradients on edges, files from both engines,
 escaping, fonts, the missing-engine error and large graphs."""
 
+import os
 import re
 import shutil
 import struct
 import subprocess
 import sys
+import sysconfig
 import threading
 import time
 import warnings
 import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 
+import graphviz
 import pytest
 
 from microgradjp import Value, define_op, maximum
@@ -18,6 +22,7 @@ from microgradjp import _engines as engines
 from microgradjp.nn import Neuron
 from microgradjp.rules import Rule
 from microgradjp.viz import (
+    NOTEBOOK_MAX_NODES,
     ROLE_COLOURS,
     DrawingError,
     EngineError,
@@ -557,3 +562,65 @@ def test_thousands_of_nodes_neither_hang_nor_recurse():
         to_dot(nodes[-1])
     drawn, _ = parse(to_dot(nodes[-1], focus=nodes[-1], depth=2))
     assert sum(map(is_value, drawn.values())) == 5
+
+
+# -- the Digraph we return, notebooks, engine discovery -----------------------------------------
+
+
+def test_engine_is_found_in_this_pythons_scripts_folder_when_path_lacks_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: what an IDE may start us with
+    found = engines.find_engine("auto", "svg")
+    assert Path(found).stem == "graphviz-pure"
+    assert Path(found).parent in {Path(sysconfig.get_path("scripts")), Path(sys.executable).parent}
+
+
+def test_path_comes_before_the_scripts_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    folders = engines.search_path().split(os.pathsep)
+    assert folders[0] == str(tmp_path) and sysconfig.get_path("scripts") in folders[1:]
+
+
+def test_digraph_pipe_and_render_use_our_engine(monkeypatch, tmp_path, xyz):
+    hide_system_dot(monkeypatch)
+    dot = to_dot(xyz)
+    assert isinstance(dot, graphviz.Digraph)
+    assert "graphviz-pure" in dot.pipe("svg", encoding="utf-8")
+    assert dot.pipe(format="png").startswith(PNG_MAGIC)
+    written = dot.render(outfile=tmp_path / "xyz.png")
+    assert Path(written).read_bytes().startswith(PNG_MAGIC)
+    assert (tmp_path / "xyz.gv").read_text(encoding="utf-8") == dot.source
+    default = Path(dot.render(tmp_path / "g.gv", format="svg"))
+    assert default.name == "g.gv.svg" and "graphviz-pure" in default.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("option", [{"engine": "neato"}, {"renderer": "cairo"}])
+def test_digraph_refuses_graphviz_knobs_it_cannot_honour(option, xyz):
+    with pytest.raises(DrawingError, match="microgradjp picks the engine"):
+        to_dot(xyz).pipe("svg", **option)
+
+
+def test_a_value_displays_as_its_graph(monkeypatch, xyz):
+    hide_system_dot(monkeypatch)
+    xyz.backward()
+    bundle = xyz._repr_mimebundle_()
+    assert bundle["text/plain"] == repr(xyz)
+    assert "graphviz-pure" in bundle["image/svg+xml"] and ">grad &#45;4<" in bundle[
+        "image/svg+xml"]
+    assert list(xyz._repr_mimebundle_(include=["text/plain"])) == ["text/plain"]
+    assert list(xyz._repr_mimebundle_(exclude=["image/svg+xml"])) == ["text/plain"]
+
+
+def test_a_large_value_displays_as_text_saying_how_to_draw_it():
+    nodes = chain(NOTEBOOK_MAX_NODES)  # 2n - 1 values: past the notebook cap
+    bundle = nodes[-1]._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"]
+    assert bundle["text/plain"].startswith(repr(nodes[-1]))
+    assert "graph not drawn" in bundle["text/plain"] and "focus=node, depth=2" in bundle[
+        "text/plain"]
+
+
+def test_a_value_without_any_engine_displays_as_text(monkeypatch, xyz):
+    monkeypatch.setattr(shutil, "which", lambda name, path=None: None)
+    bundle = xyz._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"] and "no Graphviz engine was found" in bundle[
+        "text/plain"]
