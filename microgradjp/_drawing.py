@@ -30,7 +30,7 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
     True
     """
 
-    def pipe(self, format: str | None = None, renderer: str | None = None,  # noqa: A002
+    def pipe(self, format: str | None = None, renderer: str | None = None,
              formatter: str | None = None, neato_no_op: bool | int | None = None,
              quiet: bool = False, *, engine: str | None = None,
              encoding: str | None = None) -> bytes | str:
@@ -43,7 +43,7 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
 
     def render(self, filename: str | os.PathLike[str] | None = None,
                directory: str | os.PathLike[str] | None = None, view: bool = False,
-               cleanup: bool = False, format: str | None = None,  # noqa: A002
+               cleanup: bool = False, format: str | None = None,
                renderer: str | None = None, formatter: str | None = None,
                neato_no_op: bool | int | None = None, quiet: bool = False,
                quiet_view: bool = False, *, outfile: str | os.PathLike[str] | None = None,
@@ -51,7 +51,7 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         """Return the path written: like ``graphviz``'s render (source saved, then the picture)."""
         if outfile is not None:
             outfile = Path(outfile) if directory is not None else Path(self.directory, outfile)
-            format = format or outfile.suffix.lstrip(".") or None  # noqa: A001
+            format = format or outfile.suffix.lstrip(".") or None
         fmt = format or self.format
         _only_defaults(f"render(format={fmt!r})", renderer=renderer, formatter=formatter,
                        neato_no_op=neato_no_op, engine=engine, **unused)
@@ -59,7 +59,7 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
             filename, directory = outfile.with_suffix(".gv").name, outfile.parent
         source_path = self.save(filename, directory=directory)
         target = Path(outfile) if outfile is not None else Path(f"{source_path}.{fmt}")
-        _engines.write_atomically(target, self.pipe(fmt))
+        _engines.write_atomically(target, _engines.pipe(self.source, fmt))
         if cleanup:
             os.remove(source_path)
         if view or quiet_view:
