@@ -1,8 +1,8 @@
 """Finding a layout engine and a Japanese font on this machine, running the engine, writing files.
 
 The system Graphviz ``dot`` comes first; the ``graphviz-pure`` command (a PyPI wheel, installed
-with microgradjp) is the fallback, so rendering works after ``pip install`` alone. Building the
-DOT source is `viz`'s job.
+with microgradjp) is the fallback, found on PATH or in this Python's scripts folder, so rendering
+works after ``pip install`` alone, activated or not. Building the DOT source is `viz`'s job.
 """
 
 from __future__ import annotations
@@ -86,7 +86,9 @@ def search_path() -> str:
     True
     """
     folders = os.environ.get("PATH", os.defpath).split(os.pathsep)
-    folders += [sysconfig.get_path("scripts"), str(Path(sys.executable).parent)]
+    folders.append(sysconfig.get_path("scripts"))
+    if sys.executable:  # empty when embedded; Path("").parent would search the current folder
+        folders.append(str(Path(sys.executable).parent))
     if sys.prefix == sys.base_prefix:  # pip install --user; a venv never uses that folder
         folders.append(sysconfig.get_path("scripts", sysconfig.get_preferred_scheme("user")))
     return os.pathsep.join(dict.fromkeys(folder for folder in folders if folder))

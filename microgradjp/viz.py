@@ -1,12 +1,14 @@
 """Drawing a computation graph: `to_dot` builds a graphviz.Digraph, `render` writes a file.
 
 The backward view of the seeds' apple figure: every edge carries the gradient that flows back
-along it (upstream gradient times local derivative), every node its data and grad. Finding and
-running a layout engine is `_engines`'s job; the same numbers as a text table are `trace`'s.
+along it in one backward pass (upstream gradient times local derivative), every node its data
+and its ``.grad``. Finding and running a layout engine is `_engines`'s job, the Digraph that
+renders through it `_drawing`'s; the same numbers as a text table are `trace`'s.
 
-Colours by role: input (a labelled leaf) blue, parameter (passed in ``parameters=``) orange,
-constant (an unlabelled leaf, such as the 2 in ``x * 2``) grey, output (the root) green, nodes
-made by ops white; each op is a small circle. ``legend=True`` draws this key beside the graph.
+Colours by role: input (a labelled leaf) blue, parameter (an `nn.Parameter`, or a leaf passed
+in ``parameters=``) orange, constant (an unlabelled leaf, such as the 2 in ``x * 2``) grey,
+output (the root) green, nodes made by ops white; each op is a small circle. ``legend=True``
+draws this key beside the graph.
 """
 
 from __future__ import annotations
@@ -195,7 +197,8 @@ def render(
     """Return the path written: the graph under ``root`` in the format its suffix names.
 
     ``.svg``, ``.png`` and ``.pdf`` go through a layout engine: the system Graphviz ``dot`` when
-    it is on PATH, else the ``graphviz-pure`` command (``engine=`` picks one; graphviz-pure
+    it is on PATH, else the ``graphviz-pure`` command, on PATH or in this Python's scripts
+    folder (``engine=`` picks one; graphviz-pure
     writes no PDF). ``.dot`` and ``.gv`` write the DOT source and need no engine. The options are
     `to_dot`'s. A failed render leaves ``path`` as it was.
 
