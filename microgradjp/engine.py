@@ -125,6 +125,14 @@ class Value:
         label = f", label={self._label!r}" if self._label is not None else ""
         return f"Value(data={self._data!r}, grad={self._grad!r}{label})"
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
+                          **_: Any) -> dict[str, str]:
+        # Jupyter shows a Value as its graph, as micrograd's draw_dot users expect; the drawing
+        # code (and graphviz) is imported only when a notebook asks.
+        from .viz import notebook_bundle
+
+        return notebook_bundle(self, include, exclude)
+
     # Arithmetic: each operator names its row of the rule table.
     def __add__(self, other: Operand) -> Value:
         return _binary(rules.ADD, self, other)

@@ -29,7 +29,7 @@ from ._engines import EngineNotFoundError
 from .engine import Value
 from .errors import message
 from .steps import TIMES, Frame, frames
-from .trace import _number, creation_order
+from .trace import _backward, _number, creation_order
 from .viz import DrawingError, _around, to_dot
 
 __all__ = ["Player"]
@@ -75,8 +75,10 @@ class Player:
         digits: int = 4,
         engine: Literal["auto", "dot", "graphviz-pure"] = "auto",
     ) -> None:
+        # The boxes show the gradients of the pass being played, which .grad holds only after
+        # one backward() from root: the last frame is the drawing as it will be then.
         dot = to_dot(root, edge_labels="both", focus=focus, depth=depth, max_nodes=max_nodes,
-                     font=font, digits=digits)
+                     font=font, digits=digits, grads=_backward(root)[1])
         self._svg = ElementTree.fromstring(_engines.pipe(dot.source, "svg", engine))
         nodes = creation_order(root)
         drawn = _around(nodes, focus, depth) if focus is not None else nodes
