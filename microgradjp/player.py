@@ -106,7 +106,9 @@ class Player:
                 continue
             kept.append(frame)
             changes.append(pending)
-            hot.append(sorted({self._groups[key] for key in lit if key in self._groups}))
+            # The first group lit is where the eye should go: the player scrolls to it.
+            hot.append(list(dict.fromkeys(self._groups[key] for key in lit
+                                          if key in self._groups)))
             pending = {}
         changes[-1].update(pending)
         return kept, changes, hot
@@ -136,9 +138,9 @@ class Player:
                            f"{number(frame.contribution)}")
             texts["grad", frame.input, 0] = f"grad {number(frame.total)}"
             contributed.setdefault(frame.input, []).append(edge)
-            # The node pushing, its op, the edge written and every earlier use of the input.
-            lit += [("node", node, 0), ("op", node, 0), ("flow", node, 0),
-                    ("node", frame.input, 0), *contributed[frame.input]]
+            # The input receiving, the node pushing, its op, and every use of the input so far.
+            lit += [("node", frame.input, 0), ("node", node, 0), ("op", node, 0),
+                    ("flow", node, 0), *contributed[frame.input]]
         return {self._texts[slot]: text for slot, text in texts.items()
                 if slot in self._texts}, lit
 
