@@ -237,7 +237,7 @@ def test_repr_shows_data_grad_and_label():
 
 def test_structure_is_read_only():
     a = Value(1.0)
-    for name in ("data", "grad", "label", "op", "parents"):
+    for name in ("op", "parents", "rule"):
         with pytest.raises(AttributeError):
             setattr(a, name, 2.0)
 
