@@ -68,10 +68,12 @@ class Value(BuiltinsMixin):
     _rule: Rule = LEAF  # class attribute: every leaf shares it for free
 
     def __init__(self, data: SupportsFloat, label: str | None = None) -> None:
-        self._data = real_number(data, f"Value({short(data)})", "pass an int, a float or a numpy "
-                                 "scalar")
+        # The f-string messages are built only on the slow path: a float skips the call.
+        self._data = data if type(data) is float else real_number(
+            data, f"Value({short(data)})", "pass an int, a float or a numpy scalar")
         self._grad = 0.0
-        self._label = check_label(label, f"Value(label={short(label)})")
+        self._label = label if label is None or type(label) is str else check_label(
+            label, f"Value(label={short(label)})")
 
     # The slots stay the engine's hot path; these properties are the public door, checked.
     @property
@@ -91,8 +93,8 @@ class Value(BuiltinsMixin):
 
     @data.setter
     def data(self, data: SupportsFloat) -> None:
-        self._data = real_number(data, f"v.data = {short(data)}", "assign an int, a float or a "
-                                 "numpy scalar")
+        self._data = data if type(data) is float else real_number(
+            data, f"v.data = {short(data)}", "assign an int, a float or a numpy scalar")
 
     @property
     def grad(self) -> float:
@@ -105,8 +107,8 @@ class Value(BuiltinsMixin):
 
     @grad.setter
     def grad(self, grad: SupportsFloat) -> None:
-        self._grad = real_number(grad, f"v.grad = {short(grad)}", "assign an int, a float or a "
-                                 "numpy scalar")
+        self._grad = grad if type(grad) is float else real_number(
+            grad, f"v.grad = {short(grad)}", "assign an int, a float or a numpy scalar")
 
     @property
     def label(self) -> str | None:
@@ -115,7 +117,8 @@ class Value(BuiltinsMixin):
 
     @label.setter
     def label(self, label: str | None) -> None:
-        self._label = check_label(label, f"v.label = {short(label)}")
+        self._label = label if label is None or type(label) is str else check_label(
+            label, f"v.label = {short(label)}")
 
     @property
     def op(self) -> str:
@@ -251,8 +254,9 @@ class Value(BuiltinsMixin):
         order.reverse()  # newest first: every node before the nodes it was made from
         for node in order:
             node._grad = 0.0
-        self._grad += real_number(grad, f"backward({short(grad)})", "pass the gradient of the "
-                                  "output as a number, such as 1.0 (the default)")
+        self._grad += grad if type(grad) is float else real_number(
+            grad, f"backward({short(grad)})", "pass the output's gradient as a number, such as "
+            "1.0 (the default)")
         try:
             for node in order:
                 node._push()
