@@ -104,7 +104,7 @@ class Module:
                 "load a state saved from a model of the same shape"))
         values = {name: _finite(state[name], f"state[{name!r}]") for name in named}
         for name, parameter in named.items():  # only after every value passed the checks
-            parameter._data = values[name]
+            parameter.data = values[name]
 
 
 class Neuron(Module):
