@@ -42,7 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, text in (("graph", "draw an expression's graph with its gradients"),
                        ("gradcheck", "compare an expression's gradient with central differences")):
         command = commands.add_parser(name, help=text)
-        command.add_argument("expression", help='e.g. "(x + y) * z" or "tanh(w * x + b)"')
+        command.add_argument("expression", help='e.g. "(x + y) * z" or "tanh(w * x + b)"; '
+                             'write "- x" or "(-x)" for one that starts with a minus')
         command.add_argument("--at", default="", help="variable values, e.g. x=2,y=3: finite "
                              "numbers for every variable of the expression and no others "
                              "(anything else exits with status 2)")

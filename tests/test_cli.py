@@ -131,6 +131,10 @@ class TestAtMustMatchTheExpression:
             main(["graph", "--help"])
         assert "no others" in capsys.readouterr().out
 
+    def test_an_expression_starting_with_a_minus_needs_a_space(self, capsys):
+        status, out, _ = run(capsys, "graph", "- x", "--at", "x=2", "-o", "-")
+        assert (status, out) == (0, "value -2\nd/dx -1\n")
+
 
 PIECES = ["x", "y", "りんご", "税", " ", "　", "+", "-", "*", "/", "**", "(", ")", ",", "1",
           "2.5", "1e309", "exp", "max", "if", "@", "'", ".", "^", "\uff0b", "\uff08", "\t", "é",
@@ -149,7 +153,11 @@ class TestRandomCommandLines:
         at = ",".join(f"{name}=0.5" for name in names)
         stderr = io.StringIO()
         with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
-            status = main(["graph", expression, "--at", at, "-o", "-"])
+            try:
+                status = main(["graph", expression, "--at", at, "-o", "-"])
+            except SystemExit as usage_error:  # "-x" reads as an option to argparse: usage, 2
+                assert expression.startswith("-")
+                status = usage_error.code
         assert status in (0, 2)
         lines = stderr.getvalue().splitlines()
         if status == 0 or lines[-1].strip() != "^":
