@@ -30,7 +30,7 @@ VERSION = 1
 MAX_PARAMETERS = 1_000_000  # a scalar engine: about 150 MB of Values; load(max_parameters=)
 _KEYS = ("architecture", "format", "parameters", "version")
 _MAX_NESTING = 8  # a model file nests 4 levels (file, architecture, layers, layer)
-_MAX_INT_DIGITS = 20  # longer integers are read as floats: Python's int() is slow past 4300 digits
+_MAX_INT_DIGITS = 20  # longer integers are read as floats: int() refuses over 4300 digits
 _shown = reprlib.Repr()
 _shown.maxstring = _shown.maxother = 80  # an untrusted value is quoted short in a message
 
