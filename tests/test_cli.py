@@ -1,10 +1,10 @@
 """The command line: graph, gradcheck and demo, their output and exit statuses."""
 
-import contextlib
-import io
 import shlex
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -151,8 +151,8 @@ class TestRandomCommandLines:
         except ExpressionError:
             names = []
         at = ",".join(f"{name}=0.5" for name in names)
-        stderr = io.StringIO()
-        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+        stderr = StringIO()
+        with redirect_stderr(stderr), redirect_stdout(StringIO()):
             try:
                 status = main(["graph", expression, "--at", at, "-o", "-"])
             except SystemExit as usage_error:  # "-x" reads as an option to argparse: usage, 2
