@@ -11,8 +11,11 @@ made by ops white; each op is a small circle. ``legend=True`` draws this key bes
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import os
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal, TypedDict, Unpack, get_args
@@ -43,6 +46,19 @@ TIMES = "\N{MULTIPLICATION SIGN}"
 OP_SYMBOLS = {"*": TIMES, "/": "\N{DIVISION SIGN}", "-": "\N{MINUS SIGN}"}
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": None, ".gv": None}
 LATIN_FONT = "Helvetica"  # every engine has it (graphviz-pure maps it to its bundled Arimo)
+# A drawn line ends in "…" past this many columns (a full-width character takes two), and a label
+# in "…" past this many lines: the Value keeps its full label; the box stays readable, and dot
+# 2.43 refuses a quoted string over 16 KB.
+LABEL_COLUMNS = 32
+LABEL_LINES = 4
+ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
+NODE_FONT_SIZE = 11
+NODE_MARGIN = (0.1, 0.05)  # inches, left/right and top/bottom
+# Widths in em of one character, for a node's minimum width. Engines measure Helvetica right,
+# but graphviz-pure measures any other font as Times and a full-width character as about 0.8 em;
+# these are upper bounds for the Latin letters of Japanese fonts (IPA digits are 0.63 em).
+CHARACTER_EMS = {"wide": 1.0, "broad latin": 0.95, "other": 0.65}
+BROAD_LATIN = frozenset("MWmw@%")
 
 
 class DrawingError(MicrogradError, ValueError):
@@ -111,8 +127,9 @@ def to_dot(
             "it with microgradjp.trace.print_backward, or raise max_nodes"))
     font = font or _font_for(nodes)
     dot = _Drawing(graph_attr={"rankdir": rankdir, "fontname": font},
-                   node_attr={"fontname": font, "fontsize": "11", "shape": "box",
-                              "style": "rounded,filled", "margin": "0.1,0.05"},
+                   node_attr={"fontname": font, "fontsize": str(NODE_FONT_SIZE), "shape": "box",
+                              "style": "rounded,filled",
+                              "margin": ",".join(map(str, NODE_MARGIN))},
                    edge_attr={"fontname": font, "fontsize": "10", "arrowsize": "0.7",
                               "fontcolor": LOCAL_COLOUR if edge_labels == "local" else GRAD_COLOUR})
     edges, grads = _backward(root)
@@ -132,14 +149,16 @@ def to_dot(
         ids[node] = node_id = f"v{len(ids)}"
         lines = [f"data {number(node.data)}", f"grad {number(grads[node])}"]
         if node.label:  # "" would draw an empty first line
-            lines.insert(0, _escape(node.label))
+            lines[:0] = _shorten(node.label)
         role = _role(node, root, parameter_set)
-        dot.node(node_id, graphviz.nohtml("\\n".join(lines)), fillcolor=ROLE_COLOURS[role])
+        dot.node(node_id, graphviz.nohtml("\\n".join(map(_escape, lines))),
+                 fillcolor=ROLE_COLOURS[role], **_fitting(lines, font))
         if not node.parents:
             continue
         op_id = f"{node_id}op"
-        symbol = OP_SYMBOLS.get(node.op, node.op)
-        dot.node(op_id, graphviz.nohtml(_escape(symbol)), shape="circle", fillcolor="white")
+        symbol = _shorten(OP_SYMBOLS.get(node.op, node.op))
+        dot.node(op_id, graphviz.nohtml("\\n".join(map(_escape, symbol))), shape="circle",
+                 fillcolor="white", **_fitting(symbol, font))
         flowing = edge_labels in ("grad", "both")  # what reaches the op from its output
         dot.edge(op_id, node_id, number(grads[node]) if flowing else None)
         hidden = 0
@@ -233,6 +252,39 @@ def _font_for(nodes: list[Value]) -> str:
         _engines.warn_once("no Japanese font was found, so Japanese labels may show as boxes; "
                            + _engines.INSTALL_FONT)
     return found or LATIN_FONT
+
+
+def _shorten(text: str) -> list[str]:
+    # The lines to draw: at most LABEL_LINES, each at most LABEL_COLUMNS wide, cut with "…".
+    lines = text.split("\n")
+    if len(lines) > LABEL_LINES:
+        lines = [*lines[:LABEL_LINES - 1], ELLIPSIS]
+    return [_cut(line) for line in lines]
+
+
+def _cut(line: str) -> str:
+    columns = list(itertools.accumulate(
+        2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line))
+    if not columns or columns[-1] <= LABEL_COLUMNS:
+        return line
+    return line[:bisect.bisect_right(columns, LABEL_COLUMNS - 1)] + ELLIPSIS
+
+
+def _fitting(lines: list[str], font: str) -> dict[str, str]:
+    # A minimum width that holds the text, for engines that measure it too narrow (see
+    # CHARACTER_EMS); Helvetica without full-width characters is measured right everywhere.
+    shown = [_printable(line) for line in lines]
+    if font == LATIN_FONT and not _engines.needs_cjk("".join(shown)):
+        return {}
+    ems = max(sum(CHARACTER_EMS[_character_class(char)] for char in line) for line in shown)
+    inches = ems * NODE_FONT_SIZE / 72 + 2 * NODE_MARGIN[0]
+    return {"width": f"{inches:.2f}"}
+
+
+def _character_class(char: str) -> str:
+    if unicodedata.east_asian_width(char) in "WF":
+        return "wide"
+    return "broad latin" if char in BROAD_LATIN else "other"
 
 
 def _escape(text: str) -> str:
