@@ -171,7 +171,7 @@ def to_dot(
             dot.node(f"{op_id}_hidden", f"{hidden} more", shape="plaintext", style="")
             dot.edge(f"{op_id}_hidden", op_id, style="dashed")
     if legend:
-        dot.node("legend", _legend(edge_labels), shape="plaintext", style="")
+        dot.node("legend", _legend(edge_labels, font), shape="plaintext", style="")
     return dot
 
 
@@ -300,13 +300,17 @@ def _name(node: Value) -> str:
     return repr(node.label) if node.label is not None else repr(node)
 
 
-def _legend(edge_labels: EdgeLabels) -> str:
+def _legend(edge_labels: EdgeLabels, font: str) -> str:
     # An HTML-like label: a small table, all of it our own text (nothing from users).
-    rows = [f'<tr><td bgcolor="{colour}">{role}</td></tr>'
-            for role, colour in ROLE_COLOURS.items()]
     meaning = {"grad": "gradient flowing back", "local": "local derivative",
                "both": f"upstream {TIMES} local = gradient flowing back", "none": ""}[edge_labels]
+    # Each cell gets a node's minimum width, for engines that measure this font too narrow
+    # (a table's own width does not stretch its cells).
+    fit = _fitting([*ROLE_COLOURS, f"edge: {meaning}"], font)
+    width = f' width="{float(fit["width"]) * 72:.0f}"' if fit else ""
+    rows = [f'<tr><td bgcolor="{colour}"{width}>{role}</td></tr>'
+            for role, colour in ROLE_COLOURS.items()]
     if meaning:
         colour = LOCAL_COLOUR if edge_labels == "local" else GRAD_COLOUR
-        rows.append(f'<tr><td><font color="{colour}">edge: {meaning}</font></td></tr>')
+        rows.append(f'<tr><td{width}><font color="{colour}">edge: {meaning}</font></td></tr>')
     return f'<<table border="0" cellborder="1" cellspacing="2">{"".join(rows)}</table>>'

@@ -15,6 +15,7 @@ from PIL import Image, ImageFont
 from microgradjp import Value
 from microgradjp import _engines as engines
 from microgradjp import _fonts as fonts
+from microgradjp import _raster as raster
 from microgradjp.viz import ELLIPSIS, LABEL_COLUMNS, LABEL_LINES, render, to_dot
 
 HAVE_DOT = shutil.which("dot") is not None
@@ -130,19 +131,19 @@ def pixels(data):
     return Image.open(io.BytesIO(data)).convert("RGB")
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("font", FOUND_FONTS)
-def test_graphviz_pure_png_draws_real_japanese_glyphs(font, monkeypatch, tmp_path):
+def test_png_draws_real_japanese_glyphs(font, engine, monkeypatch, tmp_path):
+    # graphviz-pure always, and dot with a font only pip knows, go through resvg.
     if font is None:
         pytest.skip("no such font here")
     monkeypatch.setattr(fonts, "japanese_font", lambda: font)
     monkeypatch.setattr(engines, "cjk_font", lambda: font.family)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        first = render(apple_with("りんご", "個数", "消費税"), tmp_path / "a.png",
-                       engine="graphviz-pure")
+        first = render(apple_with("りんご", "個数", "消費税"), tmp_path / "a.png", engine=engine)
     # The same characters in another order: same layout, so only real glyphs can tell them apart.
-    second = render(apple_with("ごんり", "数個", "税費消"), tmp_path / "b.png",
-                    engine="graphviz-pure")
+    second = render(apple_with("ごんり", "数個", "税費消"), tmp_path / "b.png", engine=engine)
     one, two = pixels(first.read_bytes()), pixels(second.read_bytes())
     assert one.size == two.size and one.size[0] > 900  # 144 dpi: twice the points
     assert one.tobytes() != two.tobytes()
@@ -158,6 +159,43 @@ def test_without_a_japanese_font_png_shows_boxes_and_says_what_to_install(monkey
     second = render(apple_with("ごんり", "数個", "税費消"), tmp_path / "b.png",
                     engine="graphviz-pure")
     assert pixels(first.read_bytes()).tobytes() == pixels(second.read_bytes()).tobytes()
+
+
+@pytest.mark.parametrize(("engine", "source", "through_resvg"), [
+    ("graphviz-pure", "fontconfig", True), ("graphviz-pure", "pip", True),
+    pytest.param("dot", "fontconfig", False, marks=ENGINES[0].marks),  # dot draws it itself
+    pytest.param("dot", "pip", True, marks=ENGINES[0].marks),  # a font fontconfig cannot see
+])
+def test_who_draws_japanese_png(engine, source, through_resvg, monkeypatch, tmp_path):
+    font = fonts.japanese_font() or PIP_FONT
+    if font is None:
+        pytest.skip("no Japanese font here")
+    monkeypatch.setattr(fonts, "japanese_font", lambda: font._replace(source=source))
+    calls = []
+    real = raster.svg_to_png
+    monkeypatch.setattr(raster, "svg_to_png", lambda *a, **k: calls.append(1) or real(*a, **k))
+    data = render(apple_with("りんご", "個数", "消費税"), tmp_path / "a.png", engine=engine)
+    assert data.read_bytes().startswith(b"\x89PNG") and bool(calls) is through_resvg
+
+
+def test_raster_scales_a_huge_picture_down_to_the_side_cap():
+    font = fonts.japanese_font() or PIP_FONT
+    if font is None:
+        pytest.skip("no Japanese font here")
+    svg = ('<svg width="40000pt" height="10pt" viewBox="0 0 40000 10" '
+           'xmlns="http://www.w3.org/2000/svg"><text x="5" y="8">りんご</text></svg>')
+    image = pixels(raster.svg_to_png(svg, font))
+    assert image.size == (raster.MAX_SIDE_PIXELS, 8)
+
+
+@pytest.mark.parametrize(("svg", "fragment"), [
+    ("<svg width='10' height='10'></svg>", "no width and height in pt"),
+    ('<svg width="10pt" height="10pt"><g></svg>', "drawing the SVG as PNG with resvg"),
+])
+def test_raster_errors_say_what_went_wrong(svg, fragment):
+    font = fonts.japanese_font() or PIP_FONT
+    with pytest.raises(raster.RasterError, match=re.escape(fragment)):
+        raster.svg_to_png(svg, font)
 
 
 def test_png_of_latin_labels_stays_with_the_engine(monkeypatch, tmp_path, xyz):
