@@ -1,8 +1,8 @@
-"""Finding a layout engine and a Japanese font on this machine, running the engine, writing files.
+"""Finding a layout engine on this machine, running it, writing files.
 
 The system Graphviz ``dot`` comes first; the ``graphviz-pure`` command (a PyPI wheel, installed
 with microgradjp) is the fallback, so rendering works after ``pip install`` alone. Building the
-DOT source is `viz`'s job.
+DOT source is `viz`'s job; finding a Japanese font `_fonts`'; drawing Japanese PNG `_raster`'s.
 """
 
 from __future__ import annotations

@@ -187,7 +187,9 @@ def render(
     ``.svg``, ``.png`` and ``.pdf`` go through a layout engine: the system Graphviz ``dot`` when
     it is on PATH, else the ``graphviz-pure`` command (``engine=`` picks one; graphviz-pure
     writes no PDF). ``.dot`` and ``.gv`` write the DOT source and need no engine. The options are
-    `to_dot`'s. A failed render leaves ``path`` as it was.
+    `to_dot`'s. A PNG with Japanese labels that the engine cannot draw (graphviz-pure never can)
+    is the engine's SVG drawn by resvg with a Japanese font found on this machine, or the one
+    ``pip install "microgradjp[japanese]"`` adds. A failed render leaves ``path`` as it was.
 
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
