@@ -5,6 +5,7 @@ import io
 import re
 import shutil
 import subprocess
+import sys
 import unicodedata
 import warnings
 import xml.etree.ElementTree as ElementTree
@@ -116,7 +117,7 @@ def test_the_pip_font_is_found_without_importing_matplotlib():
     assert PIP_FONT.family == "IPAexGothic" and PIP_FONT.path.name == "ipaexg.ttf"
     code = ("import sys; from microgradjp import _fonts; _fonts._from_pip(); "
             "print('matplotlib' in sys.modules)")
-    done = subprocess.run([shutil.which("python") or "python", "-c", code], capture_output=True,
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True,
                           text=True, check=True)
     assert done.stdout.strip() == "False"
 
