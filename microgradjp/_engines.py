@@ -77,9 +77,12 @@ def pipe(source: str, fmt: str, engine: str = "auto") -> bytes:
     if fmt == "png" and needs_cjk(source):
         font = _fonts.japanese_font()
         if font is not None and font.source not in SEES_FONTS_FROM.get(name, ()):
-            svg = _run([executable, "-Tsvg"], source).decode("utf-8")
-            return _raster.svg_to_png(svg, font, dpi=DPI)
-        if font is None and name == "graphviz-pure":
+            if _raster.available():
+                svg = _run([executable, "-Tsvg"], source).decode("utf-8")
+                return _raster.svg_to_png(svg, font, dpi=DPI)
+            warn_once(f"{name} cannot draw Japanese PNG text in {font.family}, and resvg-py (a "
+                      "dependency of microgradjp) is missing; pip install resvg-py, or write .svg")
+        elif font is None and name == "graphviz-pure":
             warn_once("graphviz-pure draws PNG text with its own Latin fonts, so Japanese labels "
                       f"show as boxes; write .svg (a browser draws its text) or {INSTALL_FONT}")
     command = [executable, f"-T{fmt}"]

@@ -6,12 +6,13 @@ fontconfig knows; resvg draws with a font file we hand it. Finding that file is 
 
 from __future__ import annotations
 
+import importlib.util
 import re
 
 from ._fonts import Font
 from .errors import MicrogradError, message
 
-__all__ = ["MAX_SIDE_PIXELS", "RasterError", "svg_to_png"]
+__all__ = ["MAX_SIDE_PIXELS", "RasterError", "available", "svg_to_png"]
 
 # resvg allocates the whole canvas: a 300-node graph at 144 dpi is already 4,000 x 28,000 pixels.
 # Past this side we scale down, as Graphviz's own cairo renderer does at 32,767.
@@ -22,6 +23,15 @@ _ROOT_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)pt"[^>]*?\bheight="([\d.]
 
 class RasterError(MicrogradError, RuntimeError):
     """resvg could not draw the SVG."""
+
+
+def available() -> bool:
+    """Return whether resvg-py is installed (a dependency, but a platform may lack its wheel).
+
+    >>> isinstance(available(), bool)
+    True
+    """
+    return importlib.util.find_spec("resvg_py") is not None
 
 
 def svg_to_png(svg: str, font: Font, *, dpi: float = 144) -> bytes:

@@ -179,6 +179,18 @@ def test_who_draws_japanese_png(engine, source, through_resvg, monkeypatch, tmp_
     assert data.read_bytes().startswith(b"\x89PNG") and bool(calls) is through_resvg
 
 
+def test_without_resvg_png_still_draws_and_says_what_to_install(monkeypatch, tmp_path):
+    font = fonts.japanese_font() or PIP_FONT
+    if font is None:
+        pytest.skip("no Japanese font here")
+    monkeypatch.setattr(fonts, "japanese_font", lambda: font)
+    monkeypatch.setattr(raster, "available", lambda: False)
+    with pytest.warns(UserWarning, match="pip install resvg-py"):
+        path = render(apple_with("りんご", "個数", "消費税"), tmp_path / "a.png",
+                      engine="graphviz-pure")
+    assert path.read_bytes().startswith(b"\x89PNG")
+
+
 def test_raster_scales_a_huge_picture_down_to_the_side_cap():
     font = fonts.japanese_font() or PIP_FONT
     if font is None:
