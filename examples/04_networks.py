@@ -52,7 +52,7 @@ print(f"y = u3    seed [1.56, 3.222]   ours {show(y)}")
 # 2-3-1 binary: a sigmoid output and the binary cross entropy
 layer2 = ([[0.2], [0.4], [0.6]], [0.1])
 model = MLP.from_weights([layer1, layer2], activation="relu", output_activation="sigmoid")
-[probability] = model(x)
+probability = model(x)  # one output unit: a Value, as in micrograd
 loss = binary_cross_entropy(probability, 1)
 print("\n2-3-1 binary (2値分類)")
 print(f"u2        seed [1.94]         ours [{round(probability.parents[0].data, 8)}]")

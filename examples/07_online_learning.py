@@ -33,7 +33,7 @@ print(f"  mean loss, steps    1-100: {sum(losses[:100]) / 100:.5f}")
 print(f"  mean loss, steps 901-1000: {sum(losses[-100:]) / 100:.5f}")
 print("       x        f(x) = 3x0 + 2x1   network")
 for x in ([0.2, 0.1], [0.5, 0.5], [0.9, 0.3]):
-    print(f"  {x!s:12}  {3 * x[0] + 2 * x[1]:16.4f}   {model(x)[0].data:.4f}")
+    print(f"  {x!s:12}  {3 * x[0] + 2 * x[1]:16.4f}   {model(x).data:.4f}")
 
 # The course's three variants, on the same 200 samples for 10 epochs each.
 inputs, targets = pool_inputs[:200], pool_targets[:200]

@@ -152,10 +152,10 @@ def test_binary_cross_entropy_gradients_match_central_differences(t):
 
 def test_mean_squared_error_conventions():
     y, d = [1.02, 2.29], [2.0, 4.0]
-    assert mean_squared_error(y, d, half=True).data == pytest.approx(0.971125, abs=1e-12)
-    assert mean_squared_error(y, d).data == pytest.approx(1.94225, abs=1e-12)
-    assert mean_squared_error(y, d, reduction="sum", half=True).data == pytest.approx(1.94225)
-    assert mean_squared_error(Value(3.0), 1.0).data == 4.0
+    assert mean_squared_error(y, d).data == pytest.approx(0.971125, abs=1e-12)  # the README's ½
+    assert mean_squared_error(y, d, half=False).data == pytest.approx(1.94225, abs=1e-12)
+    assert mean_squared_error(y, d, reduction="sum").data == pytest.approx(1.94225)
+    assert mean_squared_error(Value(3.0), 1.0, half=False).data == 4.0
 
 
 def test_half_mean_squared_error_gradient_is_y_minus_d():
