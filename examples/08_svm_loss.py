@@ -44,11 +44,11 @@ def accuracy():
 loss = total_loss()
 loss.backward()
 weight, h = classifier.neurons[1].weights[0], 1e-5
-weight._data += h
+weight.data += h
 up = total_loss().data
-weight._data -= 2 * h
+weight.data -= 2 * h
 down = total_loss().data
-weight._data += h
+weight.data += h
 print(f"\ndL/dW[0,1]: backward {weight.grad:.10f}, central difference {(up - down) / (2 * h):.10f}")
 
 optimizer = SGD(classifier.parameters(), lr=0.5)  # step_size

@@ -59,7 +59,7 @@ class Module:
     def zero_grad(self) -> None:
         """Return nothing after setting every parameter's ``.grad`` to 0.0."""
         for parameter in self.parameters():
-            parameter._grad = 0.0
+            parameter.grad = 0.0
 
     def state_dict(self) -> dict[str, float]:
         """Return ``{name: float}`` for every parameter (a copy: later training does not change it).
@@ -96,7 +96,7 @@ class Module:
                 "load a state saved from a model of the same shape"))
         values = {name: finite(plain(state[name]), f"state[{name!r}]") for name in named}
         for name, parameter in named.items():  # only after every value passed the checks
-            parameter._data = values[name]
+            parameter.data = values[name]
 
 
 class Neuron(Module):

@@ -1,8 +1,8 @@
 """Optimizers: `SGD` (momentum, weight decay) and `Adam`, with PyTorch's ``step``/``zero_grad``.
 
 An optimizer reads each parameter's ``.grad`` (filled by ``backward``) and writes its data in
-place. The update is plain float arithmetic on the package-internal ``_data``: it records no
-graph, so the next forward starts clean. Which loss, which data: `train` and the caller decide.
+place. The update is plain float arithmetic on ``.data``, as a user would write it: it records
+no graph, so the next forward starts clean. Which loss, which data: `train` and the caller decide.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ __all__ = ["SGD", "Adam", "Optimizer"]
 class Optimizer:
     """The base of every optimizer: the parameters it updates and ``zero_grad``.
 
-    >>> p = Value(1.0); p._grad = 5.0
+    >>> p = Value(1.0); p.grad = 5.0
     >>> Optimizer([p]).zero_grad(); p.grad
     0.0
     """
@@ -32,7 +32,7 @@ class Optimizer:
     def zero_grad(self) -> None:
         """Return nothing after setting every parameter's ``.grad`` to 0.0 (before backward)."""
         for p in self.params:
-            p._grad = 0.0
+            p.grad = 0.0
 
     def step(self) -> None:
         """Return nothing after updating every parameter from its ``.grad``."""
@@ -46,7 +46,7 @@ class SGD(Optimizer):
     strength ``weight_decay / 2``); with ``momentum`` a velocity ``v = momentum * v + g`` is
     stepped instead of ``g``, as in PyTorch.
 
-    >>> w = Value(0.5); w._grad = 0.1
+    >>> w = Value(0.5); w.grad = 0.1
     >>> SGD([w], lr=0.01).step(); w.data
     0.499
     """
@@ -64,21 +64,21 @@ class SGD(Optimizer):
         lr, momentum, decay = self.lr, self.momentum, self.weight_decay
         if not momentum and not decay:  # the seeds' plain update, kept tight: it runs every step
             for p in self.params:
-                p._data -= lr * p._grad
+                p.data -= lr * p.grad
             return
         velocity = self._velocity
         for i, p in enumerate(self.params):
-            g = p._grad + decay * p._data
+            g = p.grad + decay * p.data
             if momentum:
                 g = velocity[i] = momentum * velocity[i] + g
-            p._data -= lr * g
+            p.data -= lr * g
 
 
 class Adam(Optimizer):
     """Adam: steps scaled by running averages of the gradient and its square, bias-corrected.
 
     >>> w = Value(1.0); opt = Adam([w], lr=0.1)
-    >>> w._grad = 3.0; opt.step(); round(w.data, 6)  # the first step moves by about lr
+    >>> w.grad = 3.0; opt.step(); round(w.data, 6)  # the first step moves by about lr
     0.9
     """
 
@@ -107,10 +107,10 @@ class Adam(Optimizer):
         lr, eps, decay = self.lr, self.eps, self.weight_decay
         first, second = self._first, self._second
         for i, p in enumerate(self.params):
-            g = p._grad + decay * p._data
+            g = p.grad + decay * p.data
             first[i] = m = beta1 * first[i] + (1.0 - beta1) * g
             second[i] = v = beta2 * second[i] + (1.0 - beta2) * g * g
-            p._data -= lr * (m / correction1) / (math.sqrt(v / correction2) + eps)
+            p.data -= lr * (m / correction1) / (math.sqrt(v / correction2) + eps)
 
 
 def _check_params(params: Iterable[Value], owner: str) -> list[Value]:

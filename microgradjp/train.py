@@ -164,10 +164,10 @@ def train_perceptron(neuron: Neuron, inputs: Sequence[Sequence[float]],
                 error = float(t) - neuron(x).data
             if error != 0.0:
                 mistakes += 1
-                # Package-internal writes: the rule is arithmetic on floats, not a graph.
+                # Arithmetic on .data, not a graph: the rule needs no gradients.
                 for w, xi in zip(neuron.weights, x, strict=True):
-                    w._data += lr * error * xi
-                neuron.bias._data += lr * error
+                    w.data += lr * error * xi
+                neuron.bias.data += lr * error
         mistakes_per_epoch.append(mistakes)
         if mistakes == 0:
             break
