@@ -332,6 +332,10 @@ def _brief(numbers_: list[float], limit: int = 4) -> str:
 
 
 def _number(x: Any, what: str, op: str) -> float:
+    if isinstance(x, Value):  # the seeds write f(d, y), target first; ours is f(y, d)
+        raise ValueTypeError(message(
+            f"{op}: {what} = {x!r}", "targets are plain numbers and the model's output comes "
+            "first", f"swap the arguments: the seeds' {op}(d, y) is our {op}(y, d)"))
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise ValueTypeError(message(f"{op}: {what} = {x!r}", "a real number is needed",
                                      "pass an int or a float"))

@@ -344,3 +344,44 @@ def test_value_inputs_keep_their_graph():
     out = Layer.from_weights([[3.0], [4.0]], [0.0])(x)
     out.backward()
     assert [v.grad for v in x] == [3.0, 4.0]
+
+
+# -- numpy in: arrays and numpy scalars give the list version's numbers, bit for bit --------------
+
+
+@pytest.fixture
+def np():
+    return pytest.importorskip("numpy")
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64"])
+def test_numpy_weights_and_inputs_equal_the_list_version(np, dtype):
+    weights = [(np.array(W1, dtype=dtype) * (10 if dtype == "int64" else 1), np.array(B1, dtype)),
+               (np.array(W2, dtype=dtype), np.array(B2, dtype=dtype))]
+    as_lists = [(w.tolist(), b.tolist()) for w, b in weights]
+    x = np.array([1.0, 2.0], dtype=dtype)
+    from_numpy, from_lists = MLP.from_weights(weights), MLP.from_weights(as_lists)
+    assert from_numpy.state_dict() == from_lists.state_dict()
+    assert data(from_numpy(x)) == data(from_lists(x.tolist()))
+    assert all(type(v) is float for v in from_numpy.state_dict().values())
+
+
+def test_numpy_scalars_as_neuron_bias_and_state(np):
+    neuron = Neuron.from_weights(np.array([0.1, 0.2]), np.float64(0.5), activation="relu")
+    assert neuron([np.int64(2), np.float32(3.0)]).data == neuron([2, float(np.float32(3.0))]).data
+    neuron.load_state_dict({"weights.0": np.float32(1.5), "weights.1": np.int64(2),
+                            "bias": np.array(0.0)})
+    assert [p.data for p in neuron.parameters()] == [1.5, 2.0, 0.0]
+
+
+@pytest.mark.parametrize(("call", "fragment"), [
+    (lambda np: MLP(2, [3])(np.zeros((4, 2))), "it takes shape (2,), got (4, 2)"),
+    (lambda np: Layer(3, 2)(np.zeros(2)), "it takes shape (3,), got (2,)"),
+    (lambda np: Layer.from_weights(np.zeros(3), np.zeros(3)), "got shape (3,)"),
+    (lambda np: Layer.from_weights(np.zeros((2, 3)), np.zeros(2)),
+     "weights have shape (2, 3) (3 units), so bias needs shape (3,)"),
+])
+def test_numpy_shape_errors_name_expected_and_got(np, call, fragment):
+    with pytest.raises((DomainError, ValueTypeError)) as caught:
+        call(np)
+    assert fragment in str(caught.value)

@@ -10,6 +10,7 @@ from microgradjp.errors import DomainError, ValueTypeError
 from microgradjp.losses import (
     binary_cross_entropy_with_logits,
     l2_regularization,
+    max_margin_loss,
     mean_squared_error,
 )
 from microgradjp.nn import MLP, Layer, Neuron
@@ -205,3 +206,24 @@ def test_an_accuracy_rule_that_cannot_read_the_outputs_fails_before_any_update()
         fit(model, [[0.0, 1.0]], [1], loss=lambda ys, t: ys[0] * ys[0],
             optimizer=SGD(model.parameters(), lr=0.1), accuracy="positive")
     assert model.state_dict() == before
+
+
+def test_fit_takes_numpy_arrays_and_gives_the_list_run_bit_for_bit():
+    np = pytest.importorskip("numpy")
+    inputs, labels = two_moons(20, 0.1, seed=0, labels=(-1, 1))
+    runs = []
+    for X, y in ((np.array(inputs), np.array(labels)), (inputs, labels)):
+        model = MLP(2, [4, 1], activation="tanh", seed=0)
+        history = fit(model, X, y, loss=max_margin_loss, epochs=3, batch_size=5, accuracy="sign",
+                      optimizer=SGD(model.parameters(), lr=0.1))
+        runs.append((history.loss, history.accuracy, model.state_dict()))
+    assert runs[0] == runs[1]
+
+
+def test_train_perceptron_takes_numpy_arrays():
+    np = pytest.importorskip("numpy")
+    inputs, targets = truth_table("AND")
+    neuron = Neuron(2, activation="step", init="zeros")
+    mistakes = train_perceptron(neuron, np.array(inputs), np.array(targets))
+    assert mistakes[-1] == 0
+    assert all(type(p.data) is float for p in neuron.parameters())
