@@ -294,6 +294,9 @@ class MLP(Module):
                      output_activation: Activation = "identity") -> MLP:
         """Return an MLP with exactly these ``(W, b)`` pairs, one per layer (the seeds' shapes).
 
+        Lists or numpy arrays; the numbers are copied, so changing your arrays afterwards does
+        not change the model: update its parameters (``p.data -= lr * p.grad``) instead.
+
         >>> W1, b1 = [[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]], [0.1, 0.2, 0.3]
         >>> W2, b2 = [[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]], [0.1, 0.2]
         >>> [round(y.data, 12) for y in MLP.from_weights([(W1, b1), (W2, b2)])([1.0, 2.0])]
