@@ -88,6 +88,8 @@ def matrix(values: Any, name: str) -> list[list[float]]:
 def inputs(values: Any, width: int, owner: object) -> Sequence[Any]:
     """Return one sample's ``width`` inputs as a list or tuple (an array becomes a list)."""
     if type(values) is not list and type(values) is not tuple:  # the hot path skips this
+        if isinstance(values, Value) and width == 1:
+            return [values]  # what a one-unit layer returns, fed to the next layer by hand
         values = plain(values)
         if not isinstance(values, Sequence) or isinstance(values, str):
             raise ValueTypeError(message(

@@ -27,6 +27,7 @@ Activation = str | Callable[[Value], Value]
 Matrix = Sequence[Sequence[float]] | Any  # Any: a 2-d numpy array (never imported here)
 Vector = Sequence[float] | Any  # Any: a 1-d numpy array
 Output = Value | list[Value]  # one output unit gives a Value, as in micrograd; more, a list
+Inputs = Sequence[Value | float] | Any  # Any: a 1-d numpy array (or a Value for one input)
 
 # Per-unit activations by name. ``None`` means "no node": identity costs nothing at forward.
 # The unbound methods (Value.relu) reach the engine in one call, faster than calling the row.
@@ -138,7 +139,7 @@ class Neuron(Module):
         self.weights = tuple(Value(w, f"w[{i}]") for i, w in enumerate(weights))
         self.bias = Value(bias, "b")
 
-    def __call__(self, inputs: Sequence[Value | float]) -> Value:
+    def __call__(self, inputs: Inputs) -> Value:
         return self._forward(checked_inputs(inputs, self.in_features, self))
 
     def _forward(self, inputs: Sequence[Value | float]) -> Value:
@@ -215,7 +216,7 @@ class Layer(Module):
                 weight.named(f"W{suffix}[{i},{j}]")
             neuron.bias.named(f"b{suffix}[{j}]")
 
-    def __call__(self, inputs: Sequence[Value | float]) -> Output:
+    def __call__(self, inputs: Inputs) -> Output:
         outputs = self._outputs(checked_inputs(inputs, self.in_features, self))
         return outputs[0] if len(outputs) == 1 else outputs
 
@@ -330,7 +331,7 @@ class MLP(Module):
         for k, layer in enumerate(layers):
             layer._relabel(str(k + 1))  # W1, b1, W2, ... as in the seeds
 
-    def __call__(self, inputs: Sequence[Value | float]) -> Output:
+    def __call__(self, inputs: Inputs) -> Output:
         first, *rest = self.layers
         outputs = first._outputs(checked_inputs(inputs, self.in_features, self))
         for layer in rest:

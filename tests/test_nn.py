@@ -385,3 +385,10 @@ def test_numpy_shape_errors_name_expected_and_got(np, call, fragment):
     with pytest.raises((DomainError, ValueTypeError)) as caught:
         call(np)
     assert fragment in str(caught.value)
+
+
+def test_a_one_unit_layer_feeds_the_next_layer_by_hand():
+    first, second = Layer.from_weights([[2.0]], [0.0]), Layer.from_weights([[3.0]], [1.0])
+    assert second(first([1.5])).data == 10.0  # a Value stands for a one-number input
+    with pytest.raises(ValueTypeError, match="inputs must be a sequence of 2"):
+        Layer(2, 1)(first([1.5]))
