@@ -3,7 +3,17 @@
 Every number entering a Value (the constructor, ``.data``/``.grad`` assignments, ``backward``'s
 seed) passes `real_number`. Leaving is explicit: ``v.data`` is the float, and built-ins that would
 turn a Value into a plain number (float, int, round, math.*) refuse, naming what keeps the
-gradient. `Value` inherits `BuiltinsMixin`; graphs and rules are the engine's business.
+gradient. `Value` takes its dunders from here as plain functions (a base class would cost every
+node a level in its deallocation); graphs and rules are the engine's business.
+
+>>> from microgradjp import Value
+>>> v = Value(2.0)
+>>> f"{v:.3f}", v > 1, v == v
+('2.000', True, True)
+>>> float(v)  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+microgradjp.errors.ValueTypeError: float(Value(2.0)): the result would be a plain number ...
 """
 
 from __future__ import annotations
@@ -17,7 +27,18 @@ from typing import Any, NoReturn
 from . import rules
 from .errors import ValueOverflowError, ValueTypeError, message
 
-__all__ = ["BuiltinsMixin", "check_label", "real_number"]
+__all__ = [
+    "check_label",
+    "equal",
+    "format_data",
+    "numpy_ufunc",
+    "real_number",
+    "refuse_bool",
+    "refuse_float",
+    "refuse_int",
+    "refuse_round",
+    "short",
+]
 
 # numpy dtype kinds that hold real numbers: bool, signed int, unsigned int, float.
 _REAL_KINDS = ("b", "i", "u", "f")
@@ -44,7 +65,7 @@ def real_number(x: Any, asked: str, fix: str) -> float:
     if type(x) is float:  # the common case, kept to one test
         return x
     if not _is_real(x):
-        if isinstance(x, BuiltinsMixin):
+        if _is_value(x):
             fix += " (for a Value's number use other.data; other.detach() is a parentless copy)"
         raise ValueTypeError(message(asked, f"expected a real number, got {type(x).__name__}",
                                      fix))
@@ -100,74 +121,69 @@ _LEAVES_GRAPH = {
 }
 
 
-class BuiltinsMixin:
-    """What Python's built-ins and numpy do with a `Value` (its base class; see the README).
+def _is_value(x: Any) -> bool:
+    # A Value is whatever answers numpy with numpy_ufunc: no import of the engine needed.
+    return getattr(type(x), "__array_ufunc__", None) is numpy_ufunc
 
-    >>> from microgradjp import Value
-    >>> v = Value(2.0)
-    >>> f"{v:.3f}", v > 1, v == v
-    ('2.000', True, True)
-    >>> float(v)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    microgradjp.errors.ValueTypeError: float(Value(2.0)): the result would be a plain number ...
-    """
 
-    __slots__ = ()
-    _data: float
-    _label: str | None
+def _named(v: Any) -> str:
+    return f"{v._label}={v._data!r}" if v._label else f"Value({v._data!r})"
 
-    def _named(self) -> str:
-        return f"{self._label}={self._data!r}" if self._label else f"Value({self._data!r})"
 
-    def _leave_graph(self, builtin: str) -> NoReturn:
-        raise ValueTypeError(message(
-            f"{builtin}({self._named()})", "the result would be a plain number outside the "
-            "graph, so the gradient would be lost silently", _LEAVES_GRAPH[builtin]))
+def _leave_graph(v: Any, builtin: str) -> NoReturn:
+    raise ValueTypeError(message(
+        f"{builtin}({_named(v)})", "the result would be a plain number outside the graph, so "
+        "the gradient would be lost silently", _LEAVES_GRAPH[builtin]))
 
-    def __float__(self) -> float:
-        self._leave_graph("float")
 
-    def __int__(self) -> int:
-        self._leave_graph("int")
+def refuse_float(v: Any) -> float:
+    """``Value.__float__``: refuse (``math.*`` calls it too), naming ``v.data`` and the methods."""
+    _leave_graph(v, "float")
 
-    def __round__(self, ndigits: int | None = None) -> Any:
-        self._leave_graph("round")
 
-    def __bool__(self) -> bool:
-        # micrograd's Value is always true, a PyTorch 0-d tensor is true when non-zero: the
-        # same `if loss:` would mean two things, so it means neither.
-        raise ValueTypeError(message(
-            f"bool({self._named()})", "a Value has no truth value (micrograd's is always "
-            "True, PyTorch's is data != 0)", "say what you mean: v.data != 0, v > 0 or "
-            "v is not None"))
+def refuse_int(v: Any) -> int:
+    """``Value.__int__``: refuse, naming ``int(v.data)``."""
+    _leave_graph(v, "int")
 
-    def __eq__(self, other: object) -> bool:
-        # == stays identity so nodes work in sets and dicts (Value == Value is `is`); a number
-        # on the other side would silently compare False, so that is refused instead.
-        if not _is_real(other):
-            return NotImplemented
-        raise ValueTypeError(message(
-            f"{self._named()} == {short(other)}", "== on a Value compares identity (nodes "
-            "work in sets and dicts), never data", "compare the number: v.data == x "
-            "(<, <=, >, >= do compare data)"))
 
-    __hash__ = object.__hash__
+def refuse_round(v: Any, ndigits: int | None = None) -> Any:
+    """``Value.__round__``: refuse, naming ``round(v.data, ndigits)``."""
+    _leave_graph(v, "round")
 
-    def __format__(self, spec: str) -> str:
-        # A format spec formats the number, as for a PyTorch 0-d tensor: f"{loss:.4f}".
-        return format(self._data, spec) if spec else repr(self)
 
-    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        name = getattr(ufunc, "__name__", repr(ufunc))
-        operation = _UFUNCS.get(name) if method == "__call__" and not kwargs else None
-        if operation is not None and all(
-                isinstance(x, BuiltinsMixin) or _is_real(x) for x in inputs):
-            return operation(*[x if isinstance(x, BuiltinsMixin) else real_number(x, name, "")
-                                for x in inputs])
-        raise ValueTypeError(message(
-            f"numpy.{name}({', '.join(type(x).__name__ for x in inputs)})",
-            "numpy can apply only +, -, *, /, **, comparisons, abs, exp, log, sqrt, tanh, "
-            "sin, cos, maximum and minimum to a single Value, and never mix it into an array",
-            "use the Value's method or operator (v.exp(), v.relu(), x * v for each x of the "
-            "array), or v.data for the number"))
+def refuse_bool(v: Any) -> bool:
+    """``Value.__bool__``: refuse; micrograd's Value is always true, a PyTorch 0-d tensor is true
+    when non-zero, so the same ``if loss:`` would mean two things. It means neither."""
+    raise ValueTypeError(message(
+        f"bool({_named(v)})", "a Value has no truth value (micrograd's is always True, "
+        "PyTorch's is data != 0)", "say what you mean: v.data != 0, v > 0 or v is not None"))
+
+
+def equal(v: Any, other: object) -> Any:
+    """``Value.__eq__``: identity between Values (nodes live in sets and dicts); a number on the
+    other side would silently compare False, so that is refused instead."""
+    if not _is_real(other):
+        return NotImplemented
+    raise ValueTypeError(message(
+        f"{_named(v)} == {short(other)}", "== on a Value compares identity (nodes work in sets "
+        "and dicts), never data", "compare the number: v.data == x (<, <=, >, >= do compare "
+        "data)"))
+
+
+def format_data(v: Any, spec: str) -> str:
+    """``Value.__format__``: a spec formats the data, as for a PyTorch 0-d tensor; none is repr."""
+    return format(v._data, spec) if spec else repr(v)
+
+
+def numpy_ufunc(v: Any, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    """``Value.__array_ufunc__``: answer the ufuncs in ``_UFUNCS`` with the Value's own ops."""
+    name = getattr(ufunc, "__name__", repr(ufunc))
+    operation = _UFUNCS.get(name) if method == "__call__" and not kwargs else None
+    if operation is not None and all(_is_value(x) or _is_real(x) for x in inputs):
+        return operation(*[x if _is_value(x) else real_number(x, name, "") for x in inputs])
+    raise ValueTypeError(message(
+        f"numpy.{name}({', '.join(type(x).__name__ for x in inputs)})",
+        "numpy can apply only +, -, *, /, **, comparisons, abs, exp, log, sqrt, tanh, sin, cos, "
+        "maximum and minimum to a single Value, and never mix it into an array",
+        "use the Value's method or operator (v.exp(), v.relu(), x * v for each x of the "
+        "array), or v.data for the number"))

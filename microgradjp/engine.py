@@ -15,7 +15,18 @@ from contextlib import contextmanager
 from typing import Any, SupportsFloat, Union
 
 from . import rules
-from .conversions import BuiltinsMixin, check_label, real_number, short
+from .conversions import (
+    check_label,
+    equal,
+    format_data,
+    numpy_ufunc,
+    real_number,
+    refuse_bool,
+    refuse_float,
+    refuse_int,
+    refuse_round,
+    short,
+)
 from .graph import backward_error, made_by_ops, nodes_under
 from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, power
 
@@ -48,7 +59,7 @@ def no_grad() -> Iterator[None]:
         _mode.recording = previous
 
 
-class Value(BuiltinsMixin):
+class Value:
     """A scalar in a computation graph: its data, its gradient, and how it was made.
 
     >>> x = Value(3.0, label="x")
@@ -227,7 +238,12 @@ class Value(BuiltinsMixin):
         """Return cos(self)."""
         return _unary(rules.COS, self)
 
-    # Comparisons look at data; == and hash stay identity, so nodes work in sets and dicts.
+    # Built-ins and numpy (conversions.py says what each does and why). Comparisons look at
+    # data; == and hash stay identity, so nodes work in sets and dicts.
+    __float__, __int__, __round__, __bool__ = refuse_float, refuse_int, refuse_round, refuse_bool
+    __eq__, __format__, __array_ufunc__ = equal, format_data, numpy_ufunc
+    __hash__ = object.__hash__
+
     def __lt__(self, other: Operand) -> bool:
         return self._data < data_of(other, "comparison")
 
