@@ -37,7 +37,7 @@ optimizer = SGD(neuron.parameters(), lr=1.0)
 print("\n3. seed 000: A = sigmoid(XW + b), E = 1/2 sum (A - Y)^2 on AND, lr 1.0")
 for epoch in range(1001):
     A = [neuron(x) for x in inputs]
-    E = mean_squared_error(A, targets, half=True, reduction="sum")
+    E = mean_squared_error(A, targets, reduction="sum")
     optimizer.zero_grad()
     E.backward()
     if epoch in (0, 1000):

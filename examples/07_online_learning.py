@@ -22,7 +22,7 @@ draw = random.Random(1)  # the seed draws with np.random.choice(data_sets, epoch
 losses = []
 for _ in range(1000):
     i = draw.randrange(len(pool_inputs))
-    loss = mean_squared_error(model(pool_inputs[i]), pool_targets[i], half=True)
+    loss = mean_squared_error(model(pool_inputs[i]), pool_targets[i])
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
@@ -41,7 +41,7 @@ print("\nvariant        batch size   updates   loss after 10 epochs")
 for name, batch_size in (("batch", None), ("stochastic", 1), ("mini-batch", 20)):
     model = MLP(2, [10, 1], activation="relu", seed=0)
     history = fit(model, inputs, targets, epochs=10, batch_size=batch_size,
-                  loss=lambda y, d: mean_squared_error(y, d, half=True),
+                  loss=mean_squared_error,
                   optimizer=SGD(model.parameters(), lr=0.07))
     updates = 10 * (1 if batch_size is None else len(inputs) // batch_size)
     print(f"{name:14} {batch_size or len(inputs):10}   {updates:7}   {history.loss[-1]:.5f}")
