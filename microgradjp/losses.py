@@ -69,8 +69,9 @@ def cross_entropy(logits: Sequence[Operand], target: int | Sequence[float]) -> V
     the softmax itself, so it refuses the output of our `softmax` (or of a ``"softmax"`` output
     layer): give those probabilities to `cross_entropy_from_probabilities`, which is the seeds'
     ``cross_entropy_error(d, y)``. It recognises our softmax by its graph, so a softmax written
-    by hand, or one computed under `no_grad` (no graph), is not caught. The seeds add 1e-7 inside the log, so they print
-    0.3234202933601941 where the exact value is 0.3234204315 (-log 0.72366954).
+    by hand, or one computed under `no_grad` (no graph), is not caught. The seeds add 1e-7
+    inside the log, so they print 0.3234202933601941 where the exact value is 0.3234204315
+    (-log 0.72366954).
 
     >>> round(cross_entropy([1.02, 2.29, 3.56, 4.83], 3).data, 10)
     0.3234204315
