@@ -97,7 +97,7 @@ def inputs(values: Any, width: int, owner: object) -> Sequence[Any]:
                 "pass one list (or 1-d array) per sample, e.g. [0.5, 1.0]"))
     nested = bool(values) and isinstance(values[0], Sequence) and not isinstance(values[0], str)
     if len(values) != width or nested:
-        batch = " (one call per sample: loop over the rows)" if nested else ""
+        batch = " (a batch: call once per row, e.g. x[0] for a batch of one)" if nested else ""
         raise DomainError(message(f"{owner!r}(inputs of shape {shape(values)})",
                                   f"it takes shape ({width},), got {shape(values)}{batch}",
                                   f"pass {width} numbers per sample"))

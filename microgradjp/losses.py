@@ -366,9 +366,12 @@ def _class_index(target: Any, classes: int, op: str) -> int:
 
 
 def _distribution(target: Sequence[Any], classes: int) -> list[float]:
-    if len(target) != classes:
-        raise DomainError(message(f"cross_entropy(target of length {len(target)})",
-                                  f"there are {classes} logits", "give one target per class"))
+    if len(target) != classes or (target and isinstance(target[0], Sequence)):
+        raise DomainError(message(f"cross_entropy(target of shape {shape(target)})",
+                                  f"there are {classes} classes, so a target has shape "
+                                  f"({classes},) or is a class index",
+                                  "give one target per class, for one sample (d[0] for a "
+                                  "batch of one)"))
     weights = [_unit_interval(t, f"target[{k}]", "cross_entropy") for k, t in enumerate(target)]
     if not math.isclose(math.fsum(weights), 1.0, abs_tol=1e-9):
         raise DomainError(message(f"cross_entropy(target={list(target)!r})",

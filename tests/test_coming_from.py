@@ -205,3 +205,15 @@ def test_seed_update_on_numpy_arrays_gives_the_seed_numbers():
     assert_seed_step(network)
     # from_weights copied the numbers: the arrays moved, the model did not (documented)
     assert model.to_weights()[0][0] == W1.tolist()
+
+
+def test_the_seed_batch_of_one_is_refused_with_the_row_to_pass():
+    model = MLP.from_weights([(W1, b1), (np.array([[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]]),
+                                         np.array([0.1, 0.2]))])
+    x, d = np.array([[1.0, 5.0]]), np.array([[0, 1]])  # the seed's shapes (1, 2)
+    with pytest.raises(DomainError, match=r"got \(1, 2\) \(a batch: call once per row, e\.g\. x"):
+        model(x)
+    with pytest.raises(DomainError, match=r"target of shape \(1, 2\).*\(d\[0\] for a batch"):
+        cross_entropy(model(x[0]), d)
+    assert round(cross_entropy(model(x[0]), d[0]).data, 8) == round(
+        -math.log(0.91293423), 8)  # the seed's y = [0.08706577, 0.91293423]

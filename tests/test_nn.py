@@ -308,7 +308,7 @@ class Custom(Module):
     (lambda: Neuron(0), ValueTypeError, "in_features must be a positive int"),
     (lambda: Layer(2, 0), ValueTypeError, "out_features must be a positive int"),
     (lambda: Layer(2, 3)([1.0]), DomainError, "it takes shape (2,), got (1,)"),
-    (lambda: MLP(2, [3])([[1.0, 2.0]] * 4), DomainError, "got (4, 2) (one call per sample"),
+    (lambda: MLP(2, [3])([[1.0, 2.0]] * 4), DomainError, "got (4, 2) (a batch: call once per row"),
     (lambda: Neuron(2)("ab"), ValueTypeError, "inputs must be a sequence"),
     (lambda: Layer(2, 1)([1.0, "x"]), ValueTypeError, "real number"),
     (lambda: Layer.from_weights([[1.0, 2.0], [3.0]], [0.0, 0.0]), DomainError, "row 0 has 2"),
