@@ -27,18 +27,9 @@ from typing import Any, NoReturn
 from . import rules
 from .errors import ValueOverflowError, ValueTypeError, message
 
-__all__ = [
-    "check_label",
-    "equal",
-    "format_data",
-    "numpy_ufunc",
-    "real_number",
-    "refuse_bool",
-    "refuse_float",
-    "refuse_int",
-    "refuse_round",
-    "short",
-]
+# The refuse_*/equal/format_data/numpy_ufunc functions are Value's dunders (engine.py binds
+# them); users meet them through Value, so only the checks are exported.
+__all__ = ["check_label", "real_number", "short"]
 
 # numpy dtype kinds that hold real numbers: bool, signed int, unsigned int, float.
 _REAL_KINDS = ("b", "i", "u", "f")
@@ -152,18 +143,24 @@ def refuse_round(v: Any, ndigits: int | None = None) -> Any:
 
 
 def refuse_bool(v: Any) -> bool:
-    """``Value.__bool__``: refuse; micrograd's Value is always true, a PyTorch 0-d tensor is true
-    when non-zero, so the same ``if loss:`` would mean two things. It means neither."""
+    """``Value.__bool__``: refuse, naming ``v.data != 0`` and ``v > 0``.
+
+    micrograd's Value is always true and a PyTorch 0-d tensor is true when non-zero, so the same
+    ``if loss:`` would mean two things; it means neither.
+    """
     raise ValueTypeError(message(
         f"bool({_named(v)})", "a Value has no truth value (micrograd's is always True, "
         "PyTorch's is data != 0)", "say what you mean: v.data != 0, v > 0 or v is not None"))
 
 
 def equal(v: Any, other: object) -> Any:
-    """``Value.__eq__``: identity between Values (nodes live in sets and dicts); a number on the
-    other side would silently compare False, so that is refused instead."""
+    """``Value.__eq__``: identity between Values; refuse a number, naming ``v.data == x``.
+
+    Identity keeps nodes usable in sets and dicts; a number on the other side would silently
+    compare False, so that is refused instead.
+    """
     if not _is_real(other):
-        return NotImplemented
+        return NotImplemented  # Python then falls back to identity
     raise ValueTypeError(message(
         f"{_named(v)} == {short(other)}", "== on a Value compares identity (nodes work in sets "
         "and dicts), never data", "compare the number: v.data == x (<, <=, >, >= do compare "

@@ -60,7 +60,7 @@ class Module:
     def zero_grad(self) -> None:
         """Return nothing after setting every parameter's ``.grad`` to 0.0."""
         for parameter in self.parameters():
-            parameter.grad = 0.0
+            parameter._grad = 0.0
 
     def state_dict(self) -> dict[str, float]:
         """Return ``{name: float}`` for every parameter (a copy: later training does not change it).

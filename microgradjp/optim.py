@@ -1,8 +1,10 @@
 """Optimizers: `SGD` (momentum, weight decay) and `Adam`, with PyTorch's ``step``/``zero_grad``.
 
 An optimizer reads each parameter's ``.grad`` (filled by ``backward``) and writes its data in
-place. The update is plain float arithmetic on ``.data``, as a user would write it: it records
-no graph, so the next forward starts clean. Which loss, which data: `train` and the caller decide.
+place. The update is plain float arithmetic: it records no graph, so the next forward starts
+clean. The loops below write the engine's slots (``_data``/``_grad``) rather than the checked
+public ``.data``/``.grad``: the properties cost about 1% of a small MLP training step (callgrind,
+337 parameters, 20 points). Which loss, which data: `train` and the caller decide.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class Optimizer:
     def zero_grad(self) -> None:
         """Return nothing after setting every parameter's ``.grad`` to 0.0 (before backward)."""
         for p in self.params:
-            p.grad = 0.0
+            p._grad = 0.0
 
     def step(self) -> None:
         """Return nothing after updating every parameter from its ``.grad``."""
@@ -64,14 +66,14 @@ class SGD(Optimizer):
         lr, momentum, decay = self.lr, self.momentum, self.weight_decay
         if not momentum and not decay:  # the seeds' plain update, kept tight: it runs every step
             for p in self.params:
-                p.data -= lr * p.grad
+                p._data -= lr * p._grad
             return
         velocity = self._velocity
         for i, p in enumerate(self.params):
-            g = p.grad + decay * p.data
+            g = p._grad + decay * p._data
             if momentum:
                 g = velocity[i] = momentum * velocity[i] + g
-            p.data -= lr * g
+            p._data -= lr * g
 
 
 class Adam(Optimizer):
@@ -107,10 +109,10 @@ class Adam(Optimizer):
         lr, eps, decay = self.lr, self.eps, self.weight_decay
         first, second = self._first, self._second
         for i, p in enumerate(self.params):
-            g = p.grad + decay * p.data
+            g = p._grad + decay * p._data
             first[i] = m = beta1 * first[i] + (1.0 - beta1) * g
             second[i] = v = beta2 * second[i] + (1.0 - beta2) * g * g
-            p.data -= lr * (m / correction1) / (math.sqrt(v / correction2) + eps)
+            p._data -= lr * (m / correction1) / (math.sqrt(v / correction2) + eps)
 
 
 def _check_params(params: Iterable[Value], owner: str) -> list[Value]:
