@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import cast
 
 from .data import two_moons
 from .engine import Value, no_grad
@@ -96,7 +97,7 @@ def _plot(model: MLP, points: list[list[float]], labels: list[int], losses: list
     xs = [-1.5 + 4.0 * i / steps for i in range(steps + 1)]
     ys = [-1.0 + 2.5 * j / steps for j in range(steps + 1)]
     with no_grad():  # a prediction per grid point: nothing to differentiate
-        scores = [[model([x, y])[0].data for x in xs] for y in ys]
+        scores = [[cast(Value, model([x, y])).data for x in xs] for y in ys]  # one output
     figure, axes = plt.subplots(figsize=(5, 4))
     axes.contourf(xs, ys, scores, levels=[-1e9, 0.0, 1e9], colors=["#f4c7c3", "#c3d9f4"])
     axes.scatter([p[0] for p in points], [p[1] for p in points], s=14, edgecolors="black",

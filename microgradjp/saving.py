@@ -123,7 +123,8 @@ def load_parameters(model: Module, path: str | os.PathLike[str]) -> None:
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "layer.json")
     >>> save(Layer.from_weights([[2.0]], [1.0]), path)
-    >>> layer = Layer(1, 1); load_parameters(layer, path); layer.to_weights()
+    >>> layer = Layer(1, 1, activation="identity"); load_parameters(layer, path)
+    >>> layer.to_weights()
     ([[2.0]], [1.0])
     """
     where = os.fspath(path)

@@ -197,7 +197,7 @@ BAD_ARCHITECTURES = [
      "unknown activation"),
     ("unknown type", ["architecture", "type"], "CNN", "is not an MLP, Layer or Neuron"),
     ("widths do not chain", ["architecture", "layers", 1, "in_features"], 4,
-     "layer 1 takes 4 inputs but layer 0 gives 3"),
+     "layer 1 takes 4 inputs"),  # nn and saving word the rest differently
     ("width disagrees with parameters", ["architecture", "layers", 1, "out_features"], 3,
      "an architecture of 21 parameters: the file holds 17"),
     ("width is text", ["architecture", "layers", 0, "out_features"], "3",
