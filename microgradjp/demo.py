@@ -61,7 +61,7 @@ def _draw_graph(model: MLP, points: list[list[float]], labels: list[int],
                   for point, label in zip(points, labels, strict=True)]
     worst = max(range(len(points)), key=losses.__getitem__)
     x = [Value(c, label=f"x{i}") for i, c in enumerate(points[worst])]
-    output = model(x)[0]
+    output = cast(Value, model(x))  # one output unit: a Value
     root = max_margin_loss([output], labels[worst]).named("loss")
     if root.data == 0.0:  # every point is past the margin: draw the score, which has gradient
         root = output.named("score")
