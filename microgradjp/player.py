@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from . import _engines
+from . import _engines, _fonts, _raster
 from ._engines import EngineNotFoundError
 from .engine import Value
 from .errors import message
@@ -245,7 +245,8 @@ class Player:
     ) -> list[Path]:
         """Return the files written into ``folder``: ``frame_001.svg`` (or ``.png``), one a frame.
 
-        PNG needs the ``animate`` extra (resvg-py draws the SVG; Japanese needs a system font).
+        PNG frames are drawn as the package draws any Japanese PNG (resvg with a Japanese font
+        found here, or the ``japanese`` extra's).
         """
         folder = Path(folder)
         _check_choice("fmt", fmt, ("svg", "png"))
@@ -265,7 +266,7 @@ class Player:
 
         ``phase`` keeps the forward or the backward frames only (the backward ones start from
         the finished forward pass); ``seconds`` is each frame's time on screen. Needs the
-        ``animate`` extra (Pillow writes the file, resvg-py draws each frame).
+        ``animate`` extra (Pillow writes the file; each frame is drawn as `save_frames` does).
         """
         path = Path(path)
         formats = {".gif": "GIF", ".png": "PNG", ".apng": "PNG"}
@@ -277,10 +278,10 @@ class Player:
         if not seconds > 0:  # also refuses nan
             raise DrawingError(message(f"seconds={seconds!r}", "a frame must stay on screen for "
                                        "a positive time", "pass seconds=1.5, say"))
-        image = _import("PIL.Image")
+        image = _pillow()
         wanted = {"both": ("inputs", "forward", "seed", "backward"),
                   "forward": ("inputs", "forward"), "backward": ("seed", "backward")}[phase]
-        pictures = [image.open(io.BytesIO(_png(svg))).convert("RGB")
+        pictures = [_on_white(image, image.open(io.BytesIO(_png(svg))))
                     for frame, svg in zip(self.frames, self.frame_svgs(caption=caption),
                                           strict=True) if frame.kind in wanted]
         buffer = io.BytesIO()
@@ -361,8 +362,8 @@ def _add_caption(svg: ElementTree.Element, widest: list[str], lines: list[str]) 
     width = max(width, *(CAPTION_SIZE * (_caption_width(line) + 1) for line in widest))
     strip = CAPTION_SIZE * 1.5 * len(lines) + CAPTION_SIZE
     svg.set("viewBox", f"{x0:g} {y0:g} {width:g} {height + strip:g}")
-    svg.set("width", f"{width:g}pt")
-    svg.set("height", f"{height + strip:g}pt")
+    svg.set("width", f"{width:.2f}pt")
+    svg.set("height", f"{height + strip:.2f}pt")
     svg.insert(0, ElementTree.Element(f"{{{SVG_NS}}}rect", x=f"{x0:g}", y=f"{y0:g}",
                                       width="100%", height="100%", fill="white"))
     font = svg.find(f".//{{{SVG_NS}}}text")
@@ -381,20 +382,30 @@ def _caption_width(line: str) -> float:
 
 
 def _png(svg: str) -> bytes:
-    # resvg-py wants pixel sizes, not Graphviz's points (1 pt = 4/3 px); 2x for crisp slides.
-    resvg = _import("resvg_py")
-    pixels = re.sub(r'(width|height)="([\d.]+)pt"',
-                    lambda m: f'{m[1]}="{float(m[2]) * 4 / 3:.2f}px"', svg, count=2)
-    return bytes(resvg.svg_to_bytes(svg_string=pixels, background="white", zoom=1.5))
+    # The project's raster route (resvg with the Japanese font found here, or the japanese
+    # extra's); with no Japanese font at all, the system's default sans-serif draws the text.
+    if not _raster.available():
+        raise EngineNotFoundError(message(
+            "drawing frames as PNG", "resvg-py is not installed (no wheel for this platform?)",
+            "pip install resvg-py, or save_frames(folder) as SVG"))
+    font = _fonts.japanese_font() or _fonts.Font("sans-serif", None, "fontconfig")
+    return _raster.svg_to_png(svg, font, dpi=_engines.DPI)
 
 
-def _import(name: str) -> Any:
+def _pillow() -> Any:
     try:
-        return importlib.import_module(name)
+        return importlib.import_module("PIL.Image")
     except ImportError:
         raise EngineNotFoundError(message(
-            "drawing frames as pictures", f"{name.split('.')[0]} is not installed",
-            "pip install 'microgradjp[animate]', or save_frames(folder) as SVG")) from None
+            "writing an animation", "Pillow is not installed",
+            "pip install 'microgradjp[animate]', or save_frames(folder) for numbered "
+            "pictures")) from None
+
+
+def _on_white(image: Any, picture: Any) -> Any:
+    # resvg leaves the page transparent; a GIF frame has no alpha, so lay it on white first.
+    page = image.new("RGBA", picture.size, "white")
+    return image.alpha_composite(page, picture.convert("RGBA")).convert("RGB")
 
 
 def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
