@@ -8,24 +8,19 @@ lines of JavaScript; `save_frames` applies it in Python, one SVG (or PNG) per fr
 
 from __future__ import annotations
 
-import copy
 import functools
 import html
-import importlib
-import io
-import itertools
 import json
 import os
-import re
 import uuid
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
-from . import _engines, _fonts, _raster
-from ._engines import EngineNotFoundError
+from . import _engines, _pictures
+from ._pictures import HOT_COLOUR, SVG_NS, Captions
 from .engine import Value
 from .errors import message
 from .steps import TIMES, Frame, frames
@@ -34,17 +29,7 @@ from .viz import DrawingError, _around, to_dot
 
 __all__ = ["Player"]
 
-SVG_NS = "http://www.w3.org/2000/svg"
-HOT_COLOUR = "#e8590c"  # the step being taken; the seeds' red is already the gradient's
 UNKNOWN = "?"
-LINES = {f"{{{SVG_NS}}}{kind}" for kind in ("path", "polygon", "ellipse")}  # what is lit
-HOT = {"stroke": HOT_COLOUR, "width": "2.5"}  # a lit group's lines; as attributes, not CSS,
-# since every SVG rasterizer reads those
-MARK = ("\ue000", "\ue001")  # private-use characters around a marker's number
-CAPTION_SIZE = 12.0  # points: the caption lines under a frame drawn as a picture
-Captions = Literal["both", "en", "ja", "none"]
-ElementTree.register_namespace("", SVG_NS)
-ElementTree.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 
 # ("data" | "grad" | "flow" | "edge" | "node" | "op", node, position among its parents)
 Slot = tuple[str, Value, int]
@@ -180,7 +165,7 @@ class Player:
         payload = payload.replace("</", "<\\/")
         template = resources.files(__package__).joinpath("player.html").read_text("utf-8")
         fragment = (template.replace("__ID__", f"mgp{uuid.uuid4().hex[:12]}")
-                    .replace("__SVG__", _serialise(self._svg))
+                    .replace("__SVG__", _pictures.serialise(self._svg))
                     .replace("__DATA__", payload)
                     .replace("__HOT__", HOT_COLOUR))
         if not standalone:
@@ -208,36 +193,8 @@ class Player:
         Every frame has the same size (the caption strip fits the longest caption), so the
         frames line up in an animation.
         """
-        # The picture is written out once with a marker wherever a frame differs (a text, a
-        # stroke, a caption line); each frame then only fills the markers in. Writing out the
-        # whole tree per frame made a 300-node graph's frames take over a minute.
         _check_choice("caption", caption, get_args(Captions))
-        picture = copy.deepcopy(self._svg)
-        slots: list[tuple[str, int, str]] = []  # (what, which, the original) per marker
-
-        def marker(what: str, which: int, original: str = "") -> str:
-            slots.append((what, which, original))
-            return f"{MARK[0]}{len(slots) - 1}{MARK[1]}"
-
-        for element in picture.iter():
-            if (text := element.get("data-t")) is not None:
-                element.text = marker("text", int(text))
-            if (group := element.get("data-g")) is not None:
-                for shape in (shape for shape in element if shape.tag in LINES):
-                    shape.set("stroke", marker("stroke", int(group), shape.get("stroke", "none")))
-                    shape.set("stroke-width", marker("width", int(group), "1"))
-        languages = {"en": ["caption"], "ja": ["caption_ja"], "none": [],
-                     "both": ["caption", "caption_ja"]}[caption]
-        widest = [max((getattr(frame, language) for frame in self.frames), key=_caption_width)
-                  for language in languages]
-        _add_caption(picture, widest, [marker(language, 0) for language in languages])
-        parts = re.split(f"{MARK[0]}(\\d+){MARK[1]}", _serialise(picture))
-        between, holes = parts[0::2], [slots[int(number)] for number in parts[1::2]]
-        for frame, state, hot in self.states():
-            lit = set(hot)
-            filled = [html.escape(_fill(hole, frame, state, lit)) for hole in holes]
-            pieces = zip(between[:-1], filled, strict=True)
-            yield "".join(itertools.chain.from_iterable(pieces)) + between[-1]
+        return _pictures.frame_svgs(self._svg, self.frames, self.states(), caption)
 
     def save_frames(
         self, folder: str | os.PathLike[str], *, fmt: Literal["svg", "png"] = "svg",
@@ -254,7 +211,8 @@ class Player:
         digits = max(3, len(str(len(self.frames))))  # names sort in frame order
         for k, svg in enumerate(self.frame_svgs(caption=caption), start=1):
             path = folder / f"frame_{k:0{digits}d}.{fmt}"
-            _engines.write_atomically(path, svg.encode("utf-8") if fmt == "svg" else _png(svg))
+            data = svg.encode("utf-8") if fmt == "svg" else _pictures.png(svg)
+            _engines.write_atomically(path, data)
             written.append(path)
         return written
 
@@ -278,16 +236,13 @@ class Player:
         if not seconds > 0:  # also refuses nan
             raise DrawingError(message(f"seconds={seconds!r}", "a frame must stay on screen for "
                                        "a positive time", "pass seconds=1.5, say"))
-        image = _pillow()
         wanted = {"both": ("inputs", "forward", "seed", "backward"),
                   "forward": ("inputs", "forward"), "backward": ("seed", "backward")}[phase]
-        pictures = [_on_white(image, image.open(io.BytesIO(_png(svg))))
-                    for frame, svg in zip(self.frames, self.frame_svgs(caption=caption),
-                                          strict=True) if frame.kind in wanted]
-        buffer = io.BytesIO()
-        pictures[0].save(buffer, formats[path.suffix.lower()], save_all=True,
-                         append_images=pictures[1:], duration=round(seconds * 1000), loop=0)
-        _engines.write_atomically(path, buffer.getvalue())
+        pictures = (_pictures.png(svg) for frame, svg in
+                    zip(self.frames, self.frame_svgs(caption=caption), strict=True)
+                    if frame.kind in wanted)
+        data = _pictures.animation(pictures, formats[path.suffix.lower()], seconds)
+        _engines.write_atomically(path, data)
         return path
 
     def finished(self) -> dict[int, str]:
@@ -343,76 +298,7 @@ def _tag(
     return texts, lit
 
 
-def _fill(hole: tuple[str, int, str], frame: Frame, state: dict[int, str], lit: set[int]) -> str:
-    # What a marker of frame_svgs reads in this frame.
-    what, which, original = hole
-    if what == "text":
-        return state[which]
-    if what in HOT:
-        return HOT[what] if which in lit else original
-    return str(getattr(frame, what))  # a caption line
-
-
-def _add_caption(svg: ElementTree.Element, widest: list[str], lines: list[str]) -> None:
-    # Caption lines under the graph, for frames shown without the player (slides, a GIF),
-    # as wide as the widest caption needs.
-    if not lines:
-        return
-    x0, y0, width, height = (float(v) for v in svg.get("viewBox", "0 0 0 0").split())
-    width = max(width, *(CAPTION_SIZE * (_caption_width(line) + 1) for line in widest))
-    strip = CAPTION_SIZE * 1.5 * len(lines) + CAPTION_SIZE
-    svg.set("viewBox", f"{x0:g} {y0:g} {width:g} {height + strip:g}")
-    svg.set("width", f"{width:.2f}pt")
-    svg.set("height", f"{height + strip:.2f}pt")
-    svg.insert(0, ElementTree.Element(f"{{{SVG_NS}}}rect", x=f"{x0:g}", y=f"{y0:g}",
-                                      width="100%", height="100%", fill="white"))
-    font = svg.find(f".//{{{SVG_NS}}}text")
-    family = font.get("font-family", "sans-serif") if font is not None else "sans-serif"
-    for k, line in enumerate(lines, start=1):
-        text = ElementTree.SubElement(svg, f"{{{SVG_NS}}}text", x=f"{x0 + 8:g}",
-                                      y=f"{y0 + height + CAPTION_SIZE * 1.5 * k:g}")
-        text.set("font-family", family)
-        text.set("font-size", f"{CAPTION_SIZE:g}")
-        text.text = line
-
-
-def _caption_width(line: str) -> float:
-    # In ems, a guess: a wide character (Japanese) is one em, others about half of one.
-    return sum(1.0 if _engines.needs_cjk(char) else 0.55 for char in line)
-
-
-def _png(svg: str) -> bytes:
-    # The project's raster route (resvg with the Japanese font found here, or the japanese
-    # extra's); with no Japanese font at all, the system's default sans-serif draws the text.
-    if not _raster.available():
-        raise EngineNotFoundError(message(
-            "drawing frames as PNG", "resvg-py is not installed (no wheel for this platform?)",
-            "pip install resvg-py, or save_frames(folder) as SVG"))
-    font = _fonts.japanese_font() or _fonts.Font("sans-serif", None, "fontconfig")
-    return _raster.svg_to_png(svg, font, dpi=_engines.DPI)
-
-
-def _pillow() -> Any:
-    try:
-        return importlib.import_module("PIL.Image")
-    except ImportError:
-        raise EngineNotFoundError(message(
-            "writing an animation", "Pillow is not installed",
-            "pip install 'microgradjp[animate]', or save_frames(folder) for numbered "
-            "pictures")) from None
-
-
-def _on_white(image: Any, picture: Any) -> Any:
-    # resvg leaves the page transparent; a GIF frame has no alpha, so lay it on white first.
-    page = image.new("RGBA", picture.size, "white")
-    return image.alpha_composite(page, picture.convert("RGBA")).convert("RGB")
-
-
 def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise DrawingError(message(f"{option}={value!r}", f"{option} must be one of "
                                    f"{', '.join(choices)}", f"pass {option}={choices[0]!r}"))
-
-
-def _serialise(svg: ElementTree.Element) -> str:
-    return ElementTree.tostring(svg, encoding="unicode")
