@@ -95,5 +95,6 @@ def test_png_dpi_fits_any_layout_and_keeps_144_where_it_fits(width, height):
     pixels = [math.ceil(side * dpi / 72) for side in (width, height)]
     assert 0 < dpi <= raster.DPI
     assert max(pixels) <= raster.MAX_SIDE_PIXELS and pixels[0] * pixels[1] <= raster.MAX_PIXELS
-    if max(width, height) * 2 < raster.MAX_SIDE_PIXELS - 2 and width * height * 4 < 0.97 * raster.MAX_PIXELS:
-        assert dpi == raster.DPI  # small enough at 144 dpi: left as it is
+    small = max(width, height) * 2 < raster.MAX_SIDE_PIXELS - 2
+    if small and width * height * 4 < 0.97 * raster.MAX_PIXELS:
+        assert dpi == raster.DPI  # within the budget at 144 dpi: left as it is
