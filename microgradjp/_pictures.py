@@ -118,7 +118,7 @@ def png(svg: str) -> bytes:
             "drawing frames as PNG", "resvg-py is not installed (no wheel for this platform?)",
             "pip install resvg-py, or save_frames(folder) as SVG"))
     font = _fonts.japanese_font() or _fonts.Font("sans-serif", None, "fontconfig")
-    return _raster.svg_to_png(svg, font, dpi=_engines.DPI)
+    return _raster.svg_to_png(svg, font)
 
 
 def _pillow() -> Any:
