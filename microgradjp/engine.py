@@ -30,6 +30,10 @@ class _GradMode(threading.local):
 
 
 _mode = _GradMode()
+# Reading a thread-local costs more than the rest of an op's bookkeeping, so ops first read this
+# count of open no_grad blocks (all threads) and consult _mode only while some block is open.
+_open_no_grad_blocks = 0
+_blocks_lock = threading.Lock()
 
 
 @contextmanager
@@ -41,12 +45,17 @@ def no_grad() -> Iterator[None]:
     >>> y.parents
     ()
     """
+    global _open_no_grad_blocks
     previous = _mode.recording
     _mode.recording = False
+    with _blocks_lock:
+        _open_no_grad_blocks += 1
     try:
         yield
     finally:
         _mode.recording = previous
+        with _blocks_lock:
+            _open_no_grad_blocks -= 1
 
 
 class Value:
@@ -247,6 +256,10 @@ class Value:
         """Return a parentless copy with the same data and label."""
         return Value(self._data, self._label)
 
+    def _inputs(self) -> tuple[Any, ...]:
+        """The inputs as stored: Values, and floats for constants not yet seen (see _Binary)."""
+        return ()
+
     def _push(self) -> None:
         """Add this node's gradient, times each local derivative, to its inputs' gradients."""
 
@@ -259,6 +272,9 @@ class Value:
 # Nodes made by ops: one class per arity, so the inputs live in slots. ``_order`` numbers nodes
 # as they are made; inputs always exist before the node that uses them, so creation order is a
 # topological order, found by one sort instead of a graph search (see graph.made_by_ops).
+# A number beside a Value (the 2 in ``x * 2``) is kept as a float in the input slot: no node, no
+# GC object. It becomes a leaf Value the first time anyone asks for ``parents`` (drawings, trace,
+# graph walks), and stays that same leaf from then on; backward owes a bare float nothing.
 _next_order = itertools.count().__next__
 
 
@@ -271,43 +287,84 @@ class _Unary(Value):
     def parents(self) -> tuple[Value, ...]:
         return (self._x,)
 
+    def _inputs(self) -> tuple[Any, ...]:
+        return (self._x,)
+
     def _push(self) -> None:
         x = self._x
-        (dx,) = self._rule.partials(x._data, self._data)
-        x._grad += self._grad * dx
+        x._grad += self._grad * self._rule.partials(x._data, self._data)[0]
 
 
 class _Binary(Value):
     __slots__ = ("_order", "_rule", "_x", "_y")
-    _x: Value
-    _y: Value
+    _x: Any  # a Value, or a float constant until parents makes it a leaf
+    _y: Any
     _order: int
 
     @property
     def parents(self) -> tuple[Value, ...]:
+        if type(self._x) is float or type(self._y) is float:
+            self._x, self._y = _leaves_for_constants(self, (self._x, self._y))
+        return (self._x, self._y)
+
+    def _inputs(self) -> tuple[Any, ...]:
         return (self._x, self._y)
 
     def _push(self) -> None:
-        x, y = self._x, self._y
-        dx, dy = self._rule.partials(x._data, y._data, self._data)
-        x._grad += self._grad * dx
-        y._grad += self._grad * dy
+        x, y, upstream = self._x, self._y, self._grad
+        if type(y) is float:
+            x._grad += upstream * self._rule.partials(x._data, y, self._data)[0]
+        elif type(x) is float:
+            y._grad += upstream * self._rule.partials(x, y._data, self._data)[1]
+        else:
+            dx, dy = self._rule.partials(x._data, y._data, self._data)
+            x._grad += upstream * dx
+            y._grad += upstream * dy
 
 
 class _Nary(Value):
-    __slots__ = ("_inputs", "_order", "_rule")
-    _inputs: tuple[Value, ...]
+    __slots__ = ("_inputs_", "_order", "_rule")
+    _inputs_: tuple[Any, ...]
     _order: int
 
     @property
     def parents(self) -> tuple[Value, ...]:
-        return self._inputs
+        if float in map(type, self._inputs_):
+            self._inputs_ = _leaves_for_constants(self, self._inputs_)
+        return self._inputs_
+
+    def _inputs(self) -> tuple[Any, ...]:
+        return self._inputs_
 
     def _push(self) -> None:
-        inputs = self._inputs
-        local_grads = self._rule.partials(*[x._data for x in inputs], self._data)
+        inputs, upstream = self._inputs_, self._grad
+        local_grads = self._rule.partials(*map(_data, inputs), self._data)
         for x, local_grad in zip(inputs, local_grads, strict=True):
-            x._grad += self._grad * local_grad
+            if type(x) is not float:
+                x._grad += upstream * local_grad
+
+
+def _data(x: Any) -> float:
+    return x if type(x) is float else x._data  # type: ignore[no-any-return]
+
+
+def _leaves_for_constants(node: Any, inputs: tuple[Any, ...]) -> tuple[Value, ...]:
+    # A constant's leaf holds what the latest backward would have pushed to it: each constant
+    # feeds exactly one node, so that is upstream * its local derivative (0.0 before any pass).
+    local_grads: tuple[Any, ...] = ()
+    if node._grad:
+        try:
+            local_grads = node._rule.partials(*map(_data, inputs), node._data)
+        except (ValueError, ArithmeticError):
+            pass  # that derivative fails: backward would have raised, leaving nothing to show
+    leaves = []
+    for i, x in enumerate(inputs):
+        if type(x) is float:
+            x = _leaf(x)
+            if local_grads:
+                x._grad = node._grad * local_grads[i]
+        leaves.append(x)
+    return tuple(leaves)
 
 
 _new = object.__new__
@@ -322,42 +379,57 @@ def _leaf(data: float) -> Value:
     return node
 
 
+# The two recorders every operator goes through. One statement per slot: a tuple assignment
+# of seven slots would build and unpack a tuple per node.
 def _unary(rule: Rule, x: Value) -> Value:
     try:
         data = rule.forward(x._data)
     except (ValueError, ArithmeticError) as failure:
         raise rule.error(failure, (x._data,), (x._label,)) from None
-    if not _mode.recording:
+    if _open_no_grad_blocks and not _mode.recording:
         return _leaf(data)
     node: _Unary = _new(_Unary)
-    node._data, node._grad, node._label = data, 0.0, None
-    node._rule, node._x, node._order = rule, x, _next_order()
+    node._data = data
+    node._grad = 0.0
+    node._label = None
+    node._rule = rule
+    node._x = x
+    node._order = _next_order()
     return node
 
 
 def _binary(rule: Rule, x: Any, y: Any) -> Value:
-    if not isinstance(x, Value):
-        x = _constant(x, rule)
-    if not isinstance(y, Value):
-        y = _constant(y, rule)
+    if isinstance(x, Value):
+        x_data = x._data
+    else:
+        x = x_data = _number(x, rule)
+    if isinstance(y, Value):
+        y_data = y._data
+    else:
+        y = y_data = _number(y, rule)
     try:
-        data = rule.forward(x._data, y._data)
+        data = rule.forward(x_data, y_data)
     except (ValueError, ArithmeticError) as failure:
-        raise rule.error(failure, (x._data, y._data), (x._label, y._label)) from None
-    if not _mode.recording:
+        labels = (getattr(x, "_label", None), getattr(y, "_label", None))
+        raise rule.error(failure, (x_data, y_data), labels) from None
+    if _open_no_grad_blocks and not _mode.recording:
         return _leaf(data)
     node: _Binary = _new(_Binary)
-    node._data, node._grad, node._label = data, 0.0, None
-    node._rule, node._x, node._y, node._order = rule, x, y, _next_order()
+    node._data = data
+    node._grad = 0.0
+    node._label = None
+    node._rule = rule
+    node._x = x
+    node._y = y
+    node._order = _next_order()
     return node
 
 
-def _constant(x: Any, rule: Rule) -> Value:
-    # Numbers beside a Value become leaf nodes, so drawings show them as the seeds' figures do.
-    if type(x) is float or type(x) is int:
-        return _leaf(float(x))
+def _number(x: Any, rule: Rule) -> float:
+    if type(x) is float:
+        return x  # type: ignore[no-any-return]
     if isinstance(x, numbers.Real):
-        return Value(x)
+        return float(x)
     raise ValueTypeError(message(
         f"{rule.name!r} with {x!r}", f"operands must be Values or real numbers, got "
         f"{type(x).__name__}", "convert it with float() or wrap it in Value()"))
@@ -380,13 +452,17 @@ def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
         return _unary(rule, arg)
     if len(args) == 2:
         return _binary(rule, *args)
-    inputs = tuple(arg if isinstance(arg, Value) else _constant(arg, rule) for arg in args)
-    data = rule.compute(tuple(x._data for x in inputs), tuple(x._label for x in inputs))
-    if not _mode.recording:
+    inputs = tuple(arg if isinstance(arg, Value) else _number(arg, rule) for arg in args)
+    data = rule.compute(tuple(map(_data, inputs)), tuple(getattr(x, "_label", None) for x in inputs))
+    if _open_no_grad_blocks and not _mode.recording:
         return _leaf(data)
     node: _Nary = _new(_Nary)
-    node._data, node._grad, node._label = data, 0.0, None
-    node._rule, node._inputs, node._order = rule, inputs, _next_order()
+    node._data = data
+    node._grad = 0.0
+    node._label = None
+    node._rule = rule
+    node._inputs_ = inputs
+    node._order = _next_order()
     return node
 
 

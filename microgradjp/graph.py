@@ -49,7 +49,17 @@ def made_by_ops(root: Value) -> list[Any]:
     >>> made_by_ops(c) == [b, c]
     True
     """
-    made = [node for node in nodes_under(root) if node._rule is not LEAF]
+    # Reads the inputs as stored (leaves and float constants are skipped, never made into
+    # nodes), so backward walks only the nodes it pushes through.
+    made = [root] if root._rule is not LEAF else []
+    seen = set(made)
+    stack = made[:]
+    while stack:
+        for parent in stack.pop()._inputs():
+            if type(parent) is not float and parent._rule is not LEAF and parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+                made.append(parent)
     made.sort(key=_creation_number)
     return made
 
