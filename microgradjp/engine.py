@@ -68,14 +68,23 @@ class Value:
     (10.0, 6.0)
     """
 
-    # A leaf stores three slots; nodes made by ops are the subclasses below, which add their
-    # rule and inputs as slots too. No tuple, set or closure per node: one GC object each.
-    __slots__ = ("_data", "_grad", "_label")
+    # Leaves and op nodes are one class with slots, so every attribute read in the hot loops
+    # sees one type (CPython specializes each read for the type it last saw). A node keeps its
+    # rule and its inputs: ``_x`` and ``_y``, ``_y`` None for one input, or all inputs as a tuple
+    # in ``_x`` with ``_y`` ALL_IN_X. A number beside a Value (the 2 in ``x * 2``) stays a float
+    # in its slot: no node, no GC object, until ``parents`` is asked (see _leaves_for_constants).
+    # ``_order`` numbers op nodes as they are made: inputs exist before the node that uses
+    # them, so creation order is a topological order (see graph.made_by_ops). A leaf leaves
+    # ``_x``, ``_y`` and ``_order`` unset. No tuple, set or closure per node: one GC object.
+    __slots__ = ("_data", "_grad", "_label", "_order", "_rule", "_x", "_y")
 
     _data: float
     _grad: float
     _label: str | None
-    _rule: Rule = LEAF  # class attribute: every leaf shares it for free
+    _rule: Rule
+    _x: Any  # a Value, a float constant, or (with ALL_IN_X) a tuple of them
+    _y: Any
+    _order: int
 
     def __init__(self, data: SupportsFloat, label: str | None = None) -> None:
         if not isinstance(data, numbers.Real):
@@ -90,6 +99,7 @@ class Value:
         self._data = float(data)
         self._grad = 0.0
         self._label = label
+        self._rule = LEAF
 
     @property
     def data(self) -> float:
@@ -114,7 +124,13 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The inputs of the op that made this node, in argument order (``()`` for a leaf)."""
-        return ()
+        if self._rule is LEAF:
+            return ()
+        inputs = _inputs(self)
+        if float in map(type, inputs):
+            inputs = _leaves_for_constants(self, inputs)
+            self._x, self._y = (inputs, ALL_IN_X) if self._y is ALL_IN_X else inputs
+        return inputs
 
     @property
     def rule(self) -> Rule:
@@ -237,13 +253,30 @@ class Value:
         8.0
         """
         order = made_by_ops(self)
-        order.reverse()  # newest first: every node before the nodes it was made from
         for node in order:
             node._grad = 0.0
         self._grad += float(grad)
         try:
-            for node in order:
-                node._push()
+            # Newest first: every node before the nodes it was made from. The loop asks a
+            # node's arity, never its op: the partials come from the node's rule.
+            for node in reversed(order):
+                upstream, x, y, partials = node._grad, node._x, node._y, node._rule.partials
+                if y is None:
+                    x._grad += upstream * partials(x._data, node._data)[0]
+                elif y is ALL_IN_X:
+                    local_grads = partials(*map(_data, x), node._data)
+                    for x_i, local_grad in zip(x, local_grads, strict=True):
+                        if type(x_i) is not float:  # a constant is owed nothing
+                            x_i._grad += upstream * local_grad
+                elif type(y) is float:
+                    if type(x) is not float:  # maximum(1.0, 2.0) has two constants
+                        x._grad += upstream * partials(x._data, y, node._data)[0]
+                elif type(x) is float:
+                    y._grad += upstream * partials(x, y._data, node._data)[1]
+                else:
+                    dx, dy = partials(x._data, y._data, node._data)
+                    x._grad += upstream * dx
+                    y._grad += upstream * dy
         except (ValueError, ArithmeticError) as failure:
             raise backward_error(node, failure) from None
 
@@ -256,92 +289,23 @@ class Value:
         """Return a parentless copy with the same data and label."""
         return Value(self._data, self._label)
 
-    def _inputs(self) -> tuple[Any, ...]:
-        """The inputs as stored: Values, and floats for constants not yet seen (see _Binary)."""
-        return ()
-
-    def _push(self) -> None:
-        """Add this node's gradient, times each local derivative, to its inputs' gradients."""
-
     def _record(self, rule: Rule, args: tuple[Any, ...]) -> Value:
         # Calling a rule with a Value among its arguments lands here (see Rule.__call__).
         node: Value = apply(rule, args)
         return node
 
 
-# Nodes made by ops: one class per arity, so the inputs live in slots. ``_order`` numbers nodes
-# as they are made; inputs always exist before the node that uses them, so creation order is a
-# topological order, found by one sort instead of a graph search (see graph.made_by_ops).
-# A number beside a Value (the 2 in ``x * 2``) is kept as a float in the input slot: no node, no
-# GC object. It becomes a leaf Value the first time anyone asks for ``parents`` (drawings, trace,
-# graph walks), and stays that same leaf from then on; backward owes a bare float nothing.
+ALL_IN_X: Any = object()  # in ``_y``: the node's inputs are all in ``_x``, as a tuple
 _next_order = itertools.count().__next__
 
 
-class _Unary(Value):
-    __slots__ = ("_order", "_rule", "_x")
-    _x: Value
-    _order: int
-
-    @property
-    def parents(self) -> tuple[Value, ...]:
-        return (self._x,)
-
-    def _inputs(self) -> tuple[Any, ...]:
-        return (self._x,)
-
-    def _push(self) -> None:
-        x = self._x
-        x._grad += self._grad * self._rule.partials(x._data, self._data)[0]
-
-
-class _Binary(Value):
-    __slots__ = ("_order", "_rule", "_x", "_y")
-    _x: Any  # a Value, or a float constant until parents makes it a leaf
-    _y: Any
-    _order: int
-
-    @property
-    def parents(self) -> tuple[Value, ...]:
-        if type(self._x) is float or type(self._y) is float:
-            self._x, self._y = _leaves_for_constants(self, (self._x, self._y))
-        return (self._x, self._y)
-
-    def _inputs(self) -> tuple[Any, ...]:
-        return (self._x, self._y)
-
-    def _push(self) -> None:
-        x, y, upstream = self._x, self._y, self._grad
-        if type(y) is float:
-            x._grad += upstream * self._rule.partials(x._data, y, self._data)[0]
-        elif type(x) is float:
-            y._grad += upstream * self._rule.partials(x, y._data, self._data)[1]
-        else:
-            dx, dy = self._rule.partials(x._data, y._data, self._data)
-            x._grad += upstream * dx
-            y._grad += upstream * dy
-
-
-class _Nary(Value):
-    __slots__ = ("_inputs_", "_order", "_rule")
-    _inputs_: tuple[Any, ...]
-    _order: int
-
-    @property
-    def parents(self) -> tuple[Value, ...]:
-        if float in map(type, self._inputs_):
-            self._inputs_ = _leaves_for_constants(self, self._inputs_)
-        return self._inputs_
-
-    def _inputs(self) -> tuple[Any, ...]:
-        return self._inputs_
-
-    def _push(self) -> None:
-        inputs, upstream = self._inputs_, self._grad
-        local_grads = self._rule.partials(*map(_data, inputs), self._data)
-        for x, local_grad in zip(inputs, local_grads, strict=True):
-            if type(x) is not float:
-                x._grad += upstream * local_grad
+def _inputs(node: Value) -> tuple[Any, ...]:
+    """Return an op node's inputs as stored: Values, and floats for constants."""
+    if node._y is None:
+        return (node._x,)
+    if node._y is ALL_IN_X:
+        return node._x  # type: ignore[no-any-return]
+    return (node._x, node._y)
 
 
 def _data(x: Any) -> float:
@@ -376,45 +340,51 @@ def _leaf(data: float) -> Value:
     node._data = data
     node._grad = 0.0
     node._label = None
+    node._rule = LEAF
     return node
 
 
 # The two recorders every operator goes through. One statement per slot: a tuple assignment
 # of seven slots would build and unpack a tuple per node.
 def _unary(rule: Rule, x: Value) -> Value:
+    forward = rule.forward  # an attribute read, then a call: rule.forward(...) would not specialize
     try:
-        data = rule.forward(x._data)
+        data = forward(x._data)
     except (ValueError, ArithmeticError) as failure:
         raise rule.error(failure, (x._data,), (x._label,)) from None
     if _open_no_grad_blocks and not _mode.recording:
         return _leaf(data)
-    node: _Unary = _new(_Unary)
+    node: Value = _new(Value)
     node._data = data
     node._grad = 0.0
     node._label = None
     node._rule = rule
     node._x = x
+    node._y = None
     node._order = _next_order()
     return node
 
 
 def _binary(rule: Rule, x: Any, y: Any) -> Value:
-    if isinstance(x, Value):
+    if type(x) is Value or isinstance(x, Value):
         x_data = x._data
     else:
         x = x_data = _number(x, rule)
-    if isinstance(y, Value):
+    if type(y) is Value or isinstance(y, Value):
         y_data = y._data
+    elif type(y) is float:
+        y_data = y
     else:
         y = y_data = _number(y, rule)
+    forward = rule.forward
     try:
-        data = rule.forward(x_data, y_data)
+        data = forward(x_data, y_data)
     except (ValueError, ArithmeticError) as failure:
         labels = (getattr(x, "_label", None), getattr(y, "_label", None))
         raise rule.error(failure, (x_data, y_data), labels) from None
     if _open_no_grad_blocks and not _mode.recording:
         return _leaf(data)
-    node: _Binary = _new(_Binary)
+    node: Value = _new(Value)
     node._data = data
     node._grad = 0.0
     node._label = None
@@ -456,12 +426,13 @@ def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
     data = rule.compute(tuple(map(_data, inputs)), tuple(getattr(x, "_label", None) for x in inputs))
     if _open_no_grad_blocks and not _mode.recording:
         return _leaf(data)
-    node: _Nary = _new(_Nary)
+    node: Value = _new(Value)
     node._data = data
     node._grad = 0.0
     node._label = None
     node._rule = rule
-    node._inputs_ = inputs
+    node._x = inputs
+    node._y = ALL_IN_X
     node._order = _next_order()
     return node
 

@@ -12,6 +12,7 @@ import operator
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from . import engine  # engine imports this module: read engine.Value at call time only
 from .errors import MicrogradError
 from .rules import LEAF, describe
 
@@ -51,12 +52,17 @@ def made_by_ops(root: Value) -> list[Any]:
     """
     # Reads the inputs as stored (leaves and float constants are skipped, never made into
     # nodes), so backward walks only the nodes it pushes through.
+    value, all_in_x = engine.Value, engine.ALL_IN_X
     made = [root] if root._rule is not LEAF else []
     seen = set(made)
     stack = made[:]
     while stack:
-        for parent in stack.pop()._inputs():
-            if type(parent) is not float and parent._rule is not LEAF and parent not in seen:
+        node = stack.pop()
+        x, y = node._x, node._y
+        # Floats (constants), None (no second input) and leaves are not walked. The common
+        # one- and two-input nodes are read slot by slot: no tuple per node.
+        for parent in x if y is all_in_x else (x,) if y is None else (x, y):
+            if type(parent) is value and parent._rule is not LEAF and parent not in seen:
                 seen.add(parent)
                 stack.append(parent)
                 made.append(parent)
