@@ -1,85 +1,117 @@
 """A yardstick, not an engine: the leanest eager recorder we could write in plain Python.
 
-Never imported by microgradjp. It records what the chain and MLP workloads need and nothing
-else: a slotted node, one float op per node, each local derivative computed in the forward and
-kept on a tape, backward a reversed walk of that tape. No checks, no errors, no higher order,
-no freeing by reference counting (the tape keeps every node of the graph alive until `reset`).
-Whatever microgradjp's eager mode costs above this line is the price of what it promises.
+Never imported by microgradjp. It does what the chain and MLP workloads need and nothing else:
+a slotted node per op, its local derivatives computed in the forward and kept in the node, every
+node appended to one tape, and backward a reversed walk of that tape. No checks, no errors, no
+higher order, no rule table, no graph to look at, no freeing by reference counting (the tape
+holds every node until backward). What microgradjp's eager mode costs above this line is the
+price of what it promises.
 """
 
 import math
 
-_tape = []  # (output, input, local derivative, input, local derivative or None), oldest first
+_new = object.__new__
+_tape = []  # every node made since the last backward, oldest first
+_record = _tape.append
 
 
 class Value:
-    __slots__ = ("data", "grad")
+    __slots__ = ("data", "grad", "x", "dx", "y", "dy")
 
     def __init__(self, data):
         self.data = data
         self.grad = 0.0
+        self.x = self.y = None  # a leaf: nothing to push to
 
+    # One statement per slot and no helper calls: a tuple assignment or a shared helper costs
+    # more than the arithmetic it saves writing.
     def __add__(self, other):
+        out = _new(Value)
+        out.grad = 0.0
+        out.x = self
+        out.dx = 1.0
         if type(other) is Value:
-            out = Value(self.data + other.data)
-            _tape.append((out, self, 1.0, other, 1.0))
+            out.data = self.data + other.data
+            out.y = other
+            out.dy = 1.0
         else:
-            out = Value(self.data + other)
-            _tape.append((out, self, 1.0, None, 0.0))
+            out.data = self.data + other
+            out.y = None
+        _record(out)
         return out
 
     __radd__ = __add__
 
     def __mul__(self, other):
+        out = _new(Value)
+        out.grad = 0.0
+        out.x = self
         if type(other) is Value:
-            out = Value(self.data * other.data)
-            _tape.append((out, self, other.data, other, self.data))
+            out.data = self.data * other.data
+            out.dx = other.data
+            out.y = other
+            out.dy = self.data
         else:
-            out = Value(self.data * other)
-            _tape.append((out, self, other, None, 0.0))
+            out.data = self.data * other
+            out.dx = other
+            out.y = None
+        _record(out)
         return out
 
     __rmul__ = __mul__
 
     def __neg__(self):
-        out = Value(-self.data)
-        _tape.append((out, self, -1.0, None, 0.0))
-        return out
+        return self * -1.0
 
     def relu(self):
         x = self.data
-        out = Value(x if x > 0.0 else 0.0)
-        _tape.append((out, self, 1.0 if x > 0.0 else 0.0, None, 0.0))
+        out = _new(Value)
+        out.data = x if x > 0.0 else 0.0
+        out.grad = 0.0
+        out.x = self
+        out.dx = 1.0 if x > 0.0 else 0.0
+        out.y = None
+        _record(out)
         return out
 
     def exp(self):
-        out = Value(math.exp(self.data))
-        _tape.append((out, self, out.data, None, 0.0))
+        x = math.exp(self.data)
+        out = _new(Value)
+        out.data = x
+        out.grad = 0.0
+        out.x = self
+        out.dx = x
+        out.y = None
+        _record(out)
         return out
 
     def log(self):
         x = self.data
-        out = Value(math.log(x))
-        _tape.append((out, self, 1.0 / x, None, 0.0))
+        out = _new(Value)
+        out.data = math.log(x)
+        out.grad = 0.0
+        out.x = self
+        out.dx = 1.0 / x
+        out.y = None
+        _record(out)
         return out
 
     def tanh(self):
-        t = math.tanh(self.data)
-        out = Value(t)
-        _tape.append((out, self, 1.0 - t * t, None, 0.0))
+        x = math.tanh(self.data)
+        out = _new(Value)
+        out.data = x
+        out.grad = 0.0
+        out.x = self
+        out.dx = 1.0 - x * x
+        out.y = None
+        _record(out)
         return out
 
     def backward(self):
-        """Walk the whole tape newest first (everything recorded since `reset`), then clear it."""
+        """Push gradients through every node made since the last backward, newest first."""
         self.grad = 1.0
-        for out, x, dx, y, dy in reversed(_tape):
-            upstream = out.grad
-            x.grad += upstream * dx
-            if y is not None:
-                y.grad += upstream * dy
+        for out in reversed(_tape):
+            out.x.grad += out.grad * out.dx
+            if out.y is not None:
+                out.y.grad += out.grad * out.dy
         _tape.clear()
-
-
-def reset():
-    """Forget the recorded graph (a graph that is never backpropagated stays on the tape)."""
-    _tape.clear()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import numbers
+import operator
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from typing import Any, SupportsFloat, Union
 
 from . import rules
 from .errors import ValueTypeError, message
-from .graph import backward_error, made_by_ops, nodes_under
+from .graph import backward_error, nodes_under
 from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, power
 
 __all__ = ["Value", "apply", "data_of", "maximum", "minimum", "no_grad"]
@@ -252,15 +253,16 @@ class Value:
         >>> y.backward(); y.backward(); a.grad
         8.0
         """
-        order = made_by_ops(self)
-        for node in order:
-            node._grad = 0.0
+        order = _newest_first(self)
         self._grad += float(grad)
         try:
             # Newest first: every node before the nodes it was made from. The loop asks a
             # node's arity, never its op: the partials come from the node's rule.
-            for node in reversed(order):
-                upstream, x, y, partials = node._grad, node._x, node._y, node._rule.partials
+            for node in order:
+                upstream = node._grad
+                partials = node._rule.partials
+                x = node._x
+                y = node._y
                 if y is None:
                     x._grad += upstream * partials(x._data, node._data)[0]
                 elif y is ALL_IN_X:
@@ -306,6 +308,34 @@ def _inputs(node: Value) -> tuple[Any, ...]:
     if node._y is ALL_IN_X:
         return node._x  # type: ignore[no-any-return]
     return (node._x, node._y)
+
+
+def _newest_first(root: Value) -> list[Value]:
+    """Return the op nodes under root newest first, each with ``.grad`` reset to 0.0.
+
+    The walk backward takes (graph.made_by_ops is the same walk, with a set and no writes). A
+    node is marked as seen by setting its grad to a float made for this call: a 0.0 that no other
+    node can hold by accident (identity, not value, is compared), so no set is needed, and every
+    node the walk reaches is already reset, even if the walk is interrupted.
+    """
+    mark = float(0)  # a new object on every call, unlike the literal 0.0
+    made = [root] if root._rule is not LEAF else []
+    for node in made:
+        node._grad = mark
+    stack = made[:]
+    while stack:
+        node = stack.pop()
+        x, y = node._x, node._y
+        for parent in x if y is ALL_IN_X else (x,) if y is None else (x, y):
+            if type(parent) is Value and parent._rule is not LEAF and parent._grad is not mark:
+                parent._grad = mark
+                stack.append(parent)
+                made.append(parent)
+    made.sort(key=_creation_number, reverse=True)
+    return made
+
+
+_creation_number = operator.attrgetter("_order")
 
 
 def _data(x: Any) -> float:
