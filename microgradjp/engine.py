@@ -12,8 +12,9 @@ import itertools
 import numbers
 import operator
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any, SupportsFloat, Union
 
 from . import rules
@@ -57,6 +58,82 @@ def no_grad() -> Iterator[None]:
         _mode.recording = previous
         with _blocks_lock:
             _open_no_grad_blocks -= 1
+
+
+# The two recorders every op goes through, one closure per rule: an operator *is* its recorder,
+# so ``x * y`` costs one Python call, not two, and the rule and its forward are read from the
+# closure. One statement per slot: a tuple assignment of seven slots builds and unpacks a tuple.
+def _make_unary_recorder(rule: Rule) -> Callable[[Value], Value]:
+    forward = rule.forward
+
+    def record(x: Value) -> Value:
+        try:
+            data = forward(x._data)
+        except (ValueError, ArithmeticError) as failure:
+            raise rule.error(failure, (x._data,), (x._label,)) from None
+        if _open_no_grad_blocks and not _mode.recording:
+            return _leaf(data)
+        node: Value = _new(Value)
+        node._data = data
+        node._grad = 0.0
+        node._label = None
+        node._rule = rule
+        node._x = x
+        node._y = None
+        node._order = _next_order()
+        return node
+
+    return record
+
+
+def _make_binary_recorder(rule: Rule) -> Callable[[Any, Any], Value]:
+    forward = rule.forward
+
+    def record(x: Any, y: Any) -> Value:
+        if type(x) is Value or isinstance(x, Value):
+            x_data = x._data
+        else:
+            x = x_data = _number(x, rule)
+        if type(y) is Value or isinstance(y, Value):
+            y_data = y._data
+        elif type(y) is float:
+            y_data = y
+        else:
+            y = y_data = _number(y, rule)
+        try:
+            data = forward(x_data, y_data)
+        except (ValueError, ArithmeticError) as failure:
+            labels = (getattr(x, "_label", None), getattr(y, "_label", None))
+            raise rule.error(failure, (x_data, y_data), labels) from None
+        if _open_no_grad_blocks and not _mode.recording:
+            return _leaf(data)
+        node: Value = _new(Value)
+        node._data = data
+        node._grad = 0.0
+        node._label = None
+        node._rule = rule
+        node._x = x
+        node._y = y
+        node._order = _next_order()
+        return node
+
+    return record
+
+
+# For apply, maximum and ``x ** 2``: one recorder per rule, made on first use.
+_unary_recorder = lru_cache(maxsize=1024)(_make_unary_recorder)
+_binary_recorder = lru_cache(maxsize=1024)(_make_binary_recorder)
+
+
+def _reflected(rule: Rule) -> Callable[[Value, Operand], Value]:
+    record = _binary_recorder(rule)
+    return lambda self, other: record(other, self)  # 2 - x: the number is the first input
+
+
+def _method(rule: Rule, doc: str) -> Callable[[Value], Value]:
+    method = _make_unary_recorder(rule)  # its own copy, so it can carry the method's name
+    method.__name__, method.__qualname__, method.__doc__ = rule.name, f"Value.{rule.name}", doc
+    return method
 
 
 class Value:
@@ -151,84 +228,40 @@ class Value:
         label = f", label={self._label!r}" if self._label is not None else ""
         return f"Value(data={self._data!r}, grad={self._grad!r}{label})"
 
-    # Arithmetic: each operator names its row of the rule table.
-    def __add__(self, other: Operand) -> Value:
-        return _binary(rules.ADD, self, other)
-
-    def __radd__(self, other: Operand) -> Value:
-        return _binary(rules.ADD, other, self)
-
-    def __sub__(self, other: Operand) -> Value:
-        return _binary(rules.SUB, self, other)
-
-    def __rsub__(self, other: Operand) -> Value:
-        return _binary(rules.SUB, other, self)
-
-    def __mul__(self, other: Operand) -> Value:
-        return _binary(rules.MUL, self, other)
-
-    def __rmul__(self, other: Operand) -> Value:
-        return _binary(rules.MUL, other, self)
-
-    def __truediv__(self, other: Operand) -> Value:
-        return _binary(rules.DIV, self, other)
-
-    def __rtruediv__(self, other: Operand) -> Value:
-        return _binary(rules.DIV, other, self)
+    # Arithmetic: each operator is a row of the rule table, recorded by one of two recorders
+    # (made below, before the class is used; see _binary_recorder for why they are closures).
+    __add__ = _binary_recorder(rules.ADD)
+    __radd__ = _reflected(rules.ADD)
+    __sub__ = _binary_recorder(rules.SUB)
+    __rsub__ = _reflected(rules.SUB)
+    __mul__ = _binary_recorder(rules.MUL)
+    __rmul__ = _reflected(rules.MUL)
+    __truediv__ = _binary_recorder(rules.DIV)
+    __rtruediv__ = _reflected(rules.DIV)
+    __rpow__ = _reflected(rules.POW)
+    __neg__ = _unary_recorder(rules.NEG)
+    __abs__ = _unary_recorder(rules.ABS)
 
     def __pow__(self, other: Operand) -> Value:
         if isinstance(other, Value):
-            return _binary(rules.POW, self, other)
+            return _binary_recorder(rules.POW)(self, other)
         # A number exponent lives in the rule: no node, no derivative owed to a constant.
-        return _unary(power(as_float(other, "**")), self)
-
-    def __rpow__(self, other: Operand) -> Value:
-        return _binary(rules.POW, other, self)
-
-    def __neg__(self) -> Value:
-        return _unary(rules.NEG, self)
+        return _unary_recorder(power(as_float(other, "**")))(self)
 
     def __pos__(self) -> Value:
         return self
 
-    def __abs__(self) -> Value:
-        return _unary(rules.ABS, self)
-
-    def exp(self) -> Value:
-        """Return e ** self."""
-        return _unary(rules.EXP, self)
-
-    def log(self) -> Value:
-        """Return the natural log (defined for data > 0)."""
-        return _unary(rules.LOG, self)
-
-    def sqrt(self) -> Value:
-        """Return the square root (defined for data >= 0)."""
-        return _unary(rules.SQRT, self)
-
-    def tanh(self) -> Value:
-        """Return tanh(self)."""
-        return _unary(rules.TANH, self)
-
-    def sigmoid(self) -> Value:
-        """Return 1 / (1 + e ** -self), without overflow for any finite input."""
-        return _unary(rules.SIGMOID, self)
-
-    def relu(self) -> Value:
-        """Return max(self, 0); the derivative at 0 is taken as 0."""
-        return _unary(rules.RELU, self)
-
-    def step(self) -> Value:
-        """Return 1.0 where data > 0, else 0.0; its derivative is 0 everywhere."""
-        return _unary(rules.STEP, self)
-
-    def sin(self) -> Value:
-        """Return sin(self)."""
-        return _unary(rules.SIN, self)
-
-    def cos(self) -> Value:
-        """Return cos(self)."""
-        return _unary(rules.COS, self)
+    exp = _method(rules.EXP, "Return e ** self.")
+    log = _method(rules.LOG, "Return the natural log (defined for data > 0).")
+    sqrt = _method(rules.SQRT, "Return the square root (defined for data >= 0).")
+    tanh = _method(rules.TANH, "Return tanh(self).")
+    sigmoid = _method(rules.SIGMOID,
+                      "Return 1 / (1 + e ** -self), without overflow for any finite input.")
+    relu = _method(rules.RELU, "Return max(self, 0); the derivative at 0 is taken as 0.")
+    step = _method(rules.STEP,
+                   "Return 1.0 where data > 0, else 0.0; its derivative is 0 everywhere.")
+    sin = _method(rules.SIN, "Return sin(self).")
+    cos = _method(rules.COS, "Return cos(self).")
 
     # Comparisons look at data; == and hash stay identity, so nodes work in sets and dicts.
     def __lt__(self, other: Operand) -> bool:
@@ -374,57 +407,6 @@ def _leaf(data: float) -> Value:
     return node
 
 
-# The two recorders every operator goes through. One statement per slot: a tuple assignment
-# of seven slots would build and unpack a tuple per node.
-def _unary(rule: Rule, x: Value) -> Value:
-    forward = rule.forward  # an attribute read, then a call: rule.forward(...) would not specialize
-    try:
-        data = forward(x._data)
-    except (ValueError, ArithmeticError) as failure:
-        raise rule.error(failure, (x._data,), (x._label,)) from None
-    if _open_no_grad_blocks and not _mode.recording:
-        return _leaf(data)
-    node: Value = _new(Value)
-    node._data = data
-    node._grad = 0.0
-    node._label = None
-    node._rule = rule
-    node._x = x
-    node._y = None
-    node._order = _next_order()
-    return node
-
-
-def _binary(rule: Rule, x: Any, y: Any) -> Value:
-    if type(x) is Value or isinstance(x, Value):
-        x_data = x._data
-    else:
-        x = x_data = _number(x, rule)
-    if type(y) is Value or isinstance(y, Value):
-        y_data = y._data
-    elif type(y) is float:
-        y_data = y
-    else:
-        y = y_data = _number(y, rule)
-    forward = rule.forward
-    try:
-        data = forward(x_data, y_data)
-    except (ValueError, ArithmeticError) as failure:
-        labels = (getattr(x, "_label", None), getattr(y, "_label", None))
-        raise rule.error(failure, (x_data, y_data), labels) from None
-    if _open_no_grad_blocks and not _mode.recording:
-        return _leaf(data)
-    node: Value = _new(Value)
-    node._data = data
-    node._grad = 0.0
-    node._label = None
-    node._rule = rule
-    node._x = x
-    node._y = y
-    node._order = _next_order()
-    return node
-
-
 def _number(x: Any, rule: Rule) -> float:
     if type(x) is float:
         return x  # type: ignore[no-any-return]
@@ -449,9 +431,9 @@ def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
     else:
         return rule.compute(tuple(as_float(arg, rule.name) for arg in args))
     if len(args) == 1:
-        return _unary(rule, arg)
+        return _unary_recorder(rule)(arg)
     if len(args) == 2:
-        return _binary(rule, *args)
+        return _binary_recorder(rule)(*args)
     inputs = tuple(arg if isinstance(arg, Value) else _number(arg, rule) for arg in args)
     data = rule.compute(tuple(map(_data, inputs)), tuple(getattr(x, "_label", None) for x in inputs))
     if _open_no_grad_blocks and not _mode.recording:
@@ -474,7 +456,7 @@ def maximum(a: Operand, b: Operand) -> Value:
     >>> m = maximum(a, b); m.backward(); (m.data, a.grad, b.grad)
     (5.0, 0.0, 1.0)
     """
-    return _binary(MAXIMUM, a, b)
+    return _binary_recorder(MAXIMUM)(a, b)
 
 
 def minimum(a: Operand, b: Operand) -> Value:
@@ -483,7 +465,7 @@ def minimum(a: Operand, b: Operand) -> Value:
     >>> minimum(Value(3.0), 5.0).data
     3.0
     """
-    return _binary(MINIMUM, a, b)
+    return _binary_recorder(MINIMUM)(a, b)
 
 
 def data_of(x: Any, op: str) -> float:
