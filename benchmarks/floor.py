@@ -16,7 +16,7 @@ _record = _tape.append
 
 
 class Value:
-    __slots__ = ("data", "grad", "x", "dx", "y", "dy")
+    __slots__ = ("data", "dx", "dy", "grad", "x", "y")
 
     def __init__(self, data):
         self.data = data

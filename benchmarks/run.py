@@ -21,7 +21,6 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
-
 from typing import Any
 
 import floor
@@ -126,7 +125,7 @@ def _set_private_grad(p: Value, grad: float) -> None:
 
 
 def elementary_step(engine: str) -> Callable[[list[list[float]], list[int]], Callable[[], float]]:
-    """The same step from elementary ops (no fused neuron) on microgradjp, the floor or micrograd."""
+    """The step from elementary ops (no fused neuron) on microgradjp, the floor or micrograd."""
     make = ENGINES[engine]
     setters = (_set_private_data, _set_private_grad) if engine == "microgradjp" else (
         _set_data, _set_grad)

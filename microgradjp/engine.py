@@ -8,6 +8,7 @@ Walking a graph (finding nodes, their order, gradients into a dict) is `graph`'s
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import numbers
 import operator
@@ -372,18 +373,17 @@ _creation_number = operator.attrgetter("_order")
 
 
 def _data(x: Any) -> float:
-    return x if type(x) is float else x._data  # type: ignore[no-any-return]
+    return x if type(x) is float else x._data
 
 
 def _leaves_for_constants(node: Any, inputs: tuple[Any, ...]) -> tuple[Value, ...]:
     # A constant's leaf holds what the latest backward would have pushed to it: each constant
     # feeds exactly one node, so that is upstream * its local derivative (0.0 before any pass).
     local_grads: tuple[Any, ...] = ()
-    if node._grad:
-        try:
+    # If that derivative fails, backward would have raised: there is nothing to show.
+    with contextlib.suppress(ValueError, ArithmeticError):
+        if node._grad:
             local_grads = node._rule.partials(*map(_data, inputs), node._data)
-        except (ValueError, ArithmeticError):
-            pass  # that derivative fails: backward would have raised, leaving nothing to show
     leaves = []
     for i, x in enumerate(inputs):
         if type(x) is float:
@@ -409,7 +409,7 @@ def _leaf(data: float) -> Value:
 
 def _number(x: Any, rule: Rule) -> float:
     if type(x) is float:
-        return x  # type: ignore[no-any-return]
+        return x
     if isinstance(x, numbers.Real):
         return float(x)
     raise ValueTypeError(message(
@@ -435,7 +435,8 @@ def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
     if len(args) == 2:
         return _binary_recorder(rule)(*args)
     inputs = tuple(arg if isinstance(arg, Value) else _number(arg, rule) for arg in args)
-    data = rule.compute(tuple(map(_data, inputs)), tuple(getattr(x, "_label", None) for x in inputs))
+    labels = tuple(getattr(x, "_label", None) for x in inputs)
+    data = rule.compute(tuple(map(_data, inputs)), labels)
     if _open_no_grad_blocks and not _mode.recording:
         return _leaf(data)
     node: Value = _new(Value)
