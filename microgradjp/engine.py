@@ -299,14 +299,14 @@ class Value:
                 y = node._y
                 if y is None:
                     x._grad += upstream * partials(x._data, node._data)[0]
+                elif type(y) is float:  # a constant is owed nothing
+                    if type(x) is not float:  # maximum(1.0, 2.0) has two constants
+                        x._grad += upstream * partials(x._data, y, node._data)[0]
                 elif y is ALL_IN_X:
                     local_grads = partials(*map(_data, x), node._data)
                     for x_i, local_grad in zip(x, local_grads, strict=True):
-                        if type(x_i) is not float:  # a constant is owed nothing
+                        if type(x_i) is not float:
                             x_i._grad += upstream * local_grad
-                elif type(y) is float:
-                    if type(x) is not float:  # maximum(1.0, 2.0) has two constants
-                        x._grad += upstream * partials(x._data, y, node._data)[0]
                 elif type(x) is float:
                     y._grad += upstream * partials(x, y._data, node._data)[1]
                 else:
@@ -360,11 +360,22 @@ def _newest_first(root: Value) -> list[Value]:
     while stack:
         node = stack.pop()
         x, y = node._x, node._y
-        for parent in x if y is ALL_IN_X else (x,) if y is None else (x, y):
-            if type(parent) is Value and parent._rule is not LEAF and parent._grad is not mark:
-                parent._grad = mark
-                stack.append(parent)
-                made.append(parent)
+        # Slot by slot, no tuple per node. Floats (constants), None (no second input) and
+        # leaves are not walked; an n-ary node's inputs are the tuple in x.
+        if type(x) is Value and x._rule is not LEAF and x._grad is not mark:
+            x._grad = mark
+            stack.append(x)
+            made.append(x)
+        if type(y) is Value and y._rule is not LEAF and y._grad is not mark:
+            y._grad = mark
+            stack.append(y)
+            made.append(y)
+        if y is ALL_IN_X:
+            for parent in x:
+                if type(parent) is Value and parent._rule is not LEAF and parent._grad is not mark:
+                    parent._grad = mark
+                    stack.append(parent)
+                    made.append(parent)
     made.sort(key=_creation_number, reverse=True)
     return made
 
