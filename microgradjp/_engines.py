@@ -1,8 +1,8 @@
 """Finding a layout engine and a Japanese font on this machine, running the engine, writing files.
 
 The system Graphviz ``dot`` comes first; the ``graphviz-pure`` command (a PyPI wheel, installed
-with microgradjp) is the fallback, so rendering works after ``pip install`` alone. Building the
-DOT source is `viz`'s job.
+with microgradjp) is the fallback, found on PATH or in this Python's scripts folder, so rendering
+works after ``pip install`` alone, activated or not. Building the DOT source is `viz`'s job.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import functools
 import os
 import shutil
 import subprocess
+import sys
+import sysconfig
 import threading
 import unicodedata
 import uuid
@@ -19,8 +21,8 @@ from pathlib import Path
 
 from .errors import MicrogradError, message
 
-__all__ = ["EngineError", "EngineNotFoundError", "cjk_font", "needs_cjk", "pipe", "warn_once",
-           "write_atomically"]
+__all__ = ["EngineError", "EngineNotFoundError", "cjk_font", "needs_cjk", "pipe", "search_path",
+           "warn_once", "write_atomically"]
 
 # What each engine can write (graphviz-pure 0.2 has no PDF yet), in the order we try them.
 FORMATS = {"dot": ("svg", "png", "pdf"), "graphviz-pure": ("svg", "png")}
@@ -46,13 +48,18 @@ class EngineNotFoundError(EngineError):
 
 
 def find_engine(engine: str, fmt: str) -> str:
-    """Return the path of the engine to run for ``fmt``; ``engine`` is "auto" or a name."""
+    """Return the path of the engine to run for ``fmt``; ``engine`` is "auto" or a name.
+
+    >>> Path(find_engine("graphviz-pure", "svg")).stem   # found even when PATH lacks it
+    'graphviz-pure'
+    """
     if engine != "auto" and engine not in FORMATS:
         raise EngineNotFoundError(message(
             f"engine={engine!r}", "there is no engine of that name",
             f"pass one of {', '.join(('auto', *FORMATS))}"))
     names = [name for name in FORMATS if engine in ("auto", name)]
-    installed = {name: path for name in names if (path := shutil.which(name))}
+    folders = search_path()
+    installed = {name: path for name in names if (path := shutil.which(name, path=folders))}
     for name, executable in installed.items():
         if fmt in FORMATS[name]:
             return executable
@@ -61,9 +68,30 @@ def find_engine(engine: str, fmt: str) -> str:
         why = f"{name} cannot write .{fmt} (it writes {', '.join(FORMATS[name])})"
         fix = f"write .svg or .png, or {INSTALL_GRAPHVIZ}"
     else:
-        why = f"no Graphviz engine is on PATH (looked for {' and '.join(names)})"
-        fix = f"{INSTALL_GRAPHVIZ} or pip install graphviz-pure; .dot output needs no engine"
+        why = (f"no Graphviz engine was found (looked for {' and '.join(names)} on PATH and in "
+               "this Python's scripts folder)")
+        fix = (f"{INSTALL_GRAPHVIZ}, or pip install graphviz-pure into this Python "
+               f"({sys.executable}); .dot output needs no engine")
     raise EngineNotFoundError(message(f"rendering to .{fmt}", why, fix))
+
+
+def search_path() -> str:
+    """Return the folders searched for an engine, as one PATH string: PATH, then this Python's.
+
+    pip puts graphviz-pure into the interpreter's scripts folder (``bin/``, Windows
+    ``Scripts\\``), which is on PATH only in an activated environment: a Jupyter kernel, an IDE's
+    run button, ``venv/bin/python script.py`` or a pipx install run without it.
+
+    >>> sysconfig.get_path("scripts") in search_path().split(os.pathsep)
+    True
+    """
+    folders = os.environ.get("PATH", os.defpath).split(os.pathsep)
+    folders.append(sysconfig.get_path("scripts"))
+    if sys.executable:  # empty when embedded; Path("").parent would search the current folder
+        folders.append(str(Path(sys.executable).parent))
+    if sys.prefix == sys.base_prefix:  # pip install --user; a venv never uses that folder
+        folders.append(sysconfig.get_path("scripts", sysconfig.get_preferred_scheme("user")))
+    return os.pathsep.join(dict.fromkeys(folder for folder in folders if folder))
 
 
 def pipe(source: str, fmt: str, engine: str = "auto") -> bytes:

@@ -1,15 +1,18 @@
 """``microgradjp demo``: train an MLP on two moons, then draw what it learnt.
 
 The main job of the command line: a trained network (accuracy printed), its decision boundary
-and loss curve (matplotlib, from the ``plot`` extra) and one rendered graph (Graphviz).
+and loss curve (matplotlib, from the ``plot`` extra) and one rendered graph (system Graphviz or
+the pip-installed graphviz-pure). Each picture is written if it can be; the others still are.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from .data import two_moons
 from .engine import Value, no_grad
+from .errors import MicrogradError
 from .losses import l2_regularization, max_margin_loss
 from .nn import MLP
 from .optim import SGD
@@ -20,7 +23,11 @@ __all__ = ["run"]
 
 
 def run(folder: Path, *, epochs: int = 100, seed: int = 0) -> int:
-    """Return 0 after training on 100 two-moons points and writing pictures into ``folder``.
+    """Return 0 after training on 100 two-moons points and writing every picture into ``folder``.
+
+    A picture that cannot be written (no layout engine for the graph, no matplotlib for the
+    other two) is named with the reason and the fix after the others are written, and the
+    status is then 1: 0 always means all three pictures are there.
 
     >>> import tempfile
     >>> run(Path(tempfile.mkdtemp()), epochs=2)  # doctest: +ELLIPSIS
@@ -37,20 +44,48 @@ def run(folder: Path, *, epochs: int = 100, seed: int = 0) -> int:
                   regularization=lambda: l2_regularization(model.parameters(), 1e-4))
     print(f"final loss {history.loss[-1]:.4f}, training accuracy {history.accuracy[-1]:.0%}")
     folder.mkdir(parents=True, exist_ok=True)
+    missing = [*_draw_graph(model, points, labels, folder),
+               *_draw_plots(model, points, labels, history.loss, folder)]
+    for name, why in missing:
+        print(f"could not write {folder / name}: {why}", file=sys.stderr)
+    return 1 if missing else 0
 
-    x = [Value(c, label=f"x{i}") for i, c in enumerate(points[0])]
-    loss = max_margin_loss(model(x), labels[0]).named("loss")
-    print(f"wrote {render(loss, folder / 'graph.svg', focus=loss, depth=4)} "
-          "(the last layers of one sample's loss, with gradients on the edges)")
+
+def _draw_graph(model: MLP, points: list[list[float]], labels: list[int],
+                folder: Path) -> list[tuple[str, str]]:
+    # The sample the trained model gets most wrong: a point it classifies well has a hinge loss
+    # of 0, and its graph would show 0 on every edge.
+    with no_grad():
+        losses = [max_margin_loss(model(point), label).data
+                  for point, label in zip(points, labels, strict=True)]
+    worst = max(range(len(points)), key=losses.__getitem__)
+    x = [Value(c, label=f"x{i}") for i, c in enumerate(points[worst])]
+    output = model(x)[0]
+    root = max_margin_loss([output], labels[worst]).named("loss")
+    if root.data == 0.0:  # every point is past the margin: draw the score, which has gradient
+        root = output.named("score")
+    model.zero_grad()
+    root.backward()  # the boxes show .grad: give them this sample's
+    path = folder / "graph.svg"
+    try:
+        render(root, path, focus=root, depth=4)
+    except MicrogradError as failure:
+        return [(path.name, str(failure))]
+    print(f"wrote {path} (the last layers of sample {worst}'s {root.label}, "
+          f"{root.data:.4g}: the gradient flowing back on every edge)")
+    return []
+
+
+def _draw_plots(model: MLP, points: list[list[float]], labels: list[int], losses: list[float],
+                folder: Path) -> list[tuple[str, str]]:
     try:
         import matplotlib
     except ImportError:
-        print("pictures of the boundary and the loss need matplotlib: "
-              "pip install 'microgradjp[plot]'")
-        return 0
+        why = "it needs matplotlib; pip install 'microgradjp[plot]'"
+        return [("decision_boundary.png", why), ("loss_curve.png", why)]
     matplotlib.use("Agg")  # files only: no window, works on a server
-    _plot(model, points, labels, history.loss, folder)
-    return 0
+    _plot(model, points, labels, losses, folder)
+    return []
 
 
 def _plot(model: MLP, points: list[list[float]], labels: list[int], losses: list[float],

@@ -203,13 +203,7 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The inputs of the op that made this node, in argument order (``()`` for a leaf)."""
-        if self._rule is LEAF:
-            return ()
-        inputs = _inputs(self)
-        if float in map(type, inputs):
-            inputs = _leaves_for_constants(self, inputs)
-            self._x, self._y = (inputs, ALL_IN_X) if self._y is ALL_IN_X else inputs
-        return inputs
+        return () if self._rule is LEAF else _constants_as_leaves(self)
 
     @property
     def rule(self) -> Rule:
@@ -228,6 +222,14 @@ class Value:
     def __repr__(self) -> str:
         label = f", label={self._label!r}" if self._label is not None else ""
         return f"Value(data={self._data!r}, grad={self._grad!r}{label})"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
+                          **_: Any) -> dict[str, str]:
+        # Jupyter shows a Value as its graph, as micrograd's draw_dot users expect; the drawing
+        # code (and graphviz) is imported only when a notebook asks.
+        from .viz import notebook_bundle
+
+        return notebook_bundle(self, include, exclude)
 
     # Arithmetic: each operator is a row of the rule table, recorded by one of two recorders
     # (made below, before the class is used; see _binary_recorder for why they are closures).
@@ -353,29 +355,27 @@ def _newest_first(root: Value) -> list[Value]:
     node the walk reaches is already reset, even if the walk is interrupted.
     """
     mark = float(0)  # a new object on every call, unlike the literal 0.0
-    made = [root] if root._rule is not LEAF else []
-    for node in made:
-        node._grad = mark
-    stack = made[:]
+    made = []
+    stack = [root] if root._rule is not LEAF else []
     while stack:
         node = stack.pop()
+        if node._grad is mark:
+            continue  # reached along a second path
+        if node._grad:  # an earlier pass went through it: its constants keep their share
+            _constants_as_leaves(node)
+        node._grad = mark
+        made.append(node)
         x, y = node._x, node._y
         # Slot by slot, no tuple per node. Floats (constants), None (no second input) and
         # leaves are not walked; an n-ary node's inputs are the tuple in x.
         if type(x) is Value and x._rule is not LEAF and x._grad is not mark:
-            x._grad = mark
             stack.append(x)
-            made.append(x)
         if type(y) is Value and y._rule is not LEAF and y._grad is not mark:
-            y._grad = mark
             stack.append(y)
-            made.append(y)
         if y is ALL_IN_X:
             for parent in x:
-                if type(parent) is Value and parent._rule is not LEAF and parent._grad is not mark:
-                    parent._grad = mark
+                if type(parent) is Value and parent._rule is not LEAF:
                     stack.append(parent)
-                    made.append(parent)
     made.sort(key=_creation_number, reverse=True)
     return made
 
@@ -385,6 +385,20 @@ _creation_number = operator.attrgetter("_order")
 
 def _data(x: Any) -> float:
     return x if type(x) is float else x._data
+
+
+def _constants_as_leaves(node: Value) -> tuple[Value, ...]:
+    """Return an op node's inputs, first turning any float constant into a leaf in its slot.
+
+    Asked by ``parents`` (drawings, trace, walks) and by backward on a node's second pass, so a
+    constant's leaf adds up every pass as any leaf does: the first pass is counted when the leaf
+    is made (see _leaves_for_constants), later ones by backward itself.
+    """
+    inputs = _inputs(node)
+    if float in map(type, inputs):
+        inputs = _leaves_for_constants(node, inputs)
+        node._x, node._y = (inputs, ALL_IN_X) if node._y is ALL_IN_X else inputs
+    return inputs
 
 
 def _leaves_for_constants(node: Any, inputs: tuple[Any, ...]) -> tuple[Value, ...]:

@@ -21,7 +21,7 @@ from .init import initial_weights
 from .losses import softmax
 from .rules import IDENTITY, RELU, SIGMOID, STEP, TANH, WEIGHTED_SUM, Rule
 
-__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron"]
+__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "Parameter"]
 
 Activation = str | Callable[[Value], Value]
 Matrix = Sequence[Sequence[float]]
@@ -35,6 +35,16 @@ _UNIT_ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
 _RULE_NAMES = {rule: rule.name for rule in (IDENTITY, RELU, SIGMOID, STEP, TANH)}
 # softmax mixes all units of a layer, so it is a layer's activation, never a neuron's.
 ACTIVATIONS = (*sorted(_UNIT_ACTIVATIONS), "softmax")
+
+
+class Parameter(Value):
+    """A `Value` a model trains (like ``torch.nn.Parameter``): drawings colour it as a parameter.
+
+    >>> isinstance(Neuron(2).bias, Parameter), isinstance(Neuron(2).bias, Value)
+    (True, True)
+    """
+
+    __slots__ = ()  # a marker only: the same three slots as any leaf
 
 
 class Module:
@@ -127,8 +137,8 @@ class Neuron(Module):
         self.activation, self._activation = _unit_activation(activation)
         self.in_features = len(weights)
         # A tuple: the forward unpacks it as is, and nobody can swap a weight out from under it.
-        self.weights = tuple(Value(w, f"w[{i}]") for i, w in enumerate(weights))
-        self.bias = Value(bias, "b")
+        self.weights = tuple(Parameter(w, f"w[{i}]") for i, w in enumerate(weights))
+        self.bias = Parameter(bias, "b")
 
     def __call__(self, inputs: Sequence[Value | float]) -> Value:
         _check_width(inputs, self.in_features, self)

@@ -1,17 +1,20 @@
 """Drawing a computation graph: `to_dot` builds a graphviz.Digraph, `render` writes a file.
 
 The backward view of the seeds' apple figure: every edge carries the gradient that flows back
-along it (upstream gradient times local derivative), every node its data and grad. Finding and
-running a layout engine is `_engines`'s job; the same numbers as a text table are `trace`'s.
+along it in one backward pass (upstream gradient times local derivative), every node its data
+and its ``.grad``. Finding and running a layout engine is `_engines`'s job, the Digraph that
+renders through it `_drawing`'s; the same numbers as a text table are `trace`'s.
 
-Colours by role: input (a labelled leaf) blue, parameter (passed in ``parameters=``) orange,
-constant (an unlabelled leaf, such as the 2 in ``x * 2``) grey, output (the root) green, nodes
-made by ops white; each op is a small circle. ``legend=True`` draws this key beside the graph.
+Colours by role: input (a labelled leaf) blue, parameter (an `nn.Parameter`, or a leaf passed
+in ``parameters=``) orange, constant (an unlabelled leaf, such as the 2 in ``x * 2``) grey,
+output (the root) green, nodes made by ops white; each op is a small circle. ``legend=True``
+draws this key beside the graph.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,20 +22,22 @@ from typing import Literal, TypedDict, Unpack, get_args
 
 import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
 
-from . import _engines
+from . import _engines, rules
+from ._drawing import Drawing, DrawingError
 from ._engines import EngineError, EngineNotFoundError
 from .engine import Value
-from .errors import MicrogradError, message
+from .errors import message
+from .nn import Parameter
 from .trace import Edge, _backward, _number, _printable, creation_order
 
-__all__ = ["DrawOptions", "DrawingError", "EngineError", "EngineNotFoundError", "render",
-           "to_dot"]
+__all__ = ["DrawOptions", "DrawingError", "EngineError", "EngineNotFoundError", "notebook_bundle",
+           "render", "to_dot"]
 
 EdgeLabels = Literal["grad", "local", "both", "none"]
 RankDir = Literal["LR", "TB"]
 ROLE_COLOURS = {
     "input": "#cfe2f3",  # a labelled leaf
-    "parameter": "#fce5cd",  # a leaf passed in parameters=
+    "parameter": "#fce5cd",  # an nn.Parameter, or a leaf passed in parameters=
     "constant": "#e6e6e6",  # an unlabelled leaf: a number beside a Value
     "output": "#d9ead3",  # the root
     "made by an op": "white",
@@ -40,13 +45,14 @@ ROLE_COLOURS = {
 GRAD_COLOUR = "#b03a2e"  # the seeds draw the backward flow in red
 LOCAL_COLOUR = "#1f5fa8"
 TIMES = "\N{MULTIPLICATION SIGN}"
-OP_SYMBOLS = {"*": TIMES, "/": "\N{DIVISION SIGN}", "-": "\N{MINUS SIGN}"}
+# Keyed by rule, not name: negation and subtraction are both "-" to Python.
+OP_SYMBOLS = {rules.MUL: TIMES, rules.DIV: "\N{DIVISION SIGN}", rules.SUB: "\N{MINUS SIGN}",
+              rules.NEG: "\N{MINUS SIGN}x"}
+CAPTION_COLOUR = "#555555"
+# A Value shown in Jupyter draws itself up to this size; past it, a layout takes seconds.
+NOTEBOOK_MAX_NODES = 150
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": None, ".gv": None}
 LATIN_FONT = "Helvetica"  # every engine has it (graphviz-pure maps it to its bundled Arimo)
-
-
-class DrawingError(MicrogradError, ValueError):
-    """A drawing was asked for what it cannot show: too many nodes, an unknown suffix, ..."""
 
 
 class DrawOptions(TypedDict, total=False):
@@ -61,13 +67,6 @@ class DrawOptions(TypedDict, total=False):
     legend: bool
     font: str | None
     digits: int
-
-
-class _Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type hints
-    # Jupyter shows a Digraph through this method; ours runs whichever engine is installed,
-    # so a notebook works after `pip install` alone, without the system `dot`.
-    def _repr_image_svg_xml(self) -> str:
-        return _engines.pipe(self.source, "svg").decode("utf-8")
 
 
 def to_dot(
@@ -85,10 +84,13 @@ def to_dot(
 ) -> graphviz.Digraph:
     """Return the graph under ``root`` as a ``graphviz.Digraph`` (it displays inline in Jupyter).
 
-    Each node shows its label, data and grad (d root / d node, computed here: ``.grad`` is
-    neither read nor changed); each op is a node of its own. Each edge shows the gradient
-    flowing back along it (``edge_labels="grad"``), the local derivative (``"local"``), both as
-    "upstream times local = grad" (``"both"``), or nothing (``"none"``). ``rankdir="TB"`` draws
+    Each node shows its label, data and ``.grad`` exactly as Python holds it (0 before any
+    ``backward()``; on leaves, the sum over every ``backward()`` since ``zero_grad()``); each op
+    is a node of its own. Each edge shows, in red, what one ``backward()`` from ``root`` sends
+    along it (``edge_labels="grad"``: upstream times local), the local derivative (``"local"``),
+    both as "upstream times local = grad" (``"both"``), or nothing (``"none"``); a caption under
+    the graph says so, and says when a ``.grad`` differs from that flow. ``parameters=`` adds
+    leaves to colour as parameters (`nn.Parameter` leaves always are). ``rankdir="TB"`` draws
     top to bottom. ``focus=node`` draws only the nodes within ``depth`` edges of it; past
     ``max_nodes`` nodes, DrawingError says how to draw less. ``font`` names a font family
     (default: a Japanese one when a label needs it); ``digits`` are significant digits.
@@ -110,12 +112,12 @@ def to_dot(
             "draw part of it with focus=node, depth=2 (the nodes within 2 edges of node), print "
             "it with microgradjp.trace.print_backward, or raise max_nodes"))
     font = font or _font_for(nodes)
-    dot = _Drawing(graph_attr={"rankdir": rankdir, "fontname": font},
-                   node_attr={"fontname": font, "fontsize": "11", "shape": "box",
+    dot = Drawing(graph_attr={"rankdir": rankdir, "fontname": font},
+                  node_attr={"fontname": font, "fontsize": "11", "shape": "box",
                               "style": "rounded,filled", "margin": "0.1,0.05"},
-                   edge_attr={"fontname": font, "fontsize": "10", "arrowsize": "0.7",
+                  edge_attr={"fontname": font, "fontsize": "10", "arrowsize": "0.7",
                               "fontcolor": LOCAL_COLOUR if edge_labels == "local" else GRAD_COLOUR})
-    edges, grads = _backward(root)
+    edges, flows = _backward(root)
     edges_into: dict[Value, list[Edge]] = {}
     for edge in edges:
         edges_into.setdefault(edge.node, []).append(edge)
@@ -130,7 +132,7 @@ def to_dot(
     ids: dict[Value, str] = {}
     for node in nodes:
         ids[node] = node_id = f"v{len(ids)}"
-        lines = [f"data {number(node.data)}", f"grad {number(grads[node])}"]
+        lines = [f"data {number(node.data)}", f"grad {number(node.grad)}"]
         if node.label:  # "" would draw an empty first line
             lines.insert(0, _escape(node.label))
         role = _role(node, root, parameter_set)
@@ -138,14 +140,14 @@ def to_dot(
         if not node.parents:
             continue
         op_id = f"{node_id}op"
-        symbol = OP_SYMBOLS.get(node.op, node.op)
+        symbol = OP_SYMBOLS.get(node.rule, node.op)
         dot.node(op_id, graphviz.nohtml(_escape(symbol)), shape="circle", fillcolor="white")
         flowing = edge_labels in ("grad", "both")  # what reaches the op from its output
-        dot.edge(op_id, node_id, number(grads[node]) if flowing else None)
+        dot.edge(op_id, node_id, **_edge_text(number(flows[node]) if flowing else None, rankdir))
         hidden = 0
         for edge in edges_into[node]:
             if edge.input in ids:
-                dot.edge(ids[edge.input], op_id, edge_label(edge))
+                dot.edge(ids[edge.input], op_id, **_edge_text(edge_label(edge), rankdir))
             else:
                 hidden += 1
         if hidden:  # inputs outside the focus: say how many, so nothing looks missing
@@ -153,7 +155,36 @@ def to_dot(
             dot.edge(f"{op_id}_hidden", op_id, style="dashed")
     if legend:
         dot.node("legend", _legend(edge_labels), shape="plaintext", style="")
+    if caption := _caption(root, nodes, flows, edge_labels, number):
+        dot.attr("graph", label=graphviz.nohtml(caption), labelloc="b", labeljust="l",
+                 fontsize="9", fontcolor=CAPTION_COLOUR)
     return dot
+
+
+def notebook_bundle(root: Value, include: Iterable[str] | None = None,
+                    exclude: Iterable[str] | None = None) -> dict[str, str]:
+    """Return what Jupyter shows for a `Value`: its graph as SVG, beside its repr as text.
+
+    A graph past ``NOTEBOOK_MAX_NODES`` nodes, or a machine without an engine, gets the text
+    only, with a line saying why and what to call instead.
+
+    >>> bundle = notebook_bundle(Value(2.0, label="x") * 3)
+    >>> sorted(bundle), bundle["text/plain"]
+    (['image/svg+xml', 'text/plain'], 'Value(data=6.0, grad=0.0)')
+    """
+    wanted = set(include if include is not None else ("image/svg+xml", "text/plain"))
+    wanted -= set(exclude or ())
+    bundle = {"text/plain": repr(root)} if "text/plain" in wanted else {}
+    if "image/svg+xml" not in wanted:
+        return bundle
+    try:
+        drawing = to_dot(root, max_nodes=NOTEBOOK_MAX_NODES)
+        bundle["image/svg+xml"] = _engines.pipe(drawing.source, "svg").decode("utf-8")
+    except (DrawingError, EngineError) as failure:  # a display must not raise: say why instead
+        why = str(failure).split(";")[0]
+        bundle["text/plain"] = (f"{root!r}\n(graph not drawn: {why}; draw part of it with "
+                                "microgradjp.viz.to_dot(value, focus=node, depth=2))")
+    return bundle
 
 
 def render(
@@ -166,7 +197,8 @@ def render(
     """Return the path written: the graph under ``root`` in the format its suffix names.
 
     ``.svg``, ``.png`` and ``.pdf`` go through a layout engine: the system Graphviz ``dot`` when
-    it is on PATH, else the ``graphviz-pure`` command (``engine=`` picks one; graphviz-pure
+    it is on PATH, else the ``graphviz-pure`` command, on PATH or in this Python's scripts
+    folder (``engine=`` picks one; graphviz-pure
     writes no PDF). ``.dot`` and ``.gv`` write the DOT source and need no engine. The options are
     `to_dot`'s. A failed render leaves ``path`` as it was.
 
@@ -217,7 +249,7 @@ def _around(nodes: list[Value], focus: Value, depth: int) -> list[Value]:
 def _role(node: Value, root: Value, parameters: set[Value]) -> str:
     if node is root:
         return "output"
-    if node in parameters:
+    if node in parameters or isinstance(node, Parameter):
         return "parameter"
     if node.parents:
         return "made by an op"
@@ -258,3 +290,40 @@ def _legend(edge_labels: EdgeLabels) -> str:
         colour = LOCAL_COLOUR if edge_labels == "local" else GRAD_COLOUR
         rows.append(f'<tr><td><font color="{colour}">edge: {meaning}</font></td></tr>')
     return f'<<table border="0" cellborder="1" cellspacing="2">{"".join(rows)}</table>>'
+
+
+def _edge_text(text: str | None, rankdir: RankDir) -> dict[str, str]:
+    # Left to right, a label sits above its edge and reads fine. Top to bottom, it starts right
+    # at its line (a "-4" there reads as "--4" or "|4"), and the labels of edges converging on
+    # one op sit side by side: a space first keeps it off its line and apart from the next one.
+    # (xlabel was tried: both engines then draw other edges straight through the labels.)
+    if text is None:
+        return {}
+    return {"label": text if rankdir == "LR" else f" {text} "}
+
+
+def _caption(root: Value, nodes: list[Value], flows: dict[Value, float],
+             edge_labels: EdgeLabels, number: functools.partial[str]) -> str:
+    # The boxes show .grad, the edges one pass's flow: say which is which, and say where they
+    # differ, so a learner never reconciles numbers that are not meant to agree.
+    lines = []
+    if edge_labels in ("grad", "both"):
+        lines += [f"red on an edge: what one backward() from {_short(root)} sends back on it",
+                  "grad in a box: that node's .grad, as Python shows it"]
+    if all(node.grad == 0.0 for node in nodes):
+        lines += ["backward() has not run (or zero_grad() since): every .grad is 0"]
+    else:
+        differ = [node for node in nodes if not math.isclose(node.grad, flows.get(node, 0.0),
+                                                               rel_tol=1e-9, abs_tol=1e-12)]
+        if differ:
+            example = differ[0]
+            lines += [f"{len(differ)} node(s) hold a .grad other than this pass's flow (e.g. "
+                      f"{_short(example)}: .grad {number(example.grad)}, this pass "
+                      f"{number(flows.get(example, 0.0))}):",
+                      "leaves add up every backward() until zero_grad(); other nodes keep "
+                      "the latest backward(), from whichever root"]
+    return "\\l".join(_escape(line) for line in lines) + "\\l" if lines else ""
+
+
+def _short(node: Value) -> str:
+    return node.label if node.label else f"the {node.op or 'leaf'} node"

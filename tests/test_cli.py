@@ -1,6 +1,8 @@
 """The command line: graph, gradcheck and demo, their output and exit statuses."""
 
+import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +64,31 @@ def test_demo_trains_and_writes_its_pictures(tmp_path, capsys):
     assert accuracy >= 97
     for name in ("graph.svg", "decision_boundary.png", "loss_curve.png"):
         assert (tmp_path / name).stat().st_size > 5000
+    # The drawn sample carries gradient: its loss is not 0, so neither is every edge.
+    svg = (tmp_path / "graph.svg").read_text(encoding="utf-8")
+    flows = [float(text.replace("&#45;", "-"))
+             for text in re.findall(r'fill="#b03a2e">([^<]*)</text>', svg)]
+    assert len(flows) > 20 and sum(flow != 0.0 for flow in flows) > len(flows) / 2
+    assert "sample" in out and "loss, 0" not in out
+
+
+def test_demo_without_an_engine_writes_the_other_pictures_and_exits_1(monkeypatch, tmp_path,
+                                                                      capsys):
+    monkeypatch.setattr(shutil, "which", lambda name, path=None: None)
+    assert main(["demo", "--output", str(tmp_path), "--epochs", "2"]) == 1
+    err = capsys.readouterr().err
+    assert f"could not write {tmp_path / 'graph.svg'}: rendering to .svg: no Graphviz" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["decision_boundary.png",
+                                                          "loss_curve.png"]
+
+
+def test_demo_without_matplotlib_writes_the_graph_and_exits_1(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
+    assert main(["demo", "--output", str(tmp_path), "--epochs", "2"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"could not write {tmp_path / name}: it needs matplotlib; pip install "
+                   "'microgradjp[plot]'" for name in ("decision_boundary.png", "loss_curve.png")]
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.svg"]
 
 
 def test_the_readme_command_lines_work(tmp_path, monkeypatch):

@@ -1,22 +1,28 @@
 """Tests for microgradjp.viz: DOT structure and gradients on edges, files from both engines,
 escaping, fonts, the missing-engine error and large graphs."""
 
+import os
 import re
 import shutil
 import struct
 import subprocess
 import sys
+import sysconfig
 import threading
 import time
 import warnings
 import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 
+import graphviz
 import pytest
 
 from microgradjp import Value, define_op, maximum
 from microgradjp import _engines as engines
+from microgradjp.nn import Neuron
 from microgradjp.rules import Rule
 from microgradjp.viz import (
+    NOTEBOOK_MAX_NODES,
     ROLE_COLOURS,
     DrawingError,
     EngineError,
@@ -40,6 +46,13 @@ def fresh_warnings(monkeypatch):
 
 
 
+def hide_system_dot(monkeypatch):
+    """Make engine discovery find no system ``dot`` (graphviz-pure is still found)."""
+    real_which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, path=None: None if name == "dot"
+                        else real_which(name, path=path))
+
+
 def parse(dot):
     """Return ({node id: attributes}, [(tail, head, attributes)]) from the DOT source."""
     nodes, edges = {}, []
@@ -56,6 +69,13 @@ def parse(dot):
         elif tail not in ("graph", "node", "edge"):
             nodes[tail] = values
     return nodes, edges
+
+
+def caption(dot):
+    """Return the caption under the graph (its graph label), one line per line."""
+    [line] = [line for line in dot.source.splitlines() if line.startswith("\tgraph [") and
+              "label=" in line]
+    return re.search(r'label="((?:[^"\\]|\\.)*)"', line).group(1).replace("\\l", "\n")
 
 
 def find(nodes, first_line):
@@ -87,6 +107,7 @@ def test_xyz_edges_carry_the_seed_gradients(xyz):
 
 
 def test_value_nodes_show_label_data_and_grad(apple):
+    apple.backward()
     nodes, _ = parse(to_dot(apple))
     assert nodes[find(nodes, "りんご")]["label"] == "りんご\\ndata 100\\ngrad 2.2"
     assert nodes[find(nodes, "支払金額")]["label"] == "支払金額\\ndata 220\\ngrad 1"
@@ -94,7 +115,9 @@ def test_value_nodes_show_label_data_and_grad(apple):
 
 
 def test_an_empty_label_draws_no_empty_line():
-    nodes, _ = parse(to_dot(Value(2.0, label="") * 3))
+    y = Value(2.0, label="") * 3
+    y.backward()
+    nodes, _ = parse(to_dot(y))
     assert "data 2\\ngrad 3" in [v["label"] for v in nodes.values()]
 
 
@@ -110,7 +133,7 @@ def test_each_op_is_a_node_between_inputs_and_output(apple):
 
 @pytest.mark.parametrize(("make", "symbol"), [
     (lambda x: x / 2, "\N{DIVISION SIGN}"), (lambda x: x - 1, "\N{MINUS SIGN}"),
-    (lambda x: -x, "\N{MINUS SIGN}"), (lambda x: x**2, "**2"),
+    (lambda x: -x, "\N{MINUS SIGN}x"), (lambda x: x**2, "**2"),
     (lambda x: x.exp(), "exp"), (lambda x: maximum(x, 0.5), "maximum"),
     (lambda x: define_op("double", lambda v: 2 * v, lambda v: 2.0)(x), "double"),
 ])
@@ -121,7 +144,9 @@ def test_op_nodes_show_the_op(make, symbol):
 
 def test_a_node_used_twice_gets_two_edges():
     a = Value(3.0, label="a")
-    nodes, edges = parse(to_dot(a * a))
+    y = a * a
+    y.backward()
+    nodes, edges = parse(to_dot(y))
     from_a = [e for e in edges if e[0] == find(nodes, "a")]
     assert [attributes["label"] for *_, attributes in from_a] == ["3", "3"]
     assert nodes[find(nodes, "a")]["label"].endswith("grad 6")
@@ -138,10 +163,67 @@ def test_edge_labels_show_grad_local_or_both(edge_labels, expected, apple):
     assert edge_labels_from(dot, "りんご", "個数") == expected
 
 
-def test_drawing_computes_grads_without_touching_them(apple):
-    nodes, _ = parse(to_dot(apple))
-    assert nodes[find(nodes, "個数")]["label"].endswith("grad 110")
-    assert [n.grad for n in (apple, *apple.parents)] == [0.0, 0.0, 0.0]
+def test_before_backward_boxes_say_0_edges_show_the_flow_and_the_caption_says_so(apple):
+    dot = to_dot(apple)
+    nodes, _ = parse(dot)
+    assert nodes[find(nodes, "個数")]["label"].endswith("grad 0")
+    assert edge_labels_from(dot, "個数") == {"個数": "110"}
+    assert "backward() has not run" in caption(dot)
+    assert [n.grad for n in (apple, *apple.parents)] == [0.0, 0.0, 0.0]  # drawing changed none
+
+
+def test_after_a_second_backward_a_box_shows_the_grad_python_shows():
+    x = Value(3.0, label="x")
+    y = (x * 2).named("y")
+    y.backward()
+    y.backward()
+    dot = to_dot(y)
+    nodes, _ = parse(dot)
+    assert x.grad == 4.0 and nodes[find(nodes, "x")]["label"].endswith("grad 4")
+    assert edge_labels_from(dot, "x") == {"x": "2"}  # one pass's flow
+    # x and the constant 2 are leaves: both add up the two passes
+    assert "2 node(s) hold a .grad other than this pass's flow (e.g. x: .grad 4, this pass 2)" \
+        in caption(dot)
+
+
+def test_after_one_backward_the_caption_only_says_what_is_what(xyz):
+    xyz.backward()
+    text = caption(to_dot(xyz))
+    assert "red on an edge: what one backward() from f sends back on it" in text
+    assert "other than this pass" not in text and "has not run" not in text
+
+
+def test_a_backward_from_another_root_is_flagged():
+    x = Value(3.0, label="x")
+    inner = (x * 2).named("inner")
+    outer = (inner * 5).named("outer")
+    outer.backward()
+    text = caption(to_dot(inner))
+    assert "3 node(s) hold a .grad other than this pass's flow (e.g. x: .grad 10, this pass 2)" \
+        in text and "from whichever root" in text
+
+
+def test_nn_parameters_are_coloured_as_parameters_without_being_named():
+    neuron = Neuron.from_weights([0.5, -1.0], 0.25, activation="tanh")
+    y = neuron([Value(1.0, label="x0"), Value(2.0, label="x1")]).named("y")
+    nodes, _ = parse(to_dot(y))
+    colour = {v["label"].split("\\n")[0]: v.get("fillcolor") for v in nodes.values()}
+    assert [colour[name] for name in ("w[0]", "w[1]", "b")] == [ROLE_COLOURS["parameter"]] * 3
+    assert colour["x0"] == colour["x1"] == ROLE_COLOURS["input"]
+
+
+def test_negation_and_subtraction_draw_different_symbols():
+    x = Value(1.0, label="x")
+    nodes, _ = parse(to_dot((-x) - x))
+    assert sorted(v["label"] for v in nodes.values() if v.get("shape") == "circle") == [
+        "\N{MINUS SIGN}", "\N{MINUS SIGN}x"]
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_edge_labels_keep_their_number_in_both_directions(rankdir, xyz):
+    labels = edge_labels_from(to_dot(xyz, rankdir=rankdir), "x", "z")
+    padded = rankdir == "TB"  # a space either side keeps a "-4" off its own line
+    assert labels == {"x": " -4 " if padded else "-4", "z": " 3 " if padded else "3"}
 
 
 def test_digits_and_negative_zero():
@@ -205,7 +287,9 @@ def test_hostile_labels_stay_one_node_without_engine(label):
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize(("label", "lines"), HOSTILE)
 def test_hostile_labels_render_exactly_as_written(label, lines, engine, tmp_path):
-    path = render(Value(1.0, label=label) * 2, tmp_path / "g.svg", engine=engine)
+    y = Value(1.0, label=label) * 2
+    y.backward()
+    path = render(y, tmp_path / "g.svg", engine=engine)
     texts = {}
     for group in ElementTree.parse(path).iter(f"{SVG}g"):
         if group.get("class") == "node":
@@ -250,8 +334,7 @@ def test_svg_by_each_engine_keeps_the_japanese_text(engine, tmp_path, apple):
 
 
 def test_graphviz_pure_is_used_when_dot_is_missing(monkeypatch, tmp_path, xyz):
-    real_which = shutil.which
-    monkeypatch.setattr(shutil, "which", lambda name: None if name == "dot" else real_which(name))
+    hide_system_dot(monkeypatch)
     text = render(xyz, tmp_path / "xyz.svg").read_text(encoding="utf-8")
     assert "graphviz-pure" in text  # its version comment
 
@@ -281,14 +364,13 @@ def test_pdf_by_system_dot(tmp_path, xyz):
 
 @pytest.mark.parametrize("suffix", [".dot", ".gv"])
 def test_dot_source_needs_no_engine(suffix, monkeypatch, tmp_path, xyz):
-    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name, path=None: None)
     text = render(xyz, tmp_path / f"xyz{suffix}").read_text(encoding="utf-8")
     assert text == to_dot(xyz).source
 
 
 def test_jupyter_display_uses_whichever_engine_is_installed(monkeypatch, xyz):
-    real_which = shutil.which
-    monkeypatch.setattr(shutil, "which", lambda name: None if name == "dot" else real_which(name))
+    hide_system_dot(monkeypatch)
     bundle = to_dot(xyz)._repr_mimebundle_()
     assert "graphviz-pure" in bundle["image/svg+xml"]
 
@@ -297,7 +379,7 @@ def test_jupyter_display_uses_whichever_engine_is_installed(monkeypatch, xyz):
 
 
 def test_no_engine_names_the_fix_and_writes_nothing(monkeypatch, tmp_path, xyz):
-    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name, path=None: None)
     with pytest.raises(EngineNotFoundError, match="install Graphviz") as caught:
         render(xyz, tmp_path / "xyz.png")
     assert isinstance(caught.value, RuntimeError) and "graphviz-pure" in str(caught.value)
@@ -305,8 +387,7 @@ def test_no_engine_names_the_fix_and_writes_nothing(monkeypatch, tmp_path, xyz):
 
 
 def test_pdf_without_dot_names_the_fix(monkeypatch, tmp_path, xyz):
-    real_which = shutil.which
-    monkeypatch.setattr(shutil, "which", lambda name: None if name == "dot" else real_which(name))
+    hide_system_dot(monkeypatch)
     with pytest.raises(EngineNotFoundError, match=r"graphviz-pure cannot write \.pdf"):
         render(xyz, tmp_path / "xyz.pdf")
 
@@ -315,7 +396,7 @@ def test_a_failed_render_leaves_the_old_file(monkeypatch, tmp_path, xyz):
     path = tmp_path / "xyz.png"
     path.write_bytes(b"old picture")
     # An "engine" that rejects its arguments: Python itself exits with status 2 on -T.
-    monkeypatch.setattr(shutil, "which", lambda name: sys.executable)
+    monkeypatch.setattr(shutil, "which", lambda name, path=None: sys.executable)
     with pytest.raises(EngineError, match="exited with status 2"):
         render(xyz, path)
     assert path.read_bytes() == b"old picture" and list(tmp_path.iterdir()) == [path]
@@ -325,7 +406,7 @@ def test_an_engine_that_cannot_start_is_an_engine_error(monkeypatch, tmp_path, x
     broken = tmp_path / "dot"
     broken.write_bytes(b"not a program")
     broken.chmod(0o755)  # on PATH and executable, but no system can run it
-    monkeypatch.setattr(shutil, "which", lambda name: str(broken))
+    monkeypatch.setattr(shutil, "which", lambda name, path=None: str(broken))
     with pytest.raises(EngineError, match="could not be started"):
         render(xyz, tmp_path / "xyz.svg")
     assert list(tmp_path.iterdir()) == [broken]
@@ -481,3 +562,65 @@ def test_thousands_of_nodes_neither_hang_nor_recurse():
         to_dot(nodes[-1])
     drawn, _ = parse(to_dot(nodes[-1], focus=nodes[-1], depth=2))
     assert sum(map(is_value, drawn.values())) == 5
+
+
+# -- the Digraph we return, notebooks, engine discovery -----------------------------------------
+
+
+def test_engine_is_found_in_this_pythons_scripts_folder_when_path_lacks_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: what an IDE may start us with
+    found = engines.find_engine("auto", "svg")
+    assert Path(found).stem == "graphviz-pure"
+    assert Path(found).parent in {Path(sysconfig.get_path("scripts")), Path(sys.executable).parent}
+
+
+def test_path_comes_before_the_scripts_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    folders = engines.search_path().split(os.pathsep)
+    assert folders[0] == str(tmp_path) and sysconfig.get_path("scripts") in folders[1:]
+
+
+def test_digraph_pipe_and_render_use_our_engine(monkeypatch, tmp_path, xyz):
+    hide_system_dot(monkeypatch)
+    dot = to_dot(xyz)
+    assert isinstance(dot, graphviz.Digraph)
+    assert "graphviz-pure" in dot.pipe("svg", encoding="utf-8")
+    assert dot.pipe(format="png").startswith(PNG_MAGIC)
+    written = dot.render(outfile=tmp_path / "xyz.png")
+    assert Path(written).read_bytes().startswith(PNG_MAGIC)
+    assert (tmp_path / "xyz.gv").read_text(encoding="utf-8") == dot.source
+    default = Path(dot.render(tmp_path / "g.gv", format="svg"))
+    assert default.name == "g.gv.svg" and "graphviz-pure" in default.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("option", [{"engine": "neato"}, {"renderer": "cairo"}])
+def test_digraph_refuses_graphviz_knobs_it_cannot_honour(option, xyz):
+    with pytest.raises(DrawingError, match="microgradjp picks the engine"):
+        to_dot(xyz).pipe("svg", **option)
+
+
+def test_a_value_displays_as_its_graph(monkeypatch, xyz):
+    hide_system_dot(monkeypatch)
+    xyz.backward()
+    bundle = xyz._repr_mimebundle_()
+    assert bundle["text/plain"] == repr(xyz)
+    assert "graphviz-pure" in bundle["image/svg+xml"] and ">grad &#45;4<" in bundle[
+        "image/svg+xml"]
+    assert list(xyz._repr_mimebundle_(include=["text/plain"])) == ["text/plain"]
+    assert list(xyz._repr_mimebundle_(exclude=["image/svg+xml"])) == ["text/plain"]
+
+
+def test_a_large_value_displays_as_text_saying_how_to_draw_it():
+    nodes = chain(NOTEBOOK_MAX_NODES)  # 2n - 1 values: past the notebook cap
+    bundle = nodes[-1]._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"]
+    assert bundle["text/plain"].startswith(repr(nodes[-1]))
+    assert "graph not drawn" in bundle["text/plain"] and "focus=node, depth=2" in bundle[
+        "text/plain"]
+
+
+def test_a_value_without_any_engine_displays_as_text(monkeypatch, xyz):
+    monkeypatch.setattr(shutil, "which", lambda name, path=None: None)
+    bundle = xyz._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"] and "no Graphviz engine was found" in bundle[
+        "text/plain"]

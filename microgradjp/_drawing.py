@@ -1,0 +1,79 @@
+"""The ``graphviz.Digraph`` that `viz.to_dot` returns: it renders, pipes and displays through
+`_engines` (system ``dot`` or the pip-installed graphviz-pure, found even off PATH).
+
+The graphviz package itself runs ``dot`` from PATH only. Building the graph is `viz`'s job.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
+
+from . import _engines
+from .errors import MicrogradError, message
+
+__all__ = ["Drawing", "DrawingError"]
+
+
+class DrawingError(MicrogradError, ValueError):
+    """A drawing was asked for what it cannot show: too many nodes, an unknown suffix, ..."""
+
+
+class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type hints
+    """A ``graphviz.Digraph`` whose `pipe`, `render` and Jupyter display run our engine choice.
+
+    >>> drawing = Drawing(); drawing.edge("a", "b")
+    >>> drawing.pipe("svg", encoding="utf-8").lstrip().startswith("<?xml")
+    True
+    """
+
+    def pipe(self, format: str | None = None, renderer: str | None = None,
+             formatter: str | None = None, neato_no_op: bool | int | None = None,
+             quiet: bool = False, *, engine: str | None = None,
+             encoding: str | None = None) -> bytes | str:
+        """Return the picture as bytes (or str with ``encoding``), as ``graphviz`` does."""
+        fmt = format or self.format
+        _only_defaults(f"pipe(format={fmt!r})", renderer=renderer, formatter=formatter,
+                       neato_no_op=neato_no_op, engine=engine)
+        data = _engines.pipe(self.source, fmt)
+        return data if encoding is None else data.decode(encoding)
+
+    def render(self, filename: str | os.PathLike[str] | None = None,
+               directory: str | os.PathLike[str] | None = None, view: bool = False,
+               cleanup: bool = False, format: str | None = None,
+               renderer: str | None = None, formatter: str | None = None,
+               neato_no_op: bool | int | None = None, quiet: bool = False,
+               quiet_view: bool = False, *, outfile: str | os.PathLike[str] | None = None,
+               engine: str | None = None, **unused: Any) -> str:
+        """Return the path written: like ``graphviz``'s render (source saved, then the picture)."""
+        if outfile is not None:
+            outfile = Path(outfile) if directory is not None else Path(self.directory, outfile)
+            format = format or outfile.suffix.lstrip(".") or None
+        fmt = format or self.format
+        _only_defaults(f"render(format={fmt!r})", renderer=renderer, formatter=formatter,
+                       neato_no_op=neato_no_op, engine=engine, **unused)
+        if outfile is not None and filename is None:  # the source beside it, as graphviz does
+            filename, directory = outfile.with_suffix(".gv").name, outfile.parent
+        source_path = self.save(filename, directory=directory)
+        target = Path(outfile) if outfile is not None else Path(f"{source_path}.{fmt}")
+        _engines.write_atomically(target, _engines.pipe(self.source, fmt))
+        if cleanup:
+            os.remove(source_path)
+        if view or quiet_view:
+            self._view(str(target), format=fmt, quiet=quiet_view)
+        return str(target)
+
+
+def _only_defaults(call: str, **options: Any) -> None:
+    # graphviz's own knobs (layout engine, renderer) mean nothing to graphviz-pure: refuse them
+    # rather than ignore them. engine="dot" is the layout we use anyway.
+    given = {name: value for name, value in options.items()
+             if value not in (None, False) and not (name == "engine" and value == "dot")}
+    if given:
+        names = ", ".join(f"{name}={value!r}" for name, value in given.items())
+        raise DrawingError(message(
+            call, f"{names} is not supported: microgradjp picks the engine (system dot or "
+            "graphviz-pure)", "leave it out, or call graphviz.Source(drawing.source) yourself"))
