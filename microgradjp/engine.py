@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import numbers
-import operator
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ from typing import Any, SupportsFloat, Union
 
 from . import rules
 from .errors import ValueTypeError, message
-from .graph import backward_error, nodes_under
+from .graph import backward_error, newest_first, nodes_under
 from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, power
 
 __all__ = ["Value", "apply", "data_of", "maximum", "minimum", "no_grad"]
@@ -203,7 +202,7 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The inputs of the op that made this node, in argument order (``()`` for a leaf)."""
-        return () if self._rule is LEAF else _constants_as_leaves(self)
+        return () if self._rule is LEAF else constants_as_leaves(self)
 
     @property
     def rule(self) -> Rule:
@@ -289,7 +288,7 @@ class Value:
         >>> y.backward(); y.backward(); a.grad
         8.0
         """
-        order = _newest_first(self)
+        order = newest_first(self)
         self._grad += float(grad)
         try:
             # Newest first: every node before the nodes it was made from. The loop asks a
@@ -346,48 +345,11 @@ def _inputs(node: Value) -> tuple[Any, ...]:
     return (node._x, node._y)
 
 
-def _newest_first(root: Value) -> list[Value]:
-    """Return the op nodes under root newest first, each with ``.grad`` reset to 0.0.
-
-    The walk backward takes (graph.made_by_ops is the same walk, with a set and no writes). A
-    node is marked as seen by setting its grad to a float made for this call: a 0.0 that no other
-    node can hold by accident (identity, not value, is compared), so no set is needed, and every
-    node the walk reaches is already reset, even if the walk is interrupted.
-    """
-    mark = float(0)  # a new object on every call, unlike the literal 0.0
-    made = []
-    stack = [root] if root._rule is not LEAF else []
-    while stack:
-        node = stack.pop()
-        if node._grad is mark:
-            continue  # reached along a second path
-        if node._grad:  # an earlier pass went through it: its constants keep their share
-            _constants_as_leaves(node)
-        node._grad = mark
-        made.append(node)
-        x, y = node._x, node._y
-        # Slot by slot, no tuple per node. Floats (constants), None (no second input) and
-        # leaves are not walked; an n-ary node's inputs are the tuple in x.
-        if type(x) is Value and x._rule is not LEAF and x._grad is not mark:
-            stack.append(x)
-        if type(y) is Value and y._rule is not LEAF and y._grad is not mark:
-            stack.append(y)
-        if y is ALL_IN_X:
-            for parent in x:
-                if type(parent) is Value and parent._rule is not LEAF:
-                    stack.append(parent)
-    made.sort(key=_creation_number, reverse=True)
-    return made
-
-
-_creation_number = operator.attrgetter("_order")
-
-
 def _data(x: Any) -> float:
     return x if type(x) is float else x._data
 
 
-def _constants_as_leaves(node: Value) -> tuple[Value, ...]:
+def constants_as_leaves(node: Value) -> tuple[Value, ...]:
     """Return an op node's inputs, first turning any float constant into a leaf in its slot.
 
     Asked by ``parents`` (drawings, trace, walks) and by backward on a node's second pass, so a

@@ -19,7 +19,8 @@ from .rules import LEAF, describe
 if TYPE_CHECKING:
     from .engine import Value
 
-__all__ = ["backpropagate", "backward_error", "backward_steps", "made_by_ops", "nodes_under"]
+__all__ = ["backpropagate", "backward_error", "backward_steps", "made_by_ops", "newest_first",
+           "nodes_under"]
 
 
 def nodes_under(root: Value) -> list[Value]:
@@ -71,6 +72,46 @@ def made_by_ops(root: Value) -> list[Any]:
 
 
 _creation_number = operator.attrgetter("_order")
+
+
+def newest_first(root: Value) -> list[Value]:
+    """Return the op nodes under root newest first, each with ``.grad`` reset to 0.0.
+
+    The walk `Value.backward` takes (made_by_ops is the same walk, with a set and no writes). A
+    node is marked as seen by setting its grad to a float made for this call: a 0.0 that no other
+    node can hold by accident (identity, not value, is compared), so no set is needed, and every
+    node the walk reaches is already reset, even if the walk is interrupted.
+
+    >>> from microgradjp import Value
+    >>> a = Value(1.0); b = a.exp(); c = b * a
+    >>> newest_first(c) == [c, b], b.grad
+    (True, 0.0)
+    """
+    value, all_in_x = engine.Value, engine.ALL_IN_X
+    mark = float(0)  # a new object on every call, unlike the literal 0.0
+    made: list[Value] = []
+    stack = [root] if root._rule is not LEAF else []
+    while stack:
+        node = stack.pop()
+        if node._grad is mark:
+            continue  # reached along a second path
+        if node._grad:  # an earlier pass went through it: its constants keep their share
+            engine.constants_as_leaves(node)
+        node._grad = mark
+        made.append(node)
+        x, y = node._x, node._y
+        # Slot by slot, no tuple per node. Floats (constants), None (no second input) and
+        # leaves are not walked; an n-ary node's inputs are the tuple in x.
+        if type(x) is value and x._rule is not LEAF and x._grad is not mark:
+            stack.append(x)
+        if type(y) is value and y._rule is not LEAF and y._grad is not mark:
+            stack.append(y)
+        if y is all_in_x:
+            for parent in x:
+                if type(parent) is value and parent._rule is not LEAF:
+                    stack.append(parent)
+    made.sort(key=_creation_number, reverse=True)
+    return made
 
 
 def backpropagate(root: Value, upstream: Any, *, create_graph: bool) -> dict[Value, Any]:
