@@ -12,6 +12,7 @@ from microgradjp.nn import Layer
 
 
 def show(values):
+    values = values if isinstance(values, list) else [values]  # one unit gives a Value
     return str([round(v.data, 8) for v in values])  # 8 digits, as the seeds print
 
 
@@ -35,7 +36,7 @@ print(f"sigmoid(u)  seed [0.80218389, 0.90024951, 0.95257413]\n            ours 
 # The activation functions of seed 002, side by side
 print("\n    x    step  sigmoid    relu    tanh")
 for value in (-2.0, -0.5, 0.0, 0.5, 2.0):
-    row = [Layer.from_weights([[1.0]], [0.0], activation=name)([value])[0].data
+    row = [Layer.from_weights([[1.0]], [0.0], activation=name)([value]).data
            for name in ("step", "sigmoid", "relu", "tanh")]
     print(f"{value:5.1f}  " + "  ".join(f"{r:6.4f}" for r in row))
 
@@ -60,7 +61,7 @@ else:
     figure, axes = plt.subplots(figsize=(6, 4))
     for name in ("step", "sigmoid", "relu", "tanh"):
         layer = Layer.from_weights([[1.0]], [0.0], activation=name)
-        axes.plot(xs, [layer([v])[0].data for v in xs], label=name)
+        axes.plot(xs, [layer([v]).data for v in xs], label=name)
     axes.set(xlabel="x", ylabel="h(x)", ylim=(-1.2, 2.2), title="activation functions")
     axes.legend(loc="upper left")
     axes.grid(alpha=0.3)

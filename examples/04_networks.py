@@ -38,7 +38,7 @@ print(f"cross entropy, d = [0, 0, 0, 1]\n"
 # 2-3-2 regression with the course's squared error: mean((d - y)^2) / 2
 layer2 = ([[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]], [0.1, 0.2])
 y = MLP.from_weights([layer1, layer2], activation="relu")(x)
-loss = mean_squared_error(y, [2.0, 4.0], half=True)
+loss = mean_squared_error(y, [2.0, 4.0])  # the seeds' ½ mean is the default
 print("\n2-3-2 regression (回帰)")
 print(f"y         seed [1.02, 2.29]   ours {show(y)}")
 print(f"MSE / 2   seed 0.9711249999999999   ours {loss.data!r}")
@@ -52,7 +52,7 @@ print(f"y = u3    seed [1.56, 3.222]   ours {show(y)}")
 # 2-3-1 binary: a sigmoid output and the binary cross entropy
 layer2 = ([[0.2], [0.4], [0.6]], [0.1])
 model = MLP.from_weights([layer1, layer2], activation="relu", output_activation="sigmoid")
-[probability] = model(x)
+probability = model(x)  # one output unit: a Value, as in micrograd
 loss = binary_cross_entropy(probability, 1)
 print("\n2-3-1 binary (2値分類)")
 print(f"u2        seed [1.94]         ours [{round(probability.parents[0].data, 8)}]")

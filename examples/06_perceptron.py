@@ -27,7 +27,7 @@ inputs, targets = truth_table("XOR")
 model = MLP(2, [4, 1], activation="tanh", seed=0)
 history = fit(model, inputs, targets, loss=binary_cross_entropy_with_logits,
               optimizer=Adam(model.parameters(), lr=0.1), epochs=300, accuracy="positive")
-outputs = [int(model(x)[0].data > 0) for x in inputs]
+outputs = [int(model(x).data > 0) for x in inputs]
 print(f"\n2. XOR with a 2-4-1 tanh MLP: accuracy {history.accuracy[-1]:.0%}, "
       f"loss {history.loss[0]:.3f} -> {history.loss[-1]:.4f}, outputs {outputs} ({targets})")
 
@@ -37,7 +37,7 @@ optimizer = SGD(neuron.parameters(), lr=1.0)
 print("\n3. seed 000: A = sigmoid(XW + b), E = 1/2 sum (A - Y)^2 on AND, lr 1.0")
 for epoch in range(1001):
     A = [neuron(x) for x in inputs]
-    E = mean_squared_error(A, targets, half=True, reduction="sum")
+    E = mean_squared_error(A, targets, reduction="sum")
     optimizer.zero_grad()
     E.backward()
     if epoch in (0, 1000):

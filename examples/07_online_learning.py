@@ -22,7 +22,7 @@ draw = random.Random(1)  # the seed draws with np.random.choice(data_sets, epoch
 losses = []
 for _ in range(1000):
     i = draw.randrange(len(pool_inputs))
-    loss = mean_squared_error(model(pool_inputs[i]), pool_targets[i], half=True)
+    loss = mean_squared_error(model(pool_inputs[i]), pool_targets[i])
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
@@ -33,7 +33,7 @@ print(f"  mean loss, steps    1-100: {sum(losses[:100]) / 100:.5f}")
 print(f"  mean loss, steps 901-1000: {sum(losses[-100:]) / 100:.5f}")
 print("       x        f(x) = 3x0 + 2x1   network")
 for x in ([0.2, 0.1], [0.5, 0.5], [0.9, 0.3]):
-    print(f"  {x!s:12}  {3 * x[0] + 2 * x[1]:16.4f}   {model(x)[0].data:.4f}")
+    print(f"  {x!s:12}  {3 * x[0] + 2 * x[1]:16.4f}   {model(x).data:.4f}")
 
 # The course's three variants, on the same 200 samples for 10 epochs each.
 inputs, targets = pool_inputs[:200], pool_targets[:200]
@@ -41,7 +41,7 @@ print("\nvariant        batch size   updates   loss after 10 epochs")
 for name, batch_size in (("batch", None), ("stochastic", 1), ("mini-batch", 20)):
     model = MLP(2, [10, 1], activation="relu", seed=0)
     history = fit(model, inputs, targets, epochs=10, batch_size=batch_size,
-                  loss=lambda y, d: mean_squared_error(y, d, half=True),
+                  loss=mean_squared_error,
                   optimizer=SGD(model.parameters(), lr=0.07))
     updates = 10 * (1 if batch_size is None else len(inputs) // batch_size)
     print(f"{name:14} {batch_size or len(inputs):10}   {updates:7}   {history.loss[-1]:.5f}")

@@ -22,7 +22,7 @@ for (name, expected), loss in zip([("cat", 2.9), ("car", 0.0), ("frog", 12.9)], 
 print(f"mean L  (CS231n rounds to 5.27)   {mean(losses).data:.4f}")
 
 inputs, labels = spiral(90, 0.2, classes=3, seed=0)
-classifier = Layer(2, 3, seed=0)  # s = xW + b: one linear score per class
+classifier = Layer(2, 3, activation="identity", seed=0)  # s = xW + b: one score per class
 strength = 1e-3  # lambda
 
 
@@ -44,11 +44,11 @@ def accuracy():
 loss = total_loss()
 loss.backward()
 weight, h = classifier.neurons[1].weights[0], 1e-5
-weight._data += h
+weight.data += h
 up = total_loss().data
-weight._data -= 2 * h
+weight.data -= 2 * h
 down = total_loss().data
-weight._data += h
+weight.data += h
 print(f"\ndL/dW[0,1]: backward {weight.grad:.10f}, central difference {(up - down) / (2 * h):.10f}")
 
 optimizer = SGD(classifier.parameters(), lr=0.5)  # step_size

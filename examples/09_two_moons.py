@@ -28,7 +28,7 @@ for epoch in (0, 4, 9, 19, 29):
     print(f"epoch {epoch + 1:2}: loss {history.loss[epoch]:.4f}, "
           f"accuracy {history.accuracy[epoch]:.0%}")
 with no_grad():  # evaluation needs no graph
-    correct = sum((model(x)[0].data > 0) == (y > 0) for x, y in zip(inputs, labels, strict=True))
+    correct = sum((model(x).data > 0) == (y > 0) for x, y in zip(inputs, labels, strict=True))
 print(f"final accuracy {correct / len(inputs):.0%} after {seconds:.1f} s of training "
       f"({30 * len(inputs) // 10} steps of 10 samples)")
 
@@ -44,7 +44,7 @@ else:
     xs = [-1.5 + 3.75 * i / 59 for i in range(60)]
     ys = [-1.0 + 2.5 * j / 59 for j in range(60)]
     with no_grad():
-        scores = [[model([x, y])[0].data for x in xs] for y in ys]
+        scores = [[model([x, y]).data for x in xs] for y in ys]
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
     left.contourf(xs, ys, scores, levels=[-1e9, 0.0, 1e9], colors=["#f4c2c2", "#c2d4f4"])
     left.contour(xs, ys, scores, levels=[0.0], colors="k", linewidths=1)

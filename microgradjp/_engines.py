@@ -1,24 +1,25 @@
-"""Finding a layout engine and a Japanese font on this machine, running the engine, writing files.
+"""Finding a layout engine on this machine, running it, writing files.
 
 The system Graphviz ``dot`` comes first; the ``graphviz-pure`` command (a PyPI wheel, installed
 with microgradjp) is the fallback, found on PATH or in this Python's scripts folder, so rendering
-works after ``pip install`` alone, activated or not. Building the DOT source is `viz`'s job.
+works after ``pip install`` alone, activated or not. Building the DOT source is `viz`'s job;
+finding a Japanese font `_fonts`'; drawing Japanese PNG `_raster`'s.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import subprocess
 import sys
 import sysconfig
 import threading
-import unicodedata
 import uuid
 import warnings
 from pathlib import Path
 
+from . import _fonts, _raster
+from ._fonts import cjk_font, needs_cjk
 from .errors import MicrogradError, message
 
 __all__ = ["EngineError", "EngineNotFoundError", "cjk_font", "needs_cjk", "pipe", "search_path",
@@ -28,15 +29,16 @@ __all__ = ["EngineError", "EngineNotFoundError", "cjk_font", "needs_cjk", "pipe"
 FORMATS = {"dot": ("svg", "png", "pdf"), "graphviz-pure": ("svg", "png")}
 INSTALL_GRAPHVIZ = ("install Graphviz (Debian/Ubuntu: sudo apt install graphviz; macOS: brew "
                     "install graphviz; Windows: winget install graphviz)")
-INSTALL_FONT = ("install a Japanese font (Debian/Ubuntu: sudo apt install fonts-noto-cjk or "
-                "fonts-ipafont-gothic; macOS has Hiragino, Windows has Yu Gothic and Meiryo) or "
-                "name one with font='...'")
-# Sans-serif Japanese families, best first: Linux (Noto, IPA), macOS (Hiragino), Windows.
-# Proportional (P) variants before fixed-width ones, whose Latin letters look typewritten.
-PREFERRED_FONTS = ("Noto Sans CJK JP", "IPAexGothic", "IPAPGothic", "IPAGothic", "Hiragino Sans",
-                   "Hiragino Kaku Gothic ProN", "Yu Gothic", "Meiryo", "TakaoPGothic", "VL PGothic")
+INSTALL_FONT = ("pip install 'microgradjp[japanese]' (IPAexGothic), or install a Japanese font "
+                "(Debian/Ubuntu: sudo apt install fonts-noto-cjk or fonts-ipafont-gothic; macOS "
+                "has Hiragino, Windows has Yu Gothic and Meiryo) or name one with font='...'")
+# Which fonts each engine draws PNG text with by itself. Japanese text in a font the engine
+# cannot see goes engine -> SVG -> resvg with the font file instead (graphviz-pure sees none:
+# its PNG text uses its bundled Latin fonts; dot sees what fontconfig sees, not pip's files).
+SEES_FONTS_FROM = {"dot": ("fontconfig", "folder"), "graphviz-pure": ()}
 # A layout past this is a graph too big to read anyway; fail instead of hanging.
 TIMEOUT_SECONDS = 120
+DPI = 144  # PNG at 1.5 times the default: crisp on high-density screens
 
 
 class EngineError(MicrogradError, RuntimeError):
@@ -95,14 +97,30 @@ def search_path() -> str:
 
 
 def pipe(source: str, fmt: str, engine: str = "auto") -> bytes:
-    """Return the picture the engine makes of DOT ``source`` in format ``fmt`` (all in memory)."""
+    """Return the picture the engine makes of DOT ``source`` in format ``fmt`` (all in memory).
+
+    A PNG with Japanese text the engine cannot draw is drawn by resvg from the engine's SVG.
+    """
     executable = find_engine(engine, fmt)
-    if Path(executable).stem == "graphviz-pure" and fmt == "png" and needs_cjk(source):
-        warn_once("graphviz-pure draws PNG text with its own Latin fonts, so Japanese labels "
-                  f"show as boxes; write .svg (a browser draws its text) or {INSTALL_GRAPHVIZ}")
+    name = Path(executable).stem
+    if fmt == "png" and needs_cjk(source):
+        font = _fonts.japanese_font()
+        if font is not None and font.source not in SEES_FONTS_FROM.get(name, ()):
+            if _raster.available():
+                svg = _run([executable, "-Tsvg"], source).decode("utf-8")
+                return _raster.svg_to_png(svg, font, dpi=DPI)
+            warn_once(f"{name} cannot draw Japanese PNG text in {font.family}, and resvg-py (a "
+                      "dependency of microgradjp) is missing; pip install resvg-py, or write .svg")
+        elif font is None and name == "graphviz-pure":
+            warn_once("graphviz-pure draws PNG text with its own Latin fonts, so Japanese labels "
+                      f"show as boxes; write .svg (a browser draws its text) or {INSTALL_FONT}")
     command = [executable, f"-T{fmt}"]
     if fmt == "png":
-        command.append("-Gdpi=144")  # 1.5 times the default: crisp on high-density screens
+        command.append(f"-Gdpi={DPI}")
+    return _run(command, source)
+
+
+def _run(command: list[str], source: str) -> bytes:
     try:
         done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True,
                               timeout=TIMEOUT_SECONDS, check=False)
@@ -119,7 +137,7 @@ def pipe(source: str, fmt: str, engine: str = "auto") -> bytes:
         raise EngineError(message(
             " ".join(command), f"it exited with status {done.returncode}: {errors}",
             "write .dot to inspect the source, or try engine='dot' or 'graphviz-pure'"))
-    return done.stdout
+    return bytes(done.stdout)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -132,38 +150,6 @@ def write_atomically(path: Path, data: bytes) -> None:
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
-
-
-def needs_cjk(text: str) -> bool:
-    """Return whether ``text`` has wide characters (Japanese, Chinese, Korean) a Latin font lacks.
-
-    >>> needs_cjk("りんご 2"), needs_cjk("apple 2")
-    (True, False)
-    """
-    return any(unicodedata.east_asian_width(char) in "WF" for char in text)
-
-
-@functools.cache
-def cjk_font() -> str | None:
-    """Return a font family installed here that has Japanese glyphs, or None (asked once).
-
-    >>> cjk_font() is None or isinstance(cjk_font(), str)
-    True
-    """
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:  # fontconfig comes with Graphviz on Linux and Homebrew
-        return None
-    try:
-        # fc-list writes UTF-8 whatever the locale (Windows' cp932 would fail on it).
-        listing = subprocess.run([fc_list, ":lang=ja", "family"], capture_output=True,
-                                 encoding="utf-8", errors="replace", timeout=30,
-                                 check=True).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    # Each line lists one font's names, the first in English: "IPAGothic,IPAゴシック".
-    families = {line.split(",")[0].strip() for line in listing.splitlines()} - {""}
-    ranked = [family for family in PREFERRED_FONTS if family in families] + sorted(families)
-    return ranked[0] if ranked else None
 
 
 _warned: set[str] = set()

@@ -1,19 +1,21 @@
 """The ``microgradjp`` command: ``demo``, ``graph "EXPR" --at ...``, ``gradcheck "EXPR" ...``.
 
-Expressions go through our own grammar (`expr`), never ``eval``. A bad expression or ``--at``
-prints the reason with a caret and exits with status 2; a failed gradient check exits with 1.
+Expressions go through our own grammar (`expr`), never ``eval``, and are parsed before ``--at`` is
+read. A bad expression prints the reason with a caret and exits with status 2, as does an ``--at``
+that is malformed, not finite, or misses or adds a variable; a failed gradient check exits with 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 from .engine import Value
-from .errors import MicrogradError
+from .errors import MicrogradError, message
 from .expr import ExpressionError, evaluate, variables
 from .functional import value_and_grad
 from .testing import GradcheckError, KinkWarning, gradcheck, numerical_grad
@@ -40,8 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, text in (("graph", "draw an expression's graph with its gradients"),
                        ("gradcheck", "compare an expression's gradient with central differences")):
         command = commands.add_parser(name, help=text)
-        command.add_argument("expression", help='e.g. "(x + y) * z" or "tanh(w * x + b)"')
-        command.add_argument("--at", default="", help="variable values, e.g. x=2,y=3")
+        command.add_argument("expression", help='e.g. "(x + y) * z" or "tanh(w * x + b)"; '
+                             'write "- x" or "(-x)" for one that starts with a minus')
+        command.add_argument("--at", default="", help="variable values, e.g. x=2,y=3: finite "
+                             "numbers for every variable of the expression and no others "
+                             "(anything else exits with status 2)")
         if name == "graph":
             command.add_argument("-o", "--output", default="graph.svg",
                                  help="picture to write (.svg .png .pdf .dot; - for none)")
@@ -68,20 +73,34 @@ class _AtError(MicrogradError, ValueError):
 
 
 def _parse_at(text: str, expression: str) -> dict[str, float]:
+    # The expression is parsed first: a syntax error or an unknown function is the first thing
+    # to fix, and only a parsed expression knows its variables.
+    names = variables(expression)
     point: dict[str, float] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
-        name, equals, number = item.partition("=")
+        name, equals, number = (part.strip() for part in item.partition("="))
         try:
-            if not equals or not name.strip().isidentifier():
+            if not equals or not name.isidentifier():
                 raise ValueError
-            point[name.strip()] = float(number)
+            value = float(number)
         except ValueError:
-            raise _AtError(f"--at {text}: cannot read {item!r}; write name=number pairs "
-                           "separated by commas, e.g. --at x=2,y=-0.5") from None
-    missing = [name for name in variables(expression) if name not in point]
+            raise _AtError(message(f"--at {text}", f"cannot read {item!r}", "write name=number "
+                                   "pairs separated by commas, e.g. --at x=2,y=-0.5")) from None
+        if not math.isfinite(value):
+            raise _AtError(message(f"--at {item}", f"{name} must be a finite number",
+                                   f"give {name} a number between -1.8e308 and 1.8e308"))
+        if name in point:
+            raise _AtError(message(f"--at {text}", f"{name} is given twice", "give it once"))
+        point[name] = value
+    missing = [name for name in names if name not in point]
     if missing:
         raise _AtError(f"no value for {', '.join(missing)}; add --at "
                        + ",".join(f"{name}=..." for name in missing))
+    unused = [name for name in point if name not in names]
+    if unused:  # a typo in the expression or in --at; a silent d/dq 0 would hide it
+        raise _AtError(message(
+            f"--at {text}", f"the expression does not use {', '.join(unused)} (it uses "
+            f"{', '.join(names) or 'no variables'})", "remove it from --at or fix the expression"))
     return point
 
 

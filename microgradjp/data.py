@@ -8,10 +8,12 @@ a `random.Random` made from the seed: never the global random state, never numpy
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
+from ._arrays import plain
 from .errors import DomainError, ValueTypeError, message
 
 __all__ = ["GATES", "batches", "linear_target", "make_rng", "spiral", "truth_table", "two_moons"]
@@ -35,10 +37,10 @@ def make_rng(seed: int | random.Random) -> random.Random:
     """
     if isinstance(seed, random.Random):
         return seed
-    if isinstance(seed, bool) or not isinstance(seed, int):
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise ValueTypeError(message(f"seed={seed!r}", "a seed is an int or a random.Random",
                                      "pass e.g. seed=0"))
-    return random.Random(seed)
+    return random.Random(int(seed))
 
 
 def truth_table(gate: str) -> tuple[list[list[float]], list[int]]:
@@ -125,12 +127,13 @@ def batches(inputs: Sequence[Sequence[float]], targets: Sequence[Target], *,
     """Yield ``(inputs, targets)`` batches covering every sample once (one epoch).
 
     ``batch_size=None`` is batch gradient descent (one batch of everything), ``1`` stochastic,
-    anything between mini-batch; the last batch may be smaller. Pass one `random.Random` as
-    ``seed`` across epochs to get a fresh, reproducible order each epoch.
+    anything between mini-batch; the last batch may be smaller. Lists or numpy arrays. Pass
+    one `random.Random` as ``seed`` across epochs to get a fresh, reproducible order each epoch.
 
     >>> [targets for _, targets in batches([[0], [1], [2]], [0, 1, 2], batch_size=2, seed=1)]
     [[1, 2], [0]]
     """
+    inputs, targets = plain(inputs), plain(targets)  # numpy arrays: lists of the same floats
     if len(inputs) != len(targets):
         raise DomainError(message(f"batches({len(inputs)} inputs, {len(targets)} targets)",
                                   "there must be one target per input",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import cast
 
 from .data import two_moons
 from .engine import Value, no_grad
@@ -60,7 +61,7 @@ def _draw_graph(model: MLP, points: list[list[float]], labels: list[int],
                   for point, label in zip(points, labels, strict=True)]
     worst = max(range(len(points)), key=losses.__getitem__)
     x = [Value(c, label=f"x{i}") for i, c in enumerate(points[worst])]
-    output = model(x)[0]
+    output = cast(Value, model(x))  # one output unit: a Value
     root = max_margin_loss([output], labels[worst]).named("loss")
     if root.data == 0.0:  # every point is past the margin: draw the score, which has gradient
         root = output.named("score")
@@ -96,7 +97,7 @@ def _plot(model: MLP, points: list[list[float]], labels: list[int], losses: list
     xs = [-1.5 + 4.0 * i / steps for i in range(steps + 1)]
     ys = [-1.0 + 2.5 * j / steps for j in range(steps + 1)]
     with no_grad():  # a prediction per grid point: nothing to differentiate
-        scores = [[model([x, y])[0].data for x in xs] for y in ys]
+        scores = [[cast(Value, model([x, y])).data for x in xs] for y in ys]  # one output
     figure, axes = plt.subplots(figsize=(5, 4))
     axes.contourf(xs, ys, scores, levels=[-1e9, 0.0, 1e9], colors=["#f4c7c3", "#c3d9f4"])
     axes.scatter([p[0] for p in points], [p[1] for p in points], s=14, edgecolors="black",

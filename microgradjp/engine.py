@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import numbers
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +17,18 @@ from functools import lru_cache
 from typing import Any, SupportsFloat, Union
 
 from . import rules
-from .errors import ValueTypeError, message
+from .conversions import (
+    check_label,
+    equal,
+    format_data,
+    numpy_ufunc,
+    real_number,
+    refuse_bool,
+    refuse_float,
+    refuse_int,
+    refuse_round,
+    short,
+)
 from .graph import backward_error, newest_first, nodes_under
 from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, power
 
@@ -165,34 +175,58 @@ class Value:
     _order: int
 
     def __init__(self, data: SupportsFloat, label: str | None = None) -> None:
-        if not isinstance(data, numbers.Real):
-            hint = "; use .detach() for a parentless copy" if isinstance(data, Value) else ""
-            raise ValueTypeError(message(
-                f"Value({data!r})", f"data must be a real number, got {type(data).__name__}",
-                f"pass an int, a float or a numpy scalar{hint}"))
-        if label is not None and not isinstance(label, str):
-            raise ValueTypeError(message(
-                f"Value(label={label!r})", f"label must be a str, got {type(label).__name__}",
-                "pass a str or None"))
-        self._data = float(data)
+        # The f-string messages are built only on the slow path: a float skips the call.
+        self._data = data if type(data) is float else real_number(
+            data, f"Value({short(data)})", "pass an int, a float or a numpy scalar")
         self._grad = 0.0
-        self._label = label
+        self._label = label if label is None or type(label) is str else check_label(
+            label, f"Value(label={short(label)})")
         self._rule = LEAF
 
+    # The slots stay the engine's hot path; these properties are the public door, checked.
     @property
     def data(self) -> float:
-        """The float this node holds."""
+        """The float this node holds; assignable with a real number (checked like ``Value()``).
+
+        Assigning replaces only this number: nothing recomputes. A leaf's new data is the input
+        of the next forward pass (``p.data -= lr * p.grad`` is a step of gradient descent); on a
+        node made by an op, nodes already built from it keep their data, and later backward
+        passes read the new number wherever a local derivative needs it.
+
+        >>> w = Value(0.5); w.grad = 0.25
+        >>> w.data -= 0.1 * w.grad; w.data
+        0.475
+        """
         return self._data
+
+    @data.setter
+    def data(self, data: SupportsFloat) -> None:
+        self._data = data if type(data) is float else real_number(
+            data, f"v.data = {short(data)}", "assign an int, a float or a numpy scalar")
 
     @property
     def grad(self) -> float:
-        """d(output)/d(this node) from backward: accumulated on leaves, latest pass elsewhere."""
+        """d(output)/d(this node) from backward: accumulated on leaves, latest pass elsewhere.
+
+        Assignable with a real number, e.g. ``p.grad = 0`` to reset it as ``zero_grad`` does;
+        backward then adds to a leaf's grad and overwrites every other node's.
+        """
         return self._grad
+
+    @grad.setter
+    def grad(self, grad: SupportsFloat) -> None:
+        self._grad = grad if type(grad) is float else real_number(
+            grad, f"v.grad = {short(grad)}", "assign an int, a float or a numpy scalar")
 
     @property
     def label(self) -> str | None:
-        """The display name, or None."""
+        """The display name, or None; assignable with a str or None (as ``named`` does)."""
         return self._label
+
+    @label.setter
+    def label(self, label: str | None) -> None:
+        self._label = label if label is None or type(label) is str else check_label(
+            label, f"v.label = {short(label)}")
 
     @property
     def op(self) -> str:
@@ -215,7 +249,7 @@ class Value:
         >>> (Value(2.0) * 3).named("price").label
         'price'
         """
-        self._label = label
+        self.label = label
         return self
 
     def __repr__(self) -> str:
@@ -265,7 +299,12 @@ class Value:
     sin = _method(rules.SIN, "Return sin(self).")
     cos = _method(rules.COS, "Return cos(self).")
 
-    # Comparisons look at data; == and hash stay identity, so nodes work in sets and dicts.
+    # Built-ins and numpy (conversions.py says what each does and why). Comparisons look at
+    # data; == and hash stay identity, so nodes work in sets and dicts.
+    __float__, __int__, __round__, __bool__ = refuse_float, refuse_int, refuse_round, refuse_bool
+    __eq__, __format__, __array_ufunc__ = equal, format_data, numpy_ufunc
+    __hash__ = object.__hash__
+
     def __lt__(self, other: Operand) -> bool:
         return self._data < data_of(other, "comparison")
 
@@ -289,7 +328,9 @@ class Value:
         8.0
         """
         order = newest_first(self)
-        self._grad += float(grad)
+        self._grad += grad if type(grad) is float else real_number(
+            grad, f"backward({short(grad)})", "pass the output's gradient as a number, such as "
+            "1.0 (the default)")
         try:
             # Newest first: every node before the nodes it was made from. The loop asks a
             # node's arity, never its op: the partials come from the node's rule.
@@ -395,13 +436,9 @@ def _leaf(data: float) -> Value:
 
 
 def _number(x: Any, rule: Rule) -> float:
-    if type(x) is float:
-        return x
-    if isinstance(x, numbers.Real):
-        return float(x)
-    raise ValueTypeError(message(
-        f"{rule.name!r} with {x!r}", f"operands must be Values or real numbers, got "
-        f"{type(x).__name__}", "convert it with float() or wrap it in Value()"))
+    # A float passes at once; an int past float's range or a non-number gets real_number's error.
+    return real_number(x, f"{rule.name!r} with {short(x)}", "operands must be Values or real "
+                       "numbers: convert it with float() or wrap it in Value()")
 
 
 def apply(rule: Rule, args: tuple[Any, ...]) -> Any:

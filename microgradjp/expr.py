@@ -1,7 +1,10 @@
 """The command line's expression grammar: text such as ``(x + y) * z`` to a graph of Values.
 
-A small recursive-descent parser over a fixed grammar; it never calls ``eval``. Anything outside
-the grammar (attributes, lambdas, ``__import__``, strings) is refused with a caret under the spot.
+A small recursive-descent parser over a fixed grammar; it never calls ``eval``. Text is parsed in
+full first (to a list of steps in postfix order), then run on Values, so a syntax error or an
+unknown function is reported before any missing value. Anything outside the grammar (attributes,
+lambdas, ``__import__``, strings) and any number that is not finite is refused with a caret
+under the spot (lined up for full-width characters, which take two terminal columns).
 
     expression := term (("+" | "-") term)*
     term       := unary (("*" | "/") unary)*
@@ -12,14 +15,17 @@ the grammar (attributes, lambdas, ``__import__``, strings) is refused with a car
 
 from __future__ import annotations
 
+import math
 import operator
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from .engine import Value, maximum, minimum
 from .errors import DivisionByZeroError, DomainError, MicrogradError, ValueOverflowError
 
-__all__ = ["FUNCTIONS", "ExpressionError", "evaluate", "variables"]
+__all__ = ["FUNCTIONS", "ExpressionError", "evaluate", "variables", "width"]
 
 FUNCTIONS: dict[str, Callable[..., Value]] = {
     "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt, "tanh": Value.tanh,
@@ -42,17 +48,38 @@ class ExpressionError(MicrogradError, ValueError):
 
     def __init__(self, text: str, position: int, why: str, fix: str) -> None:
         self.text, self.position = text, position
-        super().__init__(f"{why}; {fix}\n  {text}\n  {' ' * position}^")
+        # Tabs, newlines and control characters would break the two lines apart: show a space
+        # (or ?) in their place, one column each, so the caret still lines up.
+        shown = "".join(c if c.isprintable() else " " if c.isspace() else "?" for c in text)
+        base = position  # an accent has no column of its own: point at the letter it sits on
+        while 0 < base < len(shown) and unicodedata.combining(shown[base]):
+            base -= 1
+        self.column = width(shown[:base])
+        super().__init__(f"{why}; {fix}\n  {shown}\n  {' ' * self.column}^")
+
+
+def width(text: str) -> int:
+    """Return how many terminal columns ``text`` takes: 2 per full-width character, 0 per accent.
+
+    >>> width("x * りんご")
+    10
+    """
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF"
+               else 1 for c in text)
+
+
+# One step of a parsed expression, in postfix order: push a number, push a variable, or apply
+# a function to the top ``arity`` Values. ``position`` is where a failure puts its caret.
+_Step = tuple[str, Any, int, int]  # (kind, number / name / function, arity, position)
 
 
 def variables(text: str) -> list[str]:
-    """Return the variable names in ``text``, in order of first appearance.
+    """Return the variable names in ``text``, in order of first appearance (after parsing it).
 
     >>> variables("x * sin(y) + x")
     ['x', 'y']
     """
-    names = [value for kind, value, _ in _tokens(text) if kind == "name"]
-    return list(dict.fromkeys(n for n in names if n not in FUNCTIONS))
+    return list(dict.fromkeys(name for kind, name, _, _ in _parse(text) if kind == "name"))
 
 
 def evaluate(text: str, at: Mapping[str, Value | float]) -> Value:
@@ -62,11 +89,42 @@ def evaluate(text: str, at: Mapping[str, Value | float]) -> Value:
     >>> y.data
     -12.0
     """
+    steps = _parse(text)
     env = {name: v if isinstance(v, Value) else Value(v, label=name) for name, v in at.items()}
-    parser = _Parser(text, env)
-    result = parser.expression(0)
-    if parser.peek()[0] != "end":
-        parser.fail("unexpected text after a complete expression", "remove it or add an operator")
+    stack: list[Value] = []
+    for kind, what, arity, position in steps:
+        if kind == "number":
+            stack.append(Value(what))
+        elif kind == "name":
+            stack.append(_lookup(text, env, what, position))
+        else:
+            args = tuple(stack[len(stack) - arity:])
+            del stack[len(stack) - arity:]
+            stack.append(_guard(text, what, args, position))
+    return stack[0]
+
+
+def _lookup(text: str, env: Mapping[str, Value], name: str, position: int) -> Value:
+    if name not in env:
+        given = ", ".join(sorted(env)) or "none"
+        raise ExpressionError(text, position, f"unknown name {name!r}",
+                              f"give it a value with --at {name}=... (variables given: {given})")
+    if not math.isfinite(env[name].data):
+        raise ExpressionError(text, position, f"{name} = {env[name].data!r} is not a finite "
+                              "number", f"give {name} a finite value")
+    return env[name]
+
+
+def _guard(text: str, function: Callable[..., Value], args: tuple[Value, ...], at: int) -> Value:
+    # The engine's errors (log(-1), 1/0, overflow) keep their words and gain a caret.
+    try:
+        result = function(*args)
+    except (DomainError, DivisionByZeroError, ValueOverflowError) as error:
+        why, _, fix = str(error).rpartition("; ")
+        raise ExpressionError(text, at, why, fix) from None
+    if not math.isfinite(result.data):  # 1e308 * 10 is inf in IEEE arithmetic; refuse it here
+        raise ExpressionError(text, at, f"the result overflows a float ({result.data!r})",
+                              "use smaller numbers")
     return result
 
 
@@ -79,7 +137,11 @@ def _tokens(text: str) -> list[tuple[str, str, int]]:
         match = _TOKEN.match(text, position)
         if match is None or match.end() == position:
             at = len(text) - len(text[position:].lstrip())
-            hint = "use ** for powers" if text[at] == "^" else "use numbers, names, + - * / ** ( )"
+            # Full-width + ( ) come from a Japanese input method; NFKC gives the ASCII sign.
+            half = unicodedata.normalize("NFKC", text[at])
+            hint = ("use ** for powers" if text[at] == "^" else f"type the half-width {half!r}"
+                    if half != text[at] and half.isascii()
+                    else "use numbers, names, + - * / ** ( )")
             raise ExpressionError(text, at, f"unexpected character {text[at]!r}", hint)
         kind = match.lastgroup or "op"
         tokens.append((kind, match.group(kind), match.start(kind)))
@@ -88,9 +150,21 @@ def _tokens(text: str) -> list[tuple[str, str, int]]:
     return tokens
 
 
+def _parse(text: str) -> list[_Step]:
+    parser = _Parser(text)
+    parser.expression(0)
+    if parser.peek()[0] != "end":
+        parser.fail(f"unexpected {parser.peek()[1]!r} after a complete expression",
+                    "remove it or join it with an operator (+ - * / **)")
+    return parser.steps
+
+
 class _Parser:
-    def __init__(self, text: str, env: Mapping[str, Value]) -> None:
-        self.text, self.env = text, env
+    """Recursive descent over the tokens, writing the steps of the expression in postfix order."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.steps: list[_Step] = []
         self.tokens, self.index = _tokens(text), 0
 
     def peek(self) -> tuple[str, str, int]:
@@ -109,72 +183,73 @@ class _Parser:
             self.fail(f"expected {op!r}", f"add {op!r} here")
         self.take()
 
-    def expression(self, depth: int) -> Value:
-        return self.infix(("+", "-"), self.term, depth)
+    def apply(self, function: Callable[..., Value], arity: int, position: int) -> None:
+        self.steps.append(("apply", function, arity, position))
 
-    def term(self, depth: int) -> Value:
-        return self.infix(("*", "/"), self.unary, depth)
+    def expression(self, depth: int) -> None:
+        self.infix(("+", "-"), self.term, depth)
 
-    def infix(self, ops: tuple[str, str], operand: Callable[[int], Value], depth: int) -> Value:
+    def term(self, depth: int) -> None:
+        self.infix(("*", "/"), self.unary, depth)
+
+    def infix(self, ops: tuple[str, str], operand: Callable[[int], None], depth: int) -> None:
         # Left-associative and iterative: "a - b - c" is (a - b) - c, however long the chain.
-        result = operand(depth)
+        operand(depth)
         while self.peek()[1] in ops:
             _, op, position = self.take()
-            result = self.guard(_INFIX[op], (result, operand(depth)), position)
-        return result
+            operand(depth)
+            self.apply(_INFIX[op], 2, position)
 
-    def unary(self, depth: int) -> Value:
+    def unary(self, depth: int) -> None:
         if depth > MAX_DEPTH:
             self.fail(f"nesting deeper than {MAX_DEPTH}", "simplify the expression")
         if self.peek()[1] in ("-", "+"):
-            sign = self.take()[1]
-            operand = self.unary(depth + 1)
-            return -operand if sign == "-" else operand
-        return self.power(depth)
+            sign, position = self.take()[1:]
+            self.unary(depth + 1)
+            if sign == "-":
+                self.apply(operator.neg, 1, position)
+            return
+        self.power(depth)
 
-    def power(self, depth: int) -> Value:
-        base = self.atom(depth)
+    def power(self, depth: int) -> None:
+        self.atom(depth)
         if self.peek()[1] != "**":
-            return base
+            return
         position = self.take()[2]
-        exponent = self.unary(depth + 1)
-        return self.guard(operator.pow, (base, exponent), position)
+        self.unary(depth + 1)
+        self.apply(operator.pow, 2, position)
 
-    def atom(self, depth: int) -> Value:
+    def atom(self, depth: int) -> None:
         kind, value, position = self.take()
         if kind == "number":
-            return Value(float(value))
-        if value == "(":
-            inner = self.expression(depth + 1)
+            number = float(value)
+            if not math.isfinite(number):
+                self.fail(f"{value} is beyond a float's range (it would be inf)",
+                          "use a number below 1.8e308", position)
+            self.steps.append(("number", number, 0, position))
+        elif value == "(":
+            self.expression(depth + 1)
             self.expect(")")
-            return inner
-        if kind == "name" and value in FUNCTIONS:
-            return self.call(value, position, depth)
-        if kind == "name" and value in self.env:
-            return self.env[value]
-        if kind == "name":
-            given = ", ".join(sorted(self.env)) or "none"
-            self.fail(f"unknown name {value!r}", f"give it a value with --at {value}=... "
-                      f"(variables given: {given}; functions: {', '.join(FUNCTIONS)})", position)
-        self.fail("expected a number, a name or '('", "complete the expression", position)
-        raise AssertionError("unreachable")  # fail() always raises
+        elif kind == "name" and value in FUNCTIONS:
+            self.call(value, position, depth)
+        elif kind == "name" and self.peek()[1] == "(":
+            self.fail(f"unknown function {value!r}", f"use one of {', '.join(FUNCTIONS)}",
+                      position)
+        elif kind == "name":
+            self.steps.append(("name", value, 0, position))
+        else:
+            self.fail("expected a number, a name or '('", "complete the expression", position)
 
-    def call(self, name: str, position: int, depth: int) -> Value:
+    def call(self, name: str, position: int, depth: int) -> None:
         self.expect("(")
-        args = [self.expression(depth + 1)]
+        self.expression(depth + 1)
+        count = 1
         while self.peek()[1] == ",":
             self.take()
-            args.append(self.expression(depth + 1))
+            self.expression(depth + 1)
+            count += 1
         self.expect(")")
-        if len(args) != _ARITY.get(name, 1):
-            self.fail(f"{name} takes {_ARITY.get(name, 1)} argument(s), got {len(args)}",
+        if count != _ARITY.get(name, 1):
+            self.fail(f"{name} takes {_ARITY.get(name, 1)} argument(s), got {count}",
                       "fix the number of arguments", position)
-        return self.guard(FUNCTIONS[name], tuple(args), position)
-
-    def guard(self, function: Callable[..., Value], args: tuple[Value, ...], at: int) -> Value:
-        # The engine's errors (log(-1), 1/0, overflow) keep their words and gain a caret.
-        try:
-            return function(*args)
-        except (DomainError, DivisionByZeroError, ValueOverflowError) as error:
-            why, _, fix = str(error).rpartition("; ")
-            raise ExpressionError(self.text, at, why, fix) from None
+        self.apply(FUNCTIONS[name], count, position)

@@ -2,7 +2,9 @@
 
 Nothing here writes a derivative: softmax and cross entropy come from the ``logsumexp`` row,
 binary cross entropy from logits from the ``softplus`` row, so the engine differentiates them
-like any other graph. Averaging over a batch is `mean`'s job (and `train.fit`'s).
+like any other graph. Averaging over a batch is `mean`'s job (and `train.fit`'s). Logits and
+probabilities have separate functions, and a logit loss refuses what our softmax or sigmoid made.
+Lists, tuples and numpy arrays are all accepted (numpy itself is never imported).
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ._arrays import plain, shape
 from .engine import Value, apply
 from .errors import DomainError, ValueTypeError, message
-from .rules import LOGSUMEXP, SOFTPLUS, SUM, WEIGHTED_SUM
+from .rules import EXP, LOGSUMEXP, SIGMOID, SOFTPLUS, SUB, SUM, WEIGHTED_SUM
 
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
+    "cross_entropy_from_probabilities",
     "l2_regularization",
     "log_softmax",
     "max_margin_loss",
@@ -59,11 +63,15 @@ def log_softmax(logits: Sequence[Operand]) -> list[Value]:
 
 
 def cross_entropy(logits: Sequence[Operand], target: int | Sequence[float]) -> Value:
-    """Return -sum_k t_k log softmax(logits)_k, from logits, for a class index or a one-hot target.
+    """Return -sum_k t_k log softmax(logits)_k, from LOGITS, for a class index or a one-hot target.
 
-    For a class ``k`` this is ``logsumexp(logits) - logits[k]``: stable, no epsilon. The seeds'
-    ``cross_entropy_error(d, y)`` works on probabilities and adds 1e-7 inside the log, so it
-    prints 0.3234202933601941 where the exact value is 0.3234204315 (-log 0.72366954).
+    For a class ``k`` this is ``logsumexp(logits) - logits[k]``: stable, no epsilon. It applies
+    the softmax itself, so it refuses the output of our `softmax` (or of a ``"softmax"`` output
+    layer): give those probabilities to `cross_entropy_from_probabilities`, which is the seeds'
+    ``cross_entropy_error(d, y)``. It recognises our softmax by its graph, so a softmax written
+    by hand, or one computed under `no_grad` (no graph), is not caught. The seeds add 1e-7
+    inside the log, so they print 0.3234202933601941 where the exact value is 0.3234204315
+    (-log 0.72366954).
 
     >>> round(cross_entropy([1.02, 2.29, 3.56, 4.83], 3).data, 10)
     0.3234204315
@@ -71,7 +79,9 @@ def cross_entropy(logits: Sequence[Operand], target: int | Sequence[float]) -> V
     0.3234204315
     """
     xs = _values(logits, "cross_entropy")
+    _refuse_probabilities(xs[0], "cross_entropy")
     total: Value = apply(LOGSUMEXP, tuple(xs))
+    target = plain(target)
     if not isinstance(target, Sequence) or isinstance(target, str):
         return total - xs[_class_index(target, len(xs), "cross_entropy")]
     weights = _distribution(target, len(xs))
@@ -81,6 +91,46 @@ def cross_entropy(logits: Sequence[Operand], target: int | Sequence[float]) -> V
     # sum_k t_k (lse - x_k) = lse * sum(t) - sum_k t_k x_k: one weighted-sum node.
     picked: Value = apply(WEIGHTED_SUM, (*[weights[k] for k in hot], *[xs[k] for k in hot], 0.0))
     return total * math.fsum(weights) - picked
+
+
+def cross_entropy_from_probabilities(probabilities: Sequence[Operand],
+                                     target: int | Sequence[float], *, eps: float = 0.0) -> Value:
+    """Return -sum_k t_k log(p_k + eps) for PROBABILITIES p (a softmax output) and a target.
+
+    The seeds' ``cross_entropy_error(d, y)`` with its arguments in our order (output, target);
+    ``eps=1e-7`` reproduces their number to 15 digits (0.3234202933601941 for seed 002's 2-3-4
+    network; our softmax, exp(x - logsumexp x), may differ from numpy's exp(x - max) / sum in
+    the last bit), the default 0 gives the exact one. The probabilities must lie in [0, 1] and
+    sum to 1; from logits, `cross_entropy` is the stable choice.
+
+    >>> y = softmax([1.02, 2.29, 3.56, 4.83])
+    >>> round(cross_entropy_from_probabilities(y, 3).data, 10)
+    0.3234204315
+    >>> round(cross_entropy_from_probabilities(y, [0, 0, 0, 1], eps=1e-7).data, 15)
+    0.323420293360194
+    """
+    op = "cross_entropy_from_probabilities"
+    ps = _values(probabilities, op)
+    eps = _number(eps, "eps", op)
+    if not 0.0 <= eps < 1.0:
+        raise DomainError(message(f"{op}(eps={eps!r})", "eps must be in [0, 1)",
+                                  "pass 0 (exact) or 1e-7 (the seeds' value)"))
+    data = [p.data for p in ps]
+    if not all(0.0 <= p <= 1.0 for p in data) or abs(math.fsum(data) - 1.0) > 1e-6:
+        raise DomainError(message(
+            f"{op}({_brief(data)})", "these are not probabilities (each in [0, 1], summing to 1)",
+            "pass softmax(logits), or give the logits themselves to cross_entropy"))
+    target = plain(target)
+    if not isinstance(target, Sequence) or isinstance(target, str):
+        picked = [(1.0, ps[_class_index(target, len(ps), op)])]
+    else:
+        picked = [(t, ps[k]) for k, t in enumerate(_distribution(target, len(ps))) if t != 0.0]
+    if any(p.data + eps == 0.0 for _, p in picked):
+        raise DomainError(message(f"{op}(...)", "a target class has probability 0: log 0 is "
+                                  "infinite", "pass eps=1e-7 as the seeds do, or give the "
+                                  "logits to cross_entropy"))
+    terms = [-t * (p + eps).log() if eps else -t * p.log() for t, p in picked]
+    return terms[0] if len(terms) == 1 else apply(SUM, tuple(terms))
 
 
 def binary_cross_entropy(probability: Outputs, target: float) -> Value:
@@ -122,28 +172,34 @@ def binary_cross_entropy_with_logits(logit: Outputs, target: float) -> Value:
     1000.0
     """
     z = _scalar(logit, "binary_cross_entropy_with_logits")
+    _refuse_probabilities(z, "binary_cross_entropy_with_logits")
     t = _unit_interval(target, "target", "binary_cross_entropy_with_logits")
     softplus: Value = apply(SOFTPLUS, (z,))
     return softplus if t == 0.0 else softplus - t * z
 
 
 def mean_squared_error(predictions: Outputs, targets: float | Sequence[float], *,
-                       half: bool = False, reduction: str = "mean") -> Value:
-    """Return mean((y - d)^2) over the components; ``half`` halves it, ``reduction="sum"`` sums.
+                       half: bool = True, reduction: str = "mean") -> Value:
+    """Return mean((y - d)^2) / 2 over the components: the seeds' squared error, ½ included.
 
-    The course (seed 002) uses ``half=True``: mean((d - y)^2) / 2, whose gradient for one
-    output is simply y - d. Seed 000's E = 1/2 sum (A - Y)^2 is ``half=True, reduction="sum"``.
+    The course (seed 002) halves it so that the gradient for one output is simply y - d;
+    ``half=False`` gives the plain mean (PyTorch's ``mse_loss``, scikit-learn's
+    ``mean_squared_error``). Seed 000's E = 1/2 sum (A - Y)^2 is ``reduction="sum"``.
 
-    >>> round(mean_squared_error([1.02, 2.29], [2.0, 4.0], half=True).data, 10)
+    >>> round(mean_squared_error([1.02, 2.29], [2.0, 4.0]).data, 10)
     0.971125
+    >>> round(mean_squared_error([1.02, 2.29], [2.0, 4.0], half=False).data, 10)
+    1.94225
     """
+    predictions, targets = plain(predictions), plain(targets)
     ys = _values(predictions if isinstance(predictions, Sequence) else [predictions],
                  "mean_squared_error")
     ds = targets if isinstance(targets, Sequence) else [targets]
     if len(ds) != len(ys):
         raise DomainError(message(
-            f"mean_squared_error({len(ys)} predictions, {len(ds)} targets)",
-            "there must be one target per prediction", "pass targets of the same length"))
+            f"mean_squared_error(predictions of shape {shape(ys)}, targets of shape "
+            f"{shape(ds)})", "there must be one target per prediction",
+            "pass targets of the same shape"))
     if reduction not in ("mean", "sum"):
         raise DomainError(message(f"mean_squared_error(reduction={reduction!r})",
                                   "reduction is 'mean' or 'sum'", "pick one of them"))
@@ -162,6 +218,7 @@ def multiclass_svm_loss(scores: Sequence[Operand], target: int, *,
     2.9
     """
     xs = _values(scores, "multiclass_svm_loss")
+    target = plain(target)
     if len(xs) < 2:
         raise DomainError(message(f"multiclass_svm_loss({len(xs)} score)",
                                   "a hinge loss compares the true class with others",
@@ -180,6 +237,7 @@ def max_margin_loss(score: Outputs, label: float) -> Value:
     (0.75, 0.0)
     """
     s = _scalar(score, "max_margin_loss")
+    label = plain(label)
     if label not in (-1, 1) or isinstance(label, bool):
         raise DomainError(message(f"max_margin_loss(label={label!r})",
                                   "the labels of a max-margin loss are -1 and +1",
@@ -221,23 +279,65 @@ def mean(values: Iterable[Operand]) -> Value:
 
 def _values(xs: Any, op: str) -> list[Value]:
     # At least one Value keeps the result a Value (all-float input would give floats).
+    xs = plain(xs)
     if not isinstance(xs, Sequence) or isinstance(xs, str) or not xs:
-        raise ValueTypeError(message(f"{op}({xs!r})", "it needs a non-empty sequence of numbers",
-                                     "pass a list of Values or floats"))
+        hint = " (a model with one output unit returns a Value: this loss needs one per class)" \
+            if isinstance(xs, Value) else ""
+        raise ValueTypeError(message(f"{op}({xs!r})", "it needs a non-empty sequence of numbers, "
+                                     f"got shape {shape(xs)}{hint}",
+                                     "pass a list (or 1-d array) of Values or floats"))
     return [x if isinstance(x, Value) else Value(_number(x, f"{op} input", op)) for x in xs]
 
 
 def _scalar(x: Any, op: str) -> Value:
-    # A one-unit layer returns [y]; accept it as y.
+    # A one-unit model returns y; a hand-made [y] or a 1-element array is accepted as y too.
+    if isinstance(x, Value):
+        return x
+    x = plain(x)
     if isinstance(x, Sequence) and not isinstance(x, str):
         if len(x) != 1:
-            raise DomainError(message(f"{op}({len(x)} outputs)", "it takes one output per sample",
+            raise DomainError(message(f"{op}(outputs of shape {shape(x)})",
+                                      "it takes one output per sample, shape (1,) or a Value",
                                       "give the model a single output unit"))
         x = x[0]
     return x if isinstance(x, Value) else Value(_number(x, "the output", op))
 
 
+# What a logit loss says when given probabilities: (what it wants, where probabilities go).
+_PROBABILITY_FORMS = {
+    "sigmoid": ("a logit (the score before the sigmoid)", "binary_cross_entropy(p, t)"),
+    "softmax": ("logits (the scores before the softmax)",
+                "cross_entropy_from_probabilities(y, t) (eps=1e-7 gives the seeds' number)"),
+}
+
+
+def _refuse_probabilities(x: Value, op: str) -> None:
+    """Raise if ``x`` was made by our softmax or sigmoid: a logit loss would apply it twice."""
+    # softmax builds exp(x - logsumexp(xs)); sigmoid is one row. Recognising the graph's shape
+    # is exact: no logit, however close to a probability, is ever refused.
+    if x.rule is SIGMOID:
+        made = "sigmoid"
+    elif x.rule is EXP and x.parents[0].rule is SUB and x.parents[0].parents[1].rule is LOGSUMEXP:
+        made = "softmax"
+    else:
+        return
+    wanted, fix = _PROBABILITY_FORMS[made]
+    raise DomainError(message(
+        f"{op}({made}(...))", f"{op} takes {wanted} and applies the {made} itself, but this "
+        f"input is already a {made} output (probabilities)",
+        f"pass the logits to {op}, or these probabilities to {fix}"))
+
+
+def _brief(numbers_: list[float], limit: int = 4) -> str:
+    shown = ", ".join(f"{x:.4g}" for x in numbers_[:limit])
+    return f"[{shown}{', ...' if len(numbers_) > limit else ''}]"
+
+
 def _number(x: Any, what: str, op: str) -> float:
+    if isinstance(x, Value):  # the seeds write f(d, y), target first; ours is f(y, d)
+        raise ValueTypeError(message(
+            f"{op}: {what} = {x!r}", "targets are plain numbers and the model's output comes "
+            "first", f"swap the arguments: the seeds' {op}(d, y) is our {op}(y, d)"))
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise ValueTypeError(message(f"{op}: {what} = {x!r}", "a real number is needed",
                                      "pass an int or a float"))
@@ -266,9 +366,12 @@ def _class_index(target: Any, classes: int, op: str) -> int:
 
 
 def _distribution(target: Sequence[Any], classes: int) -> list[float]:
-    if len(target) != classes:
-        raise DomainError(message(f"cross_entropy(target of length {len(target)})",
-                                  f"there are {classes} logits", "give one target per class"))
+    if len(target) != classes or (target and isinstance(target[0], Sequence)):
+        raise DomainError(message(f"cross_entropy(target of shape {shape(target)})",
+                                  f"there are {classes} classes, so a target has shape "
+                                  f"({classes},) or is a class index",
+                                  "give one target per class, for one sample (d[0] for a "
+                                  "batch of one)"))
     weights = [_unit_interval(t, f"target[{k}]", "cross_entropy") for k, t in enumerate(target)]
     if not math.isclose(math.fsum(weights), 1.0, abs_tol=1e-9):
         raise DomainError(message(f"cross_entropy(target={list(target)!r})",

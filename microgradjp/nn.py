@@ -1,30 +1,33 @@
 """Neural networks on scalars: `Module`, `Neuron`, `Layer` and `MLP`, built from `Value`s.
 
 A neuron's weighted sum is ONE node (the ``weighted_sum`` row), its activation one more. Weights
-can be given exactly as the seeds write them (``W`` of shape inputs x units, ``b`` per unit).
+can be given exactly as the seeds write them (``W`` of shape inputs x units, ``b`` per unit, lists
+or numpy arrays). As in micrograd, a layer or model with one output unit returns a `Value`.
 Starting weights: `init`; losses, optimizers, loops, files: `losses`, `optim`, `train`, `saving`.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
 import operator
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from .data import make_rng
+from ._arrays import finite, matrix, plain, shape, vector
+from ._arrays import inputs as checked_inputs
 from .engine import Value, apply
 from .errors import DomainError, ValueTypeError, message
-from .init import initial_weights
+from .init import generator, initial_weights
 from .losses import softmax
 from .rules import IDENTITY, RELU, SIGMOID, STEP, TANH, WEIGHTED_SUM, Rule
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "Parameter"]
 
 Activation = str | Callable[[Value], Value]
-Matrix = Sequence[Sequence[float]]
+Matrix = Sequence[Sequence[float]] | Any  # Any: a 2-d numpy array (never imported here)
+Vector = Sequence[float] | Any  # Any: a 1-d numpy array
+Output = Value | list[Value]  # one output unit gives a Value, as in micrograd; more, a list
+Inputs = Sequence[Value | float] | Any  # Any: a 1-d numpy array (or a Value for one input)
 
 # Per-unit activations by name. ``None`` means "no node": identity costs nothing at forward.
 # The unbound methods (Value.relu) reach the engine in one call, faster than calling the row.
@@ -85,7 +88,7 @@ class Module:
 
         >>> layer = Layer(1, 1); layer.load_state_dict({"neurons.0.weights.0": 2.0,
         ...                                             "neurons.0.bias": 0.0})
-        >>> layer([3.0])[0].data
+        >>> layer([3.0]).data
         6.0
         """
         if not isinstance(state, Mapping):
@@ -102,26 +105,32 @@ class Module:
                 f"the names do not match this model (missing: {_few(missing)}; "
                 f"unexpected: {_few(unexpected)})",
                 "load a state saved from a model of the same shape"))
-        values = {name: _finite(state[name], f"state[{name!r}]") for name in named}
+        values = {name: finite(plain(state[name]), f"state[{name!r}]") for name in named}
         for name, parameter in named.items():  # only after every value passed the checks
-            parameter._data = values[name]
+            parameter.data = values[name]
 
 
 class Neuron(Module):
     """Return ``activation(w . x + b)`` when called on a sequence of ``in_features`` inputs.
 
-    >>> neuron = Neuron.from_weights([0.1, 0.2], 0.5, activation="relu")
-    >>> neuron([2.0, 3.0]).data
+    ``Neuron(n)`` is a ReLU neuron, as micrograd's ``Neuron(n)`` is (``activation="identity"``
+    is micrograd's ``nonlin=False``), with fresh random weights unless ``seed`` is given (see
+    `microgradjp.init.manual_seed`). ``from_weights`` builds the seeds' ``u = x.w + b``: it
+    applies no activation unless one is named.
+
+    >>> Neuron(3)
+    Neuron(3, activation='relu')
+    >>> Neuron.from_weights([0.1, 0.2], 0.5, activation="relu")([2.0, 3.0]).data
     1.3
     """
 
-    def __init__(self, in_features: int, *, activation: Activation = "identity",
-                 init: str = "auto", seed: int | random.Random = 0) -> None:
+    def __init__(self, in_features: int, *, activation: Activation = "relu",
+                 init: str = "auto", seed: int | random.Random | None = None) -> None:
         weights = initial_weights(in_features, 1, activation=activation, init=init, seed=seed)
         self._assemble([row[0] for row in weights], 0.0, activation)
 
     @classmethod
-    def from_weights(cls, weights: Sequence[float], bias: float, *,
+    def from_weights(cls, weights: Vector, bias: float, *,
                      activation: Activation = "identity") -> Neuron:
         """Return a neuron with exactly these weights (one per input) and bias.
 
@@ -129,7 +138,7 @@ class Neuron(Module):
         -1.0
         """
         neuron = cls.__new__(cls)
-        neuron._assemble(_numbers(weights, "weights"), _finite(bias, "bias"), activation)
+        neuron._assemble(vector(weights, "weights"), finite(plain(bias), "bias"), activation)
         return neuron
 
     def _assemble(self, weights: list[float], bias: float, activation: Activation) -> None:
@@ -140,9 +149,8 @@ class Neuron(Module):
         self.weights = tuple(Parameter(w, f"w[{i}]") for i, w in enumerate(weights))
         self.bias = Parameter(bias, "b")
 
-    def __call__(self, inputs: Sequence[Value | float]) -> Value:
-        _check_width(inputs, self.in_features, self)
-        return self._forward(inputs)
+    def __call__(self, inputs: Inputs) -> Value:
+        return self._forward(checked_inputs(inputs, self.in_features, self))
 
     def _forward(self, inputs: Sequence[Value | float]) -> Value:
         # One node for the whole weighted sum (w1..wn, x1..xn, bias), one for the activation.
@@ -159,16 +167,21 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """Return a list with one output per unit (always a list, even for one unit) when called.
+    """Return a list with one output per unit when called; a `Value` if there is one unit.
 
-    >>> layer = Layer.from_weights([[0.1], [0.2]], [0.5], activation="relu")
+    ``Layer(n, m)`` has ReLU units with fresh random weights, like micrograd's; ``from_weights``
+    builds the seeds' ``A = XW + B`` and applies no activation unless one is named.
+
+    >>> layer = Layer.from_weights([[0.1, 1.0], [0.2, 1.0]], [0.5, 0.0], activation="relu")
     >>> [round(y.data, 12) for y in layer([2.0, 3.0])]
-    [1.3]
+    [1.3, 5.0]
+    >>> Layer.from_weights([[0.1], [0.2]], [0.5])([2.0, 3.0]).data  # one unit: a Value
+    1.3
     """
 
     def __init__(self, in_features: int, out_features: int, *,
-                 activation: Activation = "identity", init: str = "auto",
-                 seed: int | random.Random = 0) -> None:
+                 activation: Activation = "relu", init: str = "auto",
+                 seed: int | random.Random | None = None) -> None:
         weights = initial_weights(in_features, out_features, activation=activation, init=init,
                                   seed=seed)
         self._assemble(weights, [0.0] * out_features, activation)
@@ -184,12 +197,12 @@ class Layer(Module):
         >>> Layer.from_weights([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]], [0.1, 0.2, 0.3])
         Layer(2, 3, activation='identity')
         """
-        rows, biases = _matrix(weights, "weights"), _numbers(bias, "bias")
+        rows, biases = matrix(weights, "weights"), vector(bias, "bias")
         if len(biases) != len(rows[0]):
             raise DomainError(message(
-                f"Layer.from_weights(bias={bias!r})",
-                f"weights have {len(rows[0])} column(s) (units), so bias needs {len(rows[0])} "
-                "number(s)", "pass one bias per column of weights"))
+                f"Layer.from_weights(bias of shape {shape(biases)})",
+                f"weights have shape {shape(rows)} ({len(rows[0])} units), so bias needs shape "
+                f"({len(rows[0])},)", "pass one bias per column of weights"))
         layer = cls.__new__(cls)
         layer._assemble(rows, biases, activation)
         return layer
@@ -213,8 +226,12 @@ class Layer(Module):
                 weight.named(f"W{suffix}[{i},{j}]")
             neuron.bias.named(f"b{suffix}[{j}]")
 
-    def __call__(self, inputs: Sequence[Value | float]) -> list[Value]:
-        _check_width(inputs, self.in_features, self)
+    def __call__(self, inputs: Inputs) -> Output:
+        outputs = self._outputs(checked_inputs(inputs, self.in_features, self))
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def _outputs(self, inputs: Sequence[Value | float]) -> list[Value]:
+        # The list form, whatever the width: what the next layer and the losses iterate over.
         if not isinstance(inputs[0], Value):
             # Numbers become leaves once here, not once per unit inside the weighted sums.
             inputs = [x if isinstance(x, Value) else Value(x) for x in inputs]
@@ -243,24 +260,27 @@ class Layer(Module):
 
 
 class MLP(Module):
-    """Return the last layer's list of outputs for one input vector (a stack of `Layer`s).
+    """Return the last layer's outputs for one input vector: a list, or a `Value` for one unit.
 
-    Hidden layers share ``activation``; the output layer has its own ``output_activation``
-    ("identity" gives logits/scores for the losses; "sigmoid" or "softmax" give probabilities).
+    Hidden layers share ``activation`` (ReLU by default, as in micrograd); the output layer has
+    its own ``output_activation`` ("identity", the default, gives logits/scores for the losses;
+    "sigmoid" or "softmax" give probabilities). Weights are fresh unless ``seed`` is given.
 
-    >>> model = MLP(2, [16, 16, 1], activation="tanh", seed=1)
-    >>> len(model.parameters()), len(model([0.5, -1.0]))
-    (337, 1)
+    >>> model = MLP(2, [16, 16, 1], seed=1)  # micrograd's MLP(2, [16, 16, 1])
+    >>> len(model.parameters()), isinstance(model([0.5, -1.0]), Value)
+    (337, True)
+    >>> len(MLP(2, [3, 4])([0.5, -1.0]))
+    4
     """
 
     def __init__(self, in_features: int, layer_sizes: Sequence[int], *,
                  activation: Activation = "relu", output_activation: Activation = "identity",
-                 init: str = "auto", seed: int | random.Random = 0) -> None:
+                 init: str = "auto", seed: int | random.Random | None = None) -> None:
         if not isinstance(layer_sizes, Sequence) or not layer_sizes:
             raise ValueTypeError(message(
                 f"MLP({in_features}, {layer_sizes!r})", "layer_sizes must be a non-empty list",
                 "give one unit count per layer, e.g. [16, 16, 1]"))
-        rng = make_rng(seed)  # one stream for all layers: the seed fixes every weight
+        rng = generator(seed)  # one stream for all layers: the seed fixes every weight
         widths = [in_features, *layer_sizes]
         last = len(layer_sizes) - 1
         self._assemble([
@@ -285,6 +305,9 @@ class MLP(Module):
                      output_activation: Activation = "identity") -> MLP:
         """Return an MLP with exactly these ``(W, b)`` pairs, one per layer (the seeds' shapes).
 
+        Lists or numpy arrays; the numbers are copied, so changing your arrays afterwards does
+        not change the model: update its parameters (``p.data -= lr * p.grad``) instead.
+
         >>> W1, b1 = [[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]], [0.1, 0.2, 0.3]
         >>> W2, b2 = [[0.1, 0.4], [0.2, 0.5], [0.3, 0.6]], [0.1, 0.2]
         >>> [round(y.data, 12) for y in MLP.from_weights([(W1, b1), (W2, b2)])([1.0, 2.0])]
@@ -308,19 +331,22 @@ class MLP(Module):
             if layers[k].in_features != layers[k - 1].out_features:
                 raise DomainError(message(
                     f"MLP.from_layers(...) at layer {k}",
-                    f"layer {k} takes {layers[k].in_features} inputs but layer {k - 1} gives "
-                    f"{layers[k - 1].out_features}", "make each layer's width feed the next"))
+                    f"layer {k} takes {layers[k].in_features} inputs (its W has shape "
+                    f"({layers[k].in_features}, {layers[k].out_features})) but layer {k - 1} "
+                    f"gives {layers[k - 1].out_features}, so W needs "
+                    f"({layers[k - 1].out_features}, {layers[k].out_features})",
+                    "make each layer's width feed the next"))
         self.layers = tuple(layers)
         self.in_features, self.out_features = layers[0].in_features, layers[-1].out_features
         for k, layer in enumerate(layers):
             layer._relabel(str(k + 1))  # W1, b1, W2, ... as in the seeds
 
-    def __call__(self, inputs: Sequence[Value | float]) -> list[Value]:
+    def __call__(self, inputs: Inputs) -> Output:
         first, *rest = self.layers
-        outputs = first(inputs)
+        outputs = first._outputs(checked_inputs(inputs, self.in_features, self))
         for layer in rest:
-            outputs = layer(outputs)
-        return outputs
+            outputs = layer._outputs(outputs)
+        return outputs[0] if len(outputs) == 1 else outputs
 
     def to_weights(self, *, grad: bool = False) -> list[tuple[list[list[float]], list[float]]]:
         """Return one ``(W, b)`` pair per layer: the data, or the gradients if ``grad``."""
@@ -357,49 +383,6 @@ def _unit_activation(activation: Any) -> tuple[Activation, Callable[[Value], Val
 def _show(activation: Activation) -> str:
     return repr(activation) if isinstance(activation, str) else getattr(
         activation, "__name__", repr(activation))
-
-
-def _check_width(inputs: Any, width: int, module: Module) -> None:
-    if not isinstance(inputs, Sequence) or isinstance(inputs, str):
-        raise ValueTypeError(message(
-            f"{module!r}({inputs!r})", "inputs must be a sequence (list or tuple) of numbers",
-            "pass one list per sample, e.g. [0.5, 1.0]"))
-    if len(inputs) != width:
-        raise DomainError(message(f"{module!r}({len(inputs)} inputs)",
-                                  f"it takes {width} input(s), got {len(inputs)}",
-                                  f"pass {width} numbers per sample"))
-
-
-def _matrix(matrix: Any, name: str) -> list[list[float]]:
-    if not isinstance(matrix, Sequence) or not matrix:
-        raise ValueTypeError(message(
-            f"{name}={matrix!r}", f"{name} must be a non-empty list of rows",
-            "write it as the seeds do: one row per input, one column per unit"))
-    rows = [_numbers(row, f"{name}[{i}]") for i, row in enumerate(matrix)]
-    for i, row in enumerate(rows):
-        if len(row) != len(rows[0]):
-            raise DomainError(message(f"{name}[{i}] (length {len(row)})",
-                                      f"row 0 has {len(rows[0])} columns",
-                                      "give every row one number per unit"))
-    return rows
-
-
-def _numbers(values: Any, name: str) -> list[float]:
-    if not isinstance(values, Sequence) or isinstance(values, str) or not values:
-        raise ValueTypeError(message(f"{name}={values!r}",
-                                     f"{name} must be a non-empty list of numbers",
-                                     "write one number per input (or per unit)"))
-    return [_finite(x, f"{name}[{i}]") for i, x in enumerate(values)]
-
-
-def _finite(x: Any, where: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise ValueTypeError(message(f"{where} = {x!r}", "a parameter must be a real number",
-                                     "pass an int or a float"))
-    if not math.isfinite(x):
-        raise DomainError(message(f"{where} = {x!r}", "a parameter must be finite",
-                                  "check where the inf or nan came from"))
-    return float(x)
 
 
 def _few(names: Sequence[Any], limit: int = 3) -> str:

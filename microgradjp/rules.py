@@ -166,8 +166,9 @@ MUL = Rule("*", operator.mul, lambda x, y, out: (y, x))
 DIV = Rule("/", operator.truediv, lambda x, y, out: (1.0 / y, -out / y),
            {ZeroDivisionError: ("division by zero", "keep the divisor away from zero")})
 NEG = Rule("-", operator.neg, lambda x, out: (-1.0,))
+# "0 <= x <= 0", not "x == 0": x is a Value under create_graph, and == on a Value is identity.
 POW = Rule("**", _real_pow,
-           lambda x, y, out: (y * x ** (y - 1.0), 0.0 * out if x == 0.0 else out * LOG(x)),
+           lambda x, y, out: (y * x ** (y - 1.0), 0.0 * out if 0.0 <= x <= 0.0 else out * LOG(x)),
            {ValueError: _NEGATIVE_BASE, ZeroDivisionError: _ZERO_BASE})
 EXP = Rule("exp", math.exp, lambda x, out: (out,),
            {OverflowError: ("exp(x) overflows a float for x > 709.78",

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._arrays import plain
 from .data import _check_count, batches, make_rng
 from .engine import Value, no_grad
 from .errors import DomainError, ValueTypeError, message
@@ -83,17 +84,19 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     ``"threshold"`` (probabilities vs 0/1), ``"positive"`` (logits vs 0/1), ``"sign"`` (scores
     vs -1/+1), or is a function ``(outputs as floats, target) -> bool``; it is counted on the
     training forward passes, as the weights move during the epoch. ``progress=None`` shows a
-    bar only when stderr is a terminal and the run lasts over a second.
+    bar only when stderr is a terminal and the run lasts over a second. ``inputs`` and
+    ``targets`` may be lists or numpy arrays (the same numbers give the same run, bit for bit).
 
     >>> from microgradjp.optim import SGD
     >>> from microgradjp.losses import mean_squared_error
-    >>> neuron = Neuron(1)
+    >>> neuron = Neuron(1, activation="identity")
     >>> history = fit(neuron, [[1.0], [2.0]], [2.0, 4.0], loss=mean_squared_error,
-    ...               optimizer=SGD(neuron.parameters(), lr=0.2), epochs=300)
+    ...               optimizer=SGD(neuron.parameters(), lr=0.4), epochs=300)
     >>> history.loss[0] > history.loss[-1], round(neuron([3.0]).data, 3)
     (True, 6.0)
     """
     _check_count(epochs, "epochs")
+    inputs, targets = plain(inputs), plain(targets)  # numpy arrays become lists, same floats
     rule = _accuracy_rule(accuracy)
     rng = make_rng(seed)  # one stream across epochs: a new, reproducible order each epoch
     history = History()
@@ -139,6 +142,7 @@ def train_perceptron(neuron: Neuron, inputs: Sequence[Sequence[float]],
     0
     """
     _check_count(epochs, "epochs")
+    inputs, targets = plain(inputs), plain(targets)
     lr = _option("train_perceptron", "lr", lr, "> 0")
     if not isinstance(neuron, Neuron):
         raise ValueTypeError(message(f"train_perceptron({neuron!r}, ...)",
@@ -160,10 +164,10 @@ def train_perceptron(neuron: Neuron, inputs: Sequence[Sequence[float]],
                 error = float(t) - neuron(x).data
             if error != 0.0:
                 mistakes += 1
-                # Package-internal writes: the rule is arithmetic on floats, not a graph.
+                # Arithmetic on .data, not a graph: the rule needs no gradients.
                 for w, xi in zip(neuron.weights, x, strict=True):
-                    w._data += lr * error * xi
-                neuron.bias._data += lr * error
+                    w.data += lr * error * xi
+                neuron.bias.data += lr * error
         mistakes_per_epoch.append(mistakes)
         if mistakes == 0:
             break

@@ -13,9 +13,12 @@ draws this key beside the graph.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import math
 import os
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal, TypedDict, Unpack, get_args
@@ -53,6 +56,19 @@ CAPTION_COLOUR = "#555555"
 NOTEBOOK_MAX_NODES = 150
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": None, ".gv": None}
 LATIN_FONT = "Helvetica"  # every engine has it (graphviz-pure maps it to its bundled Arimo)
+# A drawn line ends in "…" past this many columns (a full-width character takes two), and a label
+# in "…" past this many lines: the Value keeps its full label; the box stays readable, and dot
+# 2.43 refuses a quoted string over 16 KB.
+LABEL_COLUMNS = 32
+LABEL_LINES = 4
+ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
+NODE_FONT_SIZE = 11
+NODE_MARGIN = (0.1, 0.05)  # inches, left/right and top/bottom
+# Widths in em of one character, for a node's minimum width. Engines measure Helvetica right,
+# but graphviz-pure measures any other font as Times and a full-width character as about 0.8 em;
+# these are upper bounds for the Latin letters of Japanese fonts (IPA digits are 0.63 em).
+CHARACTER_EMS = {"wide": 1.0, "broad latin": 0.95, "other": 0.65}
+BROAD_LATIN = frozenset("MWmw@%")
 
 
 class DrawOptions(TypedDict, total=False):
@@ -113,10 +129,11 @@ def to_dot(
             "it with microgradjp.trace.print_backward, or raise max_nodes"))
     font = font or _font_for(nodes)
     dot = Drawing(graph_attr={"rankdir": rankdir, "fontname": font},
-                  node_attr={"fontname": font, "fontsize": "11", "shape": "box",
-                              "style": "rounded,filled", "margin": "0.1,0.05"},
+                  node_attr={"fontname": font, "fontsize": str(NODE_FONT_SIZE), "shape": "box",
+                             "style": "rounded,filled",
+                             "margin": ",".join(map(str, NODE_MARGIN))},
                   edge_attr={"fontname": font, "fontsize": "10", "arrowsize": "0.7",
-                              "fontcolor": LOCAL_COLOUR if edge_labels == "local" else GRAD_COLOUR})
+                             "fontcolor": LOCAL_COLOUR if edge_labels == "local" else GRAD_COLOUR})
     edges, flows = _backward(root)
     edges_into: dict[Value, list[Edge]] = {}
     for edge in edges:
@@ -134,14 +151,16 @@ def to_dot(
         ids[node] = node_id = f"v{len(ids)}"
         lines = [f"data {number(node.data)}", f"grad {number(node.grad)}"]
         if node.label:  # "" would draw an empty first line
-            lines.insert(0, _escape(node.label))
+            lines[:0] = _shorten(node.label)
         role = _role(node, root, parameter_set)
-        dot.node(node_id, graphviz.nohtml("\\n".join(lines)), fillcolor=ROLE_COLOURS[role])
+        dot.node(node_id, graphviz.nohtml("\\n".join(map(_escape, lines))),
+                 fillcolor=ROLE_COLOURS[role], **_fitting(lines, font))
         if not node.parents:
             continue
         op_id = f"{node_id}op"
-        symbol = OP_SYMBOLS.get(node.rule, node.op)
-        dot.node(op_id, graphviz.nohtml(_escape(symbol)), shape="circle", fillcolor="white")
+        symbol = _shorten(OP_SYMBOLS.get(node.rule, node.op))
+        dot.node(op_id, graphviz.nohtml("\\n".join(map(_escape, symbol))), shape="circle",
+                 fillcolor="white", **_fitting(symbol, font))
         flowing = edge_labels in ("grad", "both")  # what reaches the op from its output
         dot.edge(op_id, node_id, **_edge_text(number(flows[node]) if flowing else None, rankdir))
         hidden = 0
@@ -154,7 +173,7 @@ def to_dot(
             dot.node(f"{op_id}_hidden", f"{hidden} more", shape="plaintext", style="")
             dot.edge(f"{op_id}_hidden", op_id, style="dashed")
     if legend:
-        dot.node("legend", _legend(edge_labels), shape="plaintext", style="")
+        dot.node("legend", _legend(edge_labels, font), shape="plaintext", style="")
     if caption := _caption(root, nodes, flows, edge_labels, number):
         dot.attr("graph", label=graphviz.nohtml(caption), labelloc="b", labeljust="l",
                  fontsize="9", fontcolor=CAPTION_COLOUR)
@@ -200,7 +219,9 @@ def render(
     it is on PATH, else the ``graphviz-pure`` command, on PATH or in this Python's scripts
     folder (``engine=`` picks one; graphviz-pure
     writes no PDF). ``.dot`` and ``.gv`` write the DOT source and need no engine. The options are
-    `to_dot`'s. A failed render leaves ``path`` as it was.
+    `to_dot`'s. A PNG with Japanese labels that the engine cannot draw (graphviz-pure never can)
+    is the engine's SVG drawn by resvg with a Japanese font found on this machine, or the one
+    ``pip install "microgradjp[japanese]"`` adds. A failed render leaves ``path`` as it was.
 
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
@@ -267,6 +288,39 @@ def _font_for(nodes: list[Value]) -> str:
     return found or LATIN_FONT
 
 
+def _shorten(text: str) -> list[str]:
+    # The lines to draw: at most LABEL_LINES, each at most LABEL_COLUMNS wide, cut with "…".
+    lines = text.split("\n")
+    if len(lines) > LABEL_LINES:
+        lines = [*lines[:LABEL_LINES - 1], ELLIPSIS]
+    return [_cut(line) for line in lines]
+
+
+def _cut(line: str) -> str:
+    columns = list(itertools.accumulate(
+        2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line))
+    if not columns or columns[-1] <= LABEL_COLUMNS:
+        return line
+    return line[:bisect.bisect_right(columns, LABEL_COLUMNS - 1)] + ELLIPSIS
+
+
+def _fitting(lines: list[str], font: str) -> dict[str, str]:
+    # A minimum width that holds the text, for engines that measure it too narrow (see
+    # CHARACTER_EMS); Helvetica without full-width characters is measured right everywhere.
+    shown = [_printable(line) for line in lines]
+    if font == LATIN_FONT and not _engines.needs_cjk("".join(shown)):
+        return {}
+    ems = max(sum(CHARACTER_EMS[_character_class(char)] for char in line) for line in shown)
+    inches = ems * NODE_FONT_SIZE / 72 + 2 * NODE_MARGIN[0]
+    return {"width": f"{inches:.2f}"}
+
+
+def _character_class(char: str) -> str:
+    if unicodedata.east_asian_width(char) in "WF":
+        return "wide"
+    return "broad latin" if char in BROAD_LATIN else "other"
+
+
 def _escape(text: str) -> str:
     # Shown exactly as written: line breaks as DOT's own \n, other control characters as Python
     # escapes (\t), backslashes doubled (DOT reads \N, \l, \G as commands), & as &amp;
@@ -280,15 +334,19 @@ def _name(node: Value) -> str:
     return repr(node.label) if node.label is not None else repr(node)
 
 
-def _legend(edge_labels: EdgeLabels) -> str:
+def _legend(edge_labels: EdgeLabels, font: str) -> str:
     # An HTML-like label: a small table, all of it our own text (nothing from users).
-    rows = [f'<tr><td bgcolor="{colour}">{role}</td></tr>'
-            for role, colour in ROLE_COLOURS.items()]
     meaning = {"grad": "gradient flowing back", "local": "local derivative",
                "both": f"upstream {TIMES} local = gradient flowing back", "none": ""}[edge_labels]
+    # Each cell gets a node's minimum width, for engines that measure this font too narrow
+    # (a table's own width does not stretch its cells).
+    fit = _fitting([*ROLE_COLOURS, f"edge: {meaning}"], font)
+    width = f' width="{float(fit["width"]) * 72:.0f}"' if fit else ""
+    rows = [f'<tr><td bgcolor="{colour}"{width}>{role}</td></tr>'
+            for role, colour in ROLE_COLOURS.items()]
     if meaning:
         colour = LOCAL_COLOUR if edge_labels == "local" else GRAD_COLOUR
-        rows.append(f'<tr><td><font color="{colour}">edge: {meaning}</font></td></tr>')
+        rows.append(f'<tr><td{width}><font color="{colour}">edge: {meaning}</font></td></tr>')
     return f'<<table border="0" cellborder="1" cellspacing="2">{"".join(rows)}</table>>'
 
 

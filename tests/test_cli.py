@@ -5,9 +5,13 @@ import shlex
 import shutil
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from microgradjp.cli import main
 
@@ -99,3 +103,95 @@ def test_the_readme_command_lines_work(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for line in commands:
         assert main(shlex.split(line)[1:]) == 0, line
+
+
+# -- hostile command lines (issue 14) ------------------------------------------------------------
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+class TestTheExpressionIsParsedBeforeAt:
+    @pytest.mark.parametrize(("expression", "fragment", "column"), [
+        ("x if y else z", "unexpected 'if' after a complete expression", 2),
+        ("unknownfunc(x)", "unknown function 'unknownfunc'", 0),
+        ("りんご \uff0b x", "type the half-width '+'", 7),
+    ])
+    def test_a_syntax_error_comes_first_with_a_caret(self, capsys, expression, fragment, column):
+        status, _, err = run(capsys, "graph", expression, "-o", "-")
+        assert status == 2 and fragment in err and "--at" not in err
+        echo, caret = err.splitlines()[-2:]
+        assert echo == "  " + expression and caret == "  " + " " * column + "^"
+
+
+class TestNonFiniteNumbers:
+    @pytest.mark.parametrize(("argv", "fragment"), [
+        (["1e309 * x", "--at", "x=1"], "1e309 is beyond a float's range"),
+        (["x * 1e308 * 10", "--at", "x=1"], "the result overflows a float"),
+        (["9**9**9"], "overflows a float"),
+        (["x", "--at", "x=1e309"], "--at x=1e309: x must be a finite number"),
+        (["x", "--at", "x=nan"], "--at x=nan: x must be a finite number"),
+        (["x", "--at", "x=-inf"], "--at x=-inf: x must be a finite number"),
+    ])
+    @pytest.mark.parametrize("command", ["graph", "gradcheck"])
+    def test_refused_with_status_2(self, capsys, command, argv, fragment):
+        extra = ["-o", "-"] if command == "graph" else []
+        status, out, err = run(capsys, command, *argv, *extra)
+        assert status == 2 and fragment in err and out == ""
+
+
+class TestAtMustMatchTheExpression:
+    def test_a_variable_the_expression_does_not_use_is_refused(self, capsys):
+        status, out, err = run(capsys, "graph", "x * y", "--at", "x=1,y=2,q=3", "-o", "-")
+        assert status == 2 and out == ""
+        assert "the expression does not use q (it uses x, y)" in err
+
+    def test_a_variable_given_twice_is_refused(self, capsys):
+        status, _, err = run(capsys, "gradcheck", "x", "--at", "x=1,x=2")
+        assert status == 2 and "x is given twice" in err
+
+    def test_the_help_says_so(self, capsys):
+        with pytest.raises(SystemExit):
+            main(["graph", "--help"])
+        assert "no others" in capsys.readouterr().out
+
+    def test_an_expression_starting_with_a_minus_needs_a_space(self, capsys):
+        status, out, _ = run(capsys, "graph", "- x", "--at", "x=2", "-o", "-")
+        assert (status, out) == (0, "value -2\nd/dx -1\n")
+
+
+PIECES = ["x", "y", "りんご", "税", " ", "　", "+", "-", "*", "/", "**", "(", ")", ",", "1",
+          "2.5", "1e309", "exp", "max", "if", "@", "'", ".", "^", "\uff0b", "\uff08", "\t", "é",
+          "🍎"]
+
+
+class TestRandomCommandLines:
+    @given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
+    def test_status_is_0_or_2_and_the_caret_sits_on_a_character(self, expression):
+        from microgradjp.expr import ExpressionError, variables, width
+
+        try:
+            names = variables(expression)
+        except ExpressionError:
+            names = []
+        at = ",".join(f"{name}=0.5" for name in names)
+        stderr = StringIO()
+        with redirect_stderr(stderr), redirect_stdout(StringIO()):
+            try:
+                status = main(["graph", expression, "--at", at, "-o", "-"])
+            except SystemExit as usage_error:  # "-x" reads as an option to argparse: usage, 2
+                assert expression.startswith("-")
+                status = usage_error.code
+        assert status in (0, 2)
+        lines = stderr.getvalue().splitlines()
+        if status == 0 or lines[-1].strip() != "^":
+            return
+        echo, column = lines[-2][2:], lines[-1].index("^") - 2
+        assert len(echo) == len(expression)
+        boundaries = {width(echo[:k]): k for k in range(len(echo) + 1)}
+        assert column in boundaries  # on a character, never in the middle of a wide one
+        k = boundaries[column]
+        assert k == len(echo) or not echo[k].isspace()  # on the culprit, or at the end

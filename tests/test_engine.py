@@ -19,6 +19,7 @@ from microgradjp import (
     minimum,
     no_grad,
 )
+from microgradjp.functional import gradients
 from microgradjp.graph import nodes_under
 
 # -- the seed graphs (reference-cases.md) --------------------------------------------------------
@@ -237,9 +238,107 @@ def test_repr_shows_data_grad_and_label():
 
 def test_structure_is_read_only():
     a = Value(1.0)
-    for name in ("data", "grad", "label", "op", "parents"):
+    for name in ("op", "parents", "rule"):
         with pytest.raises(AttributeError):
             setattr(a, name, 2.0)
+
+
+# -- assigning .data, .grad and .label ----------------------------------------------------------
+
+
+def test_gradient_descent_as_micrograd_writes_it():
+    w = Value(0.5)
+    (w * w).backward()
+    w.data -= 0.1 * w.grad
+    w.grad = 0
+    assert (w.data, w.grad) == (0.4, 0.0) and type(w.grad) is float
+
+
+def test_a_leaf_s_new_data_is_the_next_forward_s_input_and_nothing_recomputes():
+    w = Value(2.0)
+    y = w * 3
+    w.data = 5.0
+    assert y.data == 6.0 and (w * 3).data == 15.0
+
+
+def test_assigning_interior_data_changes_only_that_number_which_backward_then_reads():
+    a = Value(1.0)
+    b = a.exp()
+    c = b + 1
+    b.data = 5.0
+    c.backward()
+    assert c.data == 1.0 + math.e and a.grad == 5.0  # exp's derivative is its output: now 5
+
+
+def test_labels_are_assignable():
+    v = Value(1.0)
+    v.label = "重み"
+    assert v.label == "重み" and "label='重み'" in repr(v)
+    v.label = None
+    assert v.label is None
+
+
+@pytest.mark.parametrize("number", [3, 2.5, np.float32(1.5), np.int64(4), np.array(2.5),
+                                    np.bool_(True), Fraction(1, 4), True, math.inf])
+@pytest.mark.parametrize("name", ["data", "grad"])
+def test_any_real_number_can_be_assigned_and_becomes_a_float(name, number):
+    v = Value(0.0)
+    setattr(v, name, number)
+    assert getattr(v, name) == float(number) and type(getattr(v, name)) is float
+
+
+def _assign(name, value):
+    def call():
+        setattr(Value(1.0), name, value)
+    return call
+
+
+ASSIGNMENTS = [
+    (_assign("data", "3"), ValueTypeError, "v.data = '3': expected a real number, got str"),
+    (_assign("data", None), ValueTypeError, "got NoneType"),
+    (_assign("data", [1.0]), ValueTypeError, "got list"),
+    (_assign("data", 1 + 2j), ValueTypeError, "got complex"),
+    (_assign("data", Value(2.0)), ValueTypeError, "for a Value's number use other.data"),
+    (_assign("data", np.array([1.0, 2.0])), ValueTypeError, "got ndarray"),
+    (_assign("data", np.complex128(1)), ValueTypeError, "got complex128"),
+    (_assign("data", 10**400), ValueOverflowError, "v.data = 1000"),
+    (_assign("grad", "0"), ValueTypeError, "v.grad = '0': expected a real number"),
+    (_assign("grad", None), ValueTypeError, "got NoneType"),
+    (_assign("grad", [0.0]), ValueTypeError, "got list"),
+    (_assign("grad", 1j), ValueTypeError, "got complex"),
+    (_assign("grad", -(10**400)), ValueOverflowError, "too large for a float"),
+    (_assign("label", 3), ValueTypeError, "v.label = 3: label must be a str, got int"),
+    (_assign("label", b"x"), ValueTypeError, "got bytes"),
+    (lambda: Value(1.0).named(["x"]), ValueTypeError, "label must be a str, got list"),
+    (lambda: Value(10**400), ValueOverflowError, "too large for a float"),
+    (lambda: Value(1.0).backward("1"), ValueTypeError, "backward('1'): expected a real number"),
+    (lambda: Value(1.0).backward(None), ValueTypeError, "pass the output's gradient"),
+    (lambda: Value(1.0).backward(10**400), ValueOverflowError, "too large for a float"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "fragment"), ASSIGNMENTS,
+                         ids=[e[2][:40] for e in ASSIGNMENTS])
+def test_bad_assignments_get_a_clear_error(call, error, fragment):
+    with pytest.raises(error) as raised:
+        call()
+    assert fragment in str(raised.value) and "; " in str(raised.value)
+
+
+def test_a_refused_assignment_leaves_the_node_as_it_was():
+    v = Value(1.0, label="x")
+    v.grad = 2.0
+    for name, bad in (("data", "3"), ("grad", None), ("label", 3)):
+        with pytest.raises(ValueTypeError):
+            setattr(v, name, bad)
+    assert (v.data, v.grad, v.label) == (1.0, 2.0, "x")
+
+
+def test_second_derivative_of_a_power_at_zero_base():
+    # The ** rule once tested "x == 0.0" on a Value (identity: never true) and took log(0).
+    x, y = Value(0.0), Value(2.0)
+    dx, dy = gradients(x**y, [x, y], create_graph=True)
+    assert (dx.data, dy.data) == (0.0, 0.0)
 
 
 def test_operators_mix_values_and_numbers_on_either_side():

@@ -9,7 +9,8 @@ import pytest
 from microgradjp import Value
 from microgradjp import relu as relu_rule
 from microgradjp.errors import DomainError, ValueTypeError
-from microgradjp.init import INITS, initial_weights
+from microgradjp.init import INITS, initial_weights, manual_seed
+from microgradjp.nn import MLP, Layer, Neuron
 
 
 @pytest.mark.parametrize("init", INITS)
@@ -67,3 +68,39 @@ def test_errors(call, exception, fragment):
     with pytest.raises(exception) as caught:
         call()
     assert fragment in str(caught.value)
+
+
+# -- fresh weights without a seed, one switch for a reproducible run ------------------------------
+
+
+def test_unseeded_neurons_break_symmetry():
+    first, second = Neuron(3), Neuron(3)
+    assert first.state_dict() != second.state_dict()
+    units = [Neuron(4) for _ in range(3)]  # a layer written by hand, micrograd style
+    assert len({tuple(w.data for w in unit.weights) for unit in units}) == 3
+
+
+def test_manual_seed_makes_a_whole_run_reproducible():
+    manual_seed(0)
+    first = [MLP(2, [4, 1]).state_dict(), Neuron(3).state_dict(), Layer(2, 2).state_dict()]
+    manual_seed(0)
+    second = [MLP(2, [4, 1]).state_dict(), Neuron(3).state_dict(), Layer(2, 2).state_dict()]
+    assert first == second
+    manual_seed(1)
+    assert MLP(2, [4, 1]).state_dict() != first[0]
+
+
+def test_a_seed_argument_ignores_the_shared_generator_and_global_random():
+    manual_seed(5)
+    seeded = MLP(2, [3, 1], seed=7).state_dict()
+    state = random.getstate()
+    Neuron(3)  # unseeded draws use our own generator, never `random`'s global state
+    assert random.getstate() == state
+    manual_seed(6)
+    assert MLP(2, [3, 1], seed=7).state_dict() == seeded
+
+
+@pytest.mark.parametrize("seed", [1.5, "0", True, None])
+def test_manual_seed_refuses_a_non_integer(seed):
+    with pytest.raises(ValueTypeError, match="a seed is an int"):
+        manual_seed(seed)

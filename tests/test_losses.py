@@ -11,6 +11,7 @@ from microgradjp.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
+    cross_entropy_from_probabilities,
     l2_regularization,
     log_softmax,
     max_margin_loss,
@@ -152,10 +153,10 @@ def test_binary_cross_entropy_gradients_match_central_differences(t):
 
 def test_mean_squared_error_conventions():
     y, d = [1.02, 2.29], [2.0, 4.0]
-    assert mean_squared_error(y, d, half=True).data == pytest.approx(0.971125, abs=1e-12)
-    assert mean_squared_error(y, d).data == pytest.approx(1.94225, abs=1e-12)
-    assert mean_squared_error(y, d, reduction="sum", half=True).data == pytest.approx(1.94225)
-    assert mean_squared_error(Value(3.0), 1.0).data == 4.0
+    assert mean_squared_error(y, d).data == pytest.approx(0.971125, abs=1e-12)  # the README's ½
+    assert mean_squared_error(y, d, half=False).data == pytest.approx(1.94225, abs=1e-12)
+    assert mean_squared_error(y, d, reduction="sum").data == pytest.approx(1.94225)
+    assert mean_squared_error(Value(3.0), 1.0, half=False).data == 4.0
 
 
 def test_half_mean_squared_error_gradient_is_y_minus_d():
@@ -218,7 +219,7 @@ def test_mean_is_one_sum_node_divided():
     (lambda: cross_entropy(LOGITS, 4), DomainError, "there are 4 classes"),
     (lambda: cross_entropy(LOGITS, -1), DomainError, "indexed 0..3"),
     (lambda: cross_entropy(LOGITS, 1.0), ValueTypeError, "class index"),
-    (lambda: cross_entropy(LOGITS, [0, 1]), DomainError, "there are 4 logits"),
+    (lambda: cross_entropy(LOGITS, [0, 1]), DomainError, "a target has shape (4,)"),
     (lambda: cross_entropy(LOGITS, [0, 0, 0, 2]), DomainError, "must be in [0, 1]"),
     (lambda: cross_entropy(LOGITS, [0, 0, 0.5, 0]), DomainError, "must sum to 1"),
     (lambda: binary_cross_entropy(1.5, 1), DomainError, "a probability must be in [0, 1]"),
@@ -245,3 +246,72 @@ def test_errors(call, exception, fragment):
     with pytest.raises(exception) as caught:
         call()
     assert fragment in str(caught.value)
+
+
+# -- numpy in: arrays and numpy scalars give the list version's numbers, bit for bit --------------
+
+
+@pytest.fixture
+def np():
+    return pytest.importorskip("numpy")
+
+
+def test_losses_take_numpy_arrays_and_scalars_bit_for_bit(np):
+    u, d = np.array([1.02, 2.29, 3.56, 4.83]), np.array([0, 0, 0, 1])
+    pairs = [
+        (cross_entropy(u, d), cross_entropy(u.tolist(), d.tolist())),
+        (cross_entropy(u, np.int64(3)), cross_entropy(u.tolist(), 3)),
+        (cross_entropy_from_probabilities(softmax(u), d, eps=np.float64(1e-7)),
+         cross_entropy_from_probabilities(softmax(u.tolist()), [0, 0, 0, 1], eps=1e-7)),
+        (mean_squared_error(np.array([1.02, 2.29]), np.array([2.0, 4.0])),
+         mean_squared_error([1.02, 2.29], [2.0, 4.0])),
+        (mean_squared_error(Value(1.5), np.float32(4.0)), mean_squared_error(Value(1.5), 4.0)),
+        (multiclass_svm_loss(np.array([3.2, 5.1, -1.7]), np.int64(0)),
+         multiclass_svm_loss([3.2, 5.1, -1.7], 0)),
+        (max_margin_loss(np.float64(0.25), np.int64(-1)), max_margin_loss(0.25, -1)),
+        (binary_cross_entropy_with_logits(np.array([1.94]), np.int64(1)),
+         binary_cross_entropy_with_logits(1.94, 1)),
+        (softmax(u)[2], softmax(u.tolist())[2]),
+    ]
+    assert [a.data for a, _ in pairs] == [b.data for _, b in pairs]
+
+
+def test_loss_shape_errors_name_expected_and_got(np):
+    with pytest.raises(DomainError, match=r"predictions of shape \(2,\), targets of shape \(3,\)"):
+        mean_squared_error(np.zeros(2), np.zeros(3))
+    with pytest.raises(DomainError, match=r"outputs of shape \(3,\).*shape \(1,\) or a Value"):
+        max_margin_loss(np.zeros(3), 1)
+
+
+# -- logits and probabilities cannot be confused ------------------------------------------------
+
+
+def test_cross_entropy_from_probabilities_matches_the_logit_form():
+    logits = [0.3, -1.2, 2.0]
+    exact = cross_entropy(logits, [0.2, 0.3, 0.5]).data
+    assert cross_entropy_from_probabilities(softmax(logits), [0.2, 0.3, 0.5]).data == \
+        pytest.approx(exact, rel=1e-14)
+
+
+def test_cross_entropy_from_probabilities_gradient_matches_central_differences():
+    assert gradcheck(lambda a, b, c: cross_entropy_from_probabilities(softmax([a, b, c]), 1,
+                                                                      eps=1e-7), 0.3, -1.2, 2.0)
+
+
+@pytest.mark.parametrize(("call", "fragment"), [
+    (lambda: cross_entropy_from_probabilities([2.0, -1.0], 0), "these are not probabilities"),
+    (lambda: cross_entropy_from_probabilities([0.5, 0.4], 0), "summing to 1"),
+    (lambda: cross_entropy_from_probabilities([1.0, 0.0], 1), "pass eps=1e-7 as the seeds do"),
+    (lambda: cross_entropy_from_probabilities([0.5, 0.5], 0, eps=-1.0), "eps must be in [0, 1)"),
+    (lambda: cross_entropy(softmax([1.0, 2.0]), 0), "already a softmax output"),
+    (lambda: binary_cross_entropy_with_logits(Value(0.3).sigmoid(), 1),
+     "already a sigmoid output"),
+])
+def test_probability_and_logit_forms_refuse_each_other(call, fragment):
+    with pytest.raises(DomainError) as caught:
+        call()
+    assert fragment in str(caught.value)
+
+
+def test_logits_that_look_like_probabilities_are_not_refused():
+    assert cross_entropy([0.25, 0.75], 1).data == pytest.approx(math.log1p(math.exp(-0.5)))

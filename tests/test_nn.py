@@ -19,7 +19,7 @@ B2 = [0.1, 0.2]
 
 
 def data(values):
-    return [v.data for v in values]
+    return [v.data for v in (values if isinstance(values, list) else [values])]
 
 
 def assert_matrix(actual, expected, abs=1e-8):
@@ -79,7 +79,7 @@ def test_2_3_2_regression_half_mean_squared_error():
 def test_2_3_1_binary_sigmoid_output():
     model = MLP.from_weights([(W1, B1), ([[0.2], [0.4], [0.6]], [0.1])],
                              output_activation="sigmoid")
-    [y] = model([1.0, 2.0])
+    y = model([1.0, 2.0])
     assert y.data == pytest.approx(0.87435214, abs=1e-8)
     assert y.parents[0].data == pytest.approx(1.94, abs=1e-12)
     assert -math.log(y.data) == pytest.approx(0.13427207, abs=1e-8)
@@ -151,11 +151,18 @@ def test_layer_inputs_become_leaves_once_for_all_units():
     assert all(inputs == first_inputs[0] for inputs in first_inputs)
 
 
-def test_one_unit_layer_returns_a_list_the_next_layer_accepts():
+def test_one_unit_layer_and_model_return_a_value_as_in_micrograd():
     model = MLP(3, [1, 1], seed=0)
-    out = model.layers[0]([1.0, 2.0, 3.0])
-    assert isinstance(out, list) and len(out) == 1
-    assert isinstance(model([1.0, 2.0, 3.0]), list)
+    hidden = model.layers[0]([1.0, 2.0, 3.0])
+    out = model([1.0, 2.0, 3.0])
+    assert isinstance(hidden, Value) and isinstance(out, Value)
+    assert out.data == model.layers[1]([hidden]).data  # the next layer takes it in a list
+
+
+def test_wider_layer_and_model_return_a_list():
+    model = MLP(3, [2, 2], seed=0)
+    assert isinstance(model.layers[0]([1.0, 2.0, 3.0]), list)
+    assert len(model([1.0, 2.0, 3.0])) == 2
 
 
 def test_from_weights_reads_rows_as_inputs_and_columns_as_units():
@@ -186,7 +193,7 @@ def test_parameter_count_of_2_16_16_1():
 
 def test_zero_grad_resets_every_parameter():
     model = MLP(2, [4, 1], seed=0)
-    model([1.0, -1.0])[0].backward()
+    model([1.0, -1.0]).backward()
     assert any(p.grad != 0.0 for p in model.parameters())
     model.zero_grad()
     assert all(p.grad == 0.0 for p in model.parameters())
@@ -300,15 +307,18 @@ class Custom(Module):
 @pytest.mark.parametrize(("call", "exception", "fragment"), [
     (lambda: Neuron(0), ValueTypeError, "in_features must be a positive int"),
     (lambda: Layer(2, 0), ValueTypeError, "out_features must be a positive int"),
-    (lambda: Layer(2, 3)([1.0]), DomainError, "takes 2 input(s), got 1"),
+    (lambda: Layer(2, 3)([1.0]), DomainError, "it takes shape (2,), got (1,)"),
+    (lambda: MLP(2, [3])([[1.0, 2.0]] * 4), DomainError, "got (4, 2) (a batch: call once per row"),
     (lambda: Neuron(2)("ab"), ValueTypeError, "inputs must be a sequence"),
     (lambda: Layer(2, 1)([1.0, "x"]), ValueTypeError, "real number"),
     (lambda: Layer.from_weights([[1.0, 2.0], [3.0]], [0.0, 0.0]), DomainError, "row 0 has 2"),
-    (lambda: Layer.from_weights([[1.0, 2.0]], [0.0]), DomainError, "bias needs 2"),
-    (lambda: Layer.from_weights([], []), ValueTypeError, "non-empty list of rows"),
+    (lambda: Layer.from_weights([[1.0, 2.0]], [0.0]), DomainError, "so bias needs shape (2,)"),
+    (lambda: Layer.from_weights([], []), ValueTypeError,
+     "2-d list or array (inputs x units), got shape (0,)"),
+    (lambda: Layer.from_weights([1.0, 2.0], [0.0]), ValueTypeError, "got shape (2,)"),
     (lambda: Layer.from_weights([[math.inf]], [0.0]), DomainError, "weights[0][0]"),
     (lambda: Neuron.from_weights([1.0, "2"], 0.0), ValueTypeError, "weights[1]"),
-    (lambda: Neuron.from_weights(0.5, 0.0), ValueTypeError, "non-empty list of numbers"),
+    (lambda: Neuron.from_weights(0.5, 0.0), ValueTypeError, "non-empty list or 1-d array"),
     (lambda: Layer.from_weights([[1.0], 2.0], [0.0]), ValueTypeError, "weights[1]=2.0"),
     (lambda: Neuron(2, activation="softmax"), DomainError, "give it to a Layer"),
     (lambda: Layer(2, 2, activation="swish"), DomainError, "unknown activation"),
@@ -316,7 +326,8 @@ class Custom(Module):
     (lambda: MLP(2, [3, 1], init="gaussian"), DomainError, "unknown scheme"),
     (lambda: MLP(2, []), ValueTypeError, "layer_sizes must be a non-empty list"),
     (lambda: MLP(2, [3], seed=1.5), ValueTypeError, "a seed is an int"),
-    (lambda: MLP.from_layers([Layer(2, 3), Layer(2, 1)]), DomainError, "takes 2 inputs but"),
+    (lambda: MLP.from_layers([Layer(2, 3), Layer(2, 1)]), DomainError,
+     "takes 2 inputs (its W has shape (2, 1)) but layer 0 gives 3, so W needs (3, 1)"),
     (lambda: MLP.from_layers([]), ValueTypeError, "non-empty list of Layers"),
     (lambda: MLP.from_layers([Layer(2, 2)] * 2), DomainError, "a Layer appears twice"),
     (lambda: Layer(1, 1).load_state_dict([1.0]), ValueTypeError, "must be a mapping"),
@@ -330,6 +341,54 @@ def test_errors(call, exception, fragment):
 
 def test_value_inputs_keep_their_graph():
     x = [Value(1.0), Value(2.0)]
-    out = Layer.from_weights([[3.0], [4.0]], [0.0])(x)[0]
+    out = Layer.from_weights([[3.0], [4.0]], [0.0])(x)
     out.backward()
     assert [v.grad for v in x] == [3.0, 4.0]
+
+
+# -- numpy in: arrays and numpy scalars give the list version's numbers, bit for bit --------------
+
+
+@pytest.fixture
+def np():
+    return pytest.importorskip("numpy")
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64"])
+def test_numpy_weights_and_inputs_equal_the_list_version(np, dtype):
+    weights = [(np.array(W1, dtype=dtype) * (10 if dtype == "int64" else 1), np.array(B1, dtype)),
+               (np.array(W2, dtype=dtype), np.array(B2, dtype=dtype))]
+    as_lists = [(w.tolist(), b.tolist()) for w, b in weights]
+    x = np.array([1.0, 2.0], dtype=dtype)
+    from_numpy, from_lists = MLP.from_weights(weights), MLP.from_weights(as_lists)
+    assert from_numpy.state_dict() == from_lists.state_dict()
+    assert data(from_numpy(x)) == data(from_lists(x.tolist()))
+    assert all(type(v) is float for v in from_numpy.state_dict().values())
+
+
+def test_numpy_scalars_as_neuron_bias_and_state(np):
+    neuron = Neuron.from_weights(np.array([0.1, 0.2]), np.float64(0.5), activation="relu")
+    assert neuron([np.int64(2), np.float32(3.0)]).data == neuron([2, float(np.float32(3.0))]).data
+    neuron.load_state_dict({"weights.0": np.float32(1.5), "weights.1": np.int64(2),
+                            "bias": np.array(0.0)})
+    assert [p.data for p in neuron.parameters()] == [1.5, 2.0, 0.0]
+
+
+@pytest.mark.parametrize(("call", "fragment"), [
+    (lambda np: MLP(2, [3])(np.zeros((4, 2))), "it takes shape (2,), got (4, 2)"),
+    (lambda np: Layer(3, 2)(np.zeros(2)), "it takes shape (3,), got (2,)"),
+    (lambda np: Layer.from_weights(np.zeros(3), np.zeros(3)), "got shape (3,)"),
+    (lambda np: Layer.from_weights(np.zeros((2, 3)), np.zeros(2)),
+     "weights have shape (2, 3) (3 units), so bias needs shape (3,)"),
+])
+def test_numpy_shape_errors_name_expected_and_got(np, call, fragment):
+    with pytest.raises((DomainError, ValueTypeError)) as caught:
+        call(np)
+    assert fragment in str(caught.value)
+
+
+def test_a_one_unit_layer_feeds_the_next_layer_by_hand():
+    first, second = Layer.from_weights([[2.0]], [0.0]), Layer.from_weights([[3.0]], [1.0])
+    assert second(first([1.5])).data == 10.0  # a Value stands for a one-number input
+    with pytest.raises(ValueTypeError, match="inputs must be a sequence of 2"):
+        Layer(2, 1)(first([1.5]))

@@ -11,7 +11,7 @@ from microgradjp.optim import SGD, Adam
 
 def parameter(data, grad):
     p = Value(data)
-    p._grad = grad  # package-internal write: stands in for a backward pass
+    p.grad = grad  # stands in for a backward pass
     return p
 
 
@@ -41,7 +41,7 @@ def test_adam_matches_hand_computed_steps():
     optimizer = Adam([w], lr=0.1, betas=(0.9, 0.99), eps=1e-8)
     expected, m, v = 1.0, 0.0, 0.0
     for t, g in enumerate([3.0, -1.0, 0.5], start=1):
-        w._grad = g
+        w.grad = g
         optimizer.step()
         m, v = 0.9 * m + 0.1 * g, 0.99 * v + 0.01 * g * g
         expected -= 0.1 * (m / (1 - 0.9 ** t)) / (math.sqrt(v / (1 - 0.99 ** t)) + 1e-8)

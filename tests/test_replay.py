@@ -102,7 +102,7 @@ def test_replay_equals_eager_on_random_mlps(sizes, activation, seed, points):
     params = model.parameters()
 
     def loss():
-        outputs = [model([Value(x), Value(y)])[0] for x, y in points]
+        outputs = [model([Value(x), Value(y)]) for x, y in points]
         return mean([(out - 0.5) ** 2 for out in outputs]) + l2_regularization(params, 0.01)
 
     replay = Replay(loss(), params)

@@ -5,10 +5,20 @@ import os
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from microgradjp.errors import DomainError, MicrogradError, ValueTypeError
 from microgradjp.nn import MLP, Layer, Module, Neuron
-from microgradjp.saving import FORMAT, VERSION, ModelFileError, load, load_parameters, save
+from microgradjp.saving import (
+    FORMAT,
+    MAX_PARAMETERS,
+    VERSION,
+    ModelFileError,
+    load,
+    load_parameters,
+    save,
+)
 
 AWKWARD = [0.1 + 0.2, 5e-324, -1.7976931348623157e308, 1 / 3, -0.0, 2.0 ** -1074 * 3]
 
@@ -152,7 +162,7 @@ BAD_FILES = [
      f"missing: [{FIRST}]; unexpected: [layers.0.neurons.0.weight.0]"),
     ("dropped parameter", lambda text: edit(json.loads(text),
                                             lambda d: d["parameters"].pop(FIRST)),
-     f"missing: [{FIRST}]"),
+     (f"missing: [{FIRST}]", "an architecture of 17 parameters: the file holds 16")),
     ("parameters not an object", lambda text: edit(json.loads(text),
                                                    set_in(["parameters"], [1.0])),
      "\"parameters\" must be an object"),
@@ -171,10 +181,13 @@ def test_bad_file_fails_clearly_and_leaves_model_untouched(name, damage, fragmen
     save(model, path)
     path.write_text(damage(path.read_text(encoding="utf-8")), encoding="utf-8")
     before = model.state_dict()
-    for attempt in (lambda: load_parameters(model, path), lambda: load(path)):
+    # One fragment for both, or (into the model, load alone): load counts before it builds.
+    fragments = fragment if isinstance(fragment, tuple) else (fragment, fragment)
+    for attempt, expected in zip((lambda: load_parameters(model, path), lambda: load(path)),
+                                 fragments, strict=True):
         with pytest.raises(ModelFileError) as caught:
             attempt()
-        assert fragment in str(caught.value)
+        assert expected in str(caught.value)
         assert str(path) in str(caught.value)
     assert model.state_dict() == before
 
@@ -184,9 +197,9 @@ BAD_ARCHITECTURES = [
      "unknown activation"),
     ("unknown type", ["architecture", "type"], "CNN", "is not an MLP, Layer or Neuron"),
     ("widths do not chain", ["architecture", "layers", 1, "in_features"], 4,
-     "layer 1 takes 4 inputs but layer 0 gives 3"),
+     "layer 1 takes 4 inputs"),  # nn and saving word the rest differently
     ("width disagrees with parameters", ["architecture", "layers", 1, "out_features"], 3,
-     "missing: [layers.1.neurons.2.weights.0"),
+     "an architecture of 21 parameters: the file holds 17"),
     ("width is text", ["architecture", "layers", 0, "out_features"], "3",
      "out_features must be a positive int"),
     ("layer is a list", ["architecture", "layers", 0], [2, 3], "is not a Layer description"),
@@ -250,3 +263,157 @@ def test_non_utf8_file_is_refused(tmp_path):
     path.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(ModelFileError, match="not UTF-8"):
         load(path)
+
+
+# -- hostile files (issue 14): clear errors, model unchanged, cost in proportion to the file -----
+
+
+def small_file(path, model=None):
+    save(model or MLP(2, [3, 2], activation="tanh", seed=1), path)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def refused(path, fragment, *, into_model=True):
+    """Assert that load() refuses path with fragment, and load_parameters leaves a model as is."""
+    with pytest.raises(ModelFileError, match=re.escape(fragment)) as caught:
+        load(path)
+    assert str(path) in str(caught.value)
+    if not into_model:
+        return
+    model = MLP(2, [3, 2], activation="tanh", seed=2)
+    before = model.state_dict()
+    with pytest.raises(ModelFileError):
+        load_parameters(model, path)
+    assert model.state_dict() == before
+
+
+class TestHugeNumbers:
+    @pytest.mark.parametrize("digits", [401, 5000, 100_000])
+    def test_an_integer_beyond_a_float_names_the_parameter(self, tmp_path, digits):
+        path = tmp_path / "m.json"
+        text = json.dumps(small_file(path)).replace('"layers.0.neurons.0.bias": ',
+                                                    '"layers.0.neurons.0.bias": 1' + "0" * digits)
+        path.write_text(re.sub(r'"layers.0.neurons.0.bias": 10+[-.eE0-9]*', lambda m:
+                               m.group(0).split(": ")[0] + ": 1" + "0" * digits, text))
+        refused(path, "parameter 'layers.0.neurons.0.bias': the number overflows a float")
+
+    def test_a_float_literal_beyond_range_is_refused_the_same_way(self, tmp_path):
+        path = tmp_path / "m.json"
+        document = small_file(path)
+        text = json.dumps(document).replace(repr(document["parameters"][FIRST]), "1e400", 1)
+        path.write_text(text)
+        refused(path, f"parameter '{FIRST}': the number overflows a float")
+
+    def test_a_long_but_finite_integer_loads_as_its_float(self, tmp_path):
+        path = tmp_path / "m.json"
+        document = small_file(path)
+        text = json.dumps(document).replace(repr(document["parameters"][FIRST]), "9" * 300, 1)
+        path.write_text(text)
+        assert load(path).state_dict()[FIRST] == float("9" * 300)
+
+
+class TestNesting:
+    @pytest.mark.parametrize("depth", [9, 990, 100_000])
+    def test_deep_nesting_is_a_model_file_error(self, tmp_path, depth):
+        path = tmp_path / "m.json"
+        document = small_file(path)
+        text = json.dumps(document)
+        path.write_text(text.replace('"version": 1', '"version": ' + "[" * depth + "]" * depth))
+        refused(path, "JSON nested deeper than 8 levels")
+
+
+class TestClaimedSizes:
+    @pytest.mark.parametrize(("model", "changes", "fragment"), [
+        (Layer(2, 3), {("out_features",): 10**9}, "architecture of 3000000000 parameters"),
+        (Neuron(2), {("in_features",): 10**18}, "more than max_parameters=1000000"),
+        (MLP(2, [3, 2]), {("layers", 0, "out_features"): 10**9,
+                          ("layers", 1, "in_features"): 10**9}, "of 5000000002 parameters"),
+        (MLP(2, [3, 2]), {("layers", 0, "out_features"): 10**9}, "layer 0 gives 1000000000"),
+    ], ids=["layer", "neuron", "mlp", "mlp-unchained"])
+    def test_a_small_file_claiming_a_huge_model_fails_before_building(self, tmp_path, model,
+                                                                      changes, fragment):
+        path = tmp_path / "m.json"
+        document = small_file(path, model)
+        for keys, value in changes.items():
+            set_in(["architecture", *keys], value)(document)
+        path.write_text(json.dumps(document))
+        assert path.stat().st_size < 2000
+        refused(path, fragment, into_model=False)
+
+    def test_the_cap_is_documented_and_can_be_raised(self, tmp_path):
+        path = tmp_path / "m.json"
+        small_file(path, MLP(40, [40, 40], seed=0))  # 3,280 parameters
+        with pytest.raises(ModelFileError, match="more than max_parameters=1000"):
+            load(path, max_parameters=1000)
+        assert len(load(path).state_dict()) == 3280
+        assert MAX_PARAMETERS == 1_000_000
+
+    @pytest.mark.parametrize("width", [True, 2.0, -1, 0, "2", None, 1e30])
+    def test_a_width_must_be_a_positive_int(self, tmp_path, width):
+        path = tmp_path / "m.json"
+        path.write_text(edit(small_file(path), set_in(["architecture", "layers", 0, "in_features"],
+                                                      width)))
+        # load_parameters needs names only, and 2.0 == 2 describes the same model.
+        refused(path, "in_features must be a positive int", into_model=width != 2.0)
+
+
+# Damage a valid file the ways files get damaged: cut, spliced, hand-edited, adversarial.
+SNIPPETS = ["", "[", "]", "{", "}", ",", ":", '"', "\\", "0", "-", "1e999", "NaN", "null",
+            "true", "1" * 5000, "[" * 3000, '{"a": 1, "a": 2}', "\x00", "é", "-0", "1.5e-400"]
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-2, 10**9) | st.sampled_from([10**400, 10**30])
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=5),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    max_leaves=10)
+
+
+def paths_in(document, prefix=()):
+    yield prefix
+    children = (document.items() if isinstance(document, dict)
+                else enumerate(document) if isinstance(document, list) else ())
+    for key, child in children:
+        yield from paths_in(child, (*prefix, key))
+
+
+@st.composite
+def damaged(draw, text):
+    if draw(st.booleans()):  # text damage: cut a slice, or splice a snippet in
+        start = draw(st.integers(0, len(text)))
+        end = draw(st.integers(start, min(len(text), start + 40)))
+        return text[:start] + draw(st.sampled_from(SNIPPETS)) + text[end:]
+    document = json.loads(text)  # structural damage: replace one value anywhere
+    where = draw(st.sampled_from(list(paths_in(document))[1:]))
+    target = document
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = draw(JSON_VALUES)
+    return json.dumps(document)
+
+
+@pytest.fixture(scope="module")
+def valid_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("damage") / "m.json"
+    save(MLP(2, [3, 2], activation="tanh", seed=1), path)
+    return path
+
+
+class TestDamagedFiles:
+    @given(st.data())
+    def test_random_damage_loads_or_fails_clearly_leaving_the_model_as_is(self, valid_file,
+                                                                          data):
+        text = valid_file.read_text(encoding="utf-8")
+        path = valid_file.with_name("damaged.json")
+        path.write_text(data.draw(damaged(text), label="file"), encoding="utf-8")
+        try:
+            loaded = load(path)
+        except ModelFileError as error:
+            assert str(path) in str(error)
+        else:
+            assert isinstance(loaded, Module)
+        model = MLP(2, [3, 2], activation="tanh", seed=7)
+        before = model.state_dict()
+        try:
+            load_parameters(model, path)
+        except ModelFileError:
+            assert model.state_dict() == before

@@ -5,8 +5,10 @@ import warnings
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from microgradjp import cos, define_op, maximum
+from microgradjp.errors import ValueTypeError
 from microgradjp.testing import (
     GradcheckError,
     KinkWarning,
@@ -73,3 +75,64 @@ def test_tolerances_are_honoured():
     assert gradcheck(slightly_off, 1.0, rtol=1e-3)
     with pytest.raises(GradcheckError):
         gradcheck(slightly_off, 1.0, rtol=1e-6, atol=0.0)
+
+
+# -- hostile inputs (issue 14): a kink excuses only its own arguments; floats in -----------------
+
+bad_sin = define_op("bad_sin", math.sin, lambda x: -cos(x))
+KINKS = {"relu": lambda x: x.relu(), "abs": abs, "maximum": lambda x: maximum(x, 0.0)}
+
+
+class TestAKinkExcusesOnlyTheArgumentsThatReachIt:
+    def test_the_issue_example_fails_naming_the_wrong_op(self):
+        with pytest.raises(GradcheckError, match=r"argument 0 .*\n.*bad_sin\(0\.5\)"):
+            gradcheck(lambda x, y: bad_sin(x) * 2 + y.relu(), 0.5, 0.0)
+
+    def test_the_kinked_argument_alone_is_skipped_and_named(self):
+        with pytest.warns(KinkWarning, match=r"argument 1 at a kink.*relu\(0\.0\)") as caught:
+            assert gradcheck(lambda x, y: x.sin() * 2 + y.relu(), 0.5, 0.0)
+        assert len(caught) == 1
+
+    def test_a_wrong_smooth_op_on_the_kinked_path_still_fails(self):
+        # The kink spoils the whole derivative's central difference, not bad_sin's own one.
+        with pytest.raises(GradcheckError, match=r"bad_sin\(0\.0\)"):
+            gradcheck(lambda x: bad_sin(x) + x.relu(), 0.0)
+
+    # A kinked argument checked before the wrong one warns first; that warning is not the point.
+    @pytest.mark.filterwarnings("ignore::microgradjp.testing.KinkWarning")
+    @given(st.data())
+    def test_random_kink_positions_across_arguments(self, data):
+        count = data.draw(st.integers(2, 4), label="arguments")
+        wrong = data.draw(st.integers(0, count - 1), label="argument with bad_sin")
+        kinked = data.draw(st.integers(0, count - 1), label="argument at a kink")
+        kink = data.draw(st.sampled_from(sorted(KINKS)), label="kink")
+        point = [data.draw(st.floats(0.1, 3.0), label=f"x{i}") for i in range(count)]
+        point[kinked] = 0.0
+
+        def f(*xs, sin=bad_sin):
+            terms = [sin(x) if i == wrong else x.tanh() for i, x in enumerate(xs)]
+            return sum(terms[1:], terms[0]) * 2 + KINKS[kink](xs[kinked])
+
+        with pytest.raises(GradcheckError) as raised:
+            gradcheck(f, *point)
+        assert f"argument {wrong} " in str(raised.value)
+        assert "first node whose local derivative is wrong: bad_sin" in str(raised.value)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert gradcheck(lambda *xs: f(*xs, sin=right_sin), *point)
+        # abs at 0 has a central difference of 0, its subgradient, so it needs no excuse.
+        expected = [] if kink == "abs" else [f"gradcheck of argument {kinked}"]
+        assert [str(w.message).split(" at a kink")[0] for w in caught] == expected
+
+
+class TestNumericalGradTakesFloatsOrValues:
+    def test_a_function_of_floats(self):
+        assert numerical_grad(lambda x: math.sin(x), 0.5) == pytest.approx([math.cos(0.5)])
+        assert numerical_grad(math.atan2, 1.0, 2.0) == pytest.approx([0.4, -0.2])
+
+    def test_a_function_of_values_still_works(self):
+        assert numerical_grad(lambda x, y: (x * y).relu(), 3.0, 4.0) == pytest.approx([4.0, 3.0])
+
+    def test_a_function_that_takes_neither_is_a_clear_error(self):
+        with pytest.raises(ValueTypeError, match=r"fails on floats .* and on Values"):
+            numerical_grad(lambda x: x.sin() + "1", 0.5)

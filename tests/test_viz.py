@@ -281,7 +281,7 @@ HOSTILE = [  # (label, the lines the picture must show for it)
 def test_hostile_labels_stay_one_node_without_engine(label):
     nodes, edges = parse(to_dot(Value(1.0, label=label) * 2))  # parse checks each statement
     assert len(nodes) == 4 and len(edges) == 3  # x, the constant 2, the op, the output
-    assert all(set(v) <= {"label", "fillcolor", "shape"} for v in nodes.values())
+    assert all(set(v) <= {"label", "fillcolor", "shape", "width"} for v in nodes.values())
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -337,14 +337,6 @@ def test_graphviz_pure_is_used_when_dot_is_missing(monkeypatch, tmp_path, xyz):
     hide_system_dot(monkeypatch)
     text = render(xyz, tmp_path / "xyz.svg").read_text(encoding="utf-8")
     assert "graphviz-pure" in text  # its version comment
-
-
-def test_graphviz_pure_png_warns_once_about_japanese(tmp_path, apple):
-    with pytest.warns(UserWarning, match="graphviz-pure draws PNG text with its own Latin"):
-        render(apple, tmp_path / "apple.png", engine="graphviz-pure")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        render(apple, tmp_path / "again.png", engine="graphviz-pure")
 
 
 @needs_dot
@@ -478,39 +470,6 @@ def test_japanese_labels_get_the_japanese_font(monkeypatch, apple):
 def test_latin_labels_never_look_for_a_font(monkeypatch, xyz):
     monkeypatch.setattr(engines, "cjk_font", lambda: pytest.fail("looked for a font"))
     assert "fontname=Helvetica" in to_dot(xyz).source
-
-
-@pytest.mark.parametrize(("listing", "expected"), [
-    ("IPAMincho,IPA明朝\nIPAGothic,IPAゴシック\nIPAPGothic,IPA Pゴシック\n", "IPAPGothic"),
-    ("Noto Serif CJK JP\nNoto Sans CJK JP,Noto Sans CJK JP Regular\n", "Noto Sans CJK JP"),
-    ("Some Mincho\nAnother Gothic\n", "Another Gothic"),
-    ("", None),
-])
-def test_font_lookup_picks_a_preferred_family(listing, expected, monkeypatch):
-    calls = []
-
-    def fake_run(command, **options):
-        calls.append(command)
-        return subprocess.CompletedProcess(command, 0, stdout=listing, stderr="")
-
-    monkeypatch.setattr(subprocess, "run", fake_run)
-    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
-    engines.cjk_font.cache_clear()
-    try:
-        assert engines.cjk_font() == expected
-        assert engines.cjk_font() == expected
-    finally:
-        engines.cjk_font.cache_clear()
-    assert calls == [["/usr/bin/fc-list", ":lang=ja", "family"]]  # asked once, no shell
-
-
-def test_font_lookup_without_fontconfig(monkeypatch):
-    monkeypatch.setattr(shutil, "which", lambda name: None)
-    engines.cjk_font.cache_clear()
-    try:
-        assert engines.cjk_font() is None
-    finally:
-        engines.cjk_font.cache_clear()
 
 
 # -- large graphs -----------------------------------------------------------------------------

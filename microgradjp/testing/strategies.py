@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Any
 
 from hypothesis import strategies as st
@@ -89,10 +90,10 @@ class Expression:
             return repr(self.constant)
         if not self.children:
             return self.op
-        shown = [f"({c})" if c.op in _INFIX else str(c) for c in self.children]
         if self.op in _INFIX:
-            return f" {self.op} ".join(shown)
-        return f"{self.op}({', '.join(shown)})"
+            return f" {self.op} ".join(f"({c})" if c.op in _INFIX else str(c)
+                                       for c in self.children)
+        return f"{self.op}({', '.join(str(c) for c in self.children)})"
 
     def __repr__(self) -> str:
         return f"Expression({str(self)!r})"
@@ -146,8 +147,10 @@ def expressions(
 ) -> st.SearchStrategy[tuple[Expression, tuple[float, ...]]]:
     """Return a strategy for ``(expression, point)``: a random graph and where to check it.
 
-    Every op at the point is inside its domain with a margin, maximum/minimum see no near-tie,
-    and the result is finite. Shrinks toward fewer ops, then toward simple numbers.
+    The number of variables is drawn first (from 1 to ``len(variables)``, each about as likely),
+    every chosen variable appears, and every expression has at least one op. Every op at the
+    point is inside its domain with a margin, maximum/minimum see no near-tie, and the result is
+    finite. Shrinks toward one variable, fewer leaves and ops, then toward simple numbers.
 
     >>> from hypothesis import given, settings
     >>> from microgradjp.testing import gradcheck
@@ -159,19 +162,26 @@ def expressions(
     >>> test_gradients()
     """
     names = list(ops) if ops is not None else list(OPS)
-    leaves = st.sampled_from([Expression(v) for v in variables]) | st.floats(
-        -3, 3, allow_nan=False).map(lambda c: Expression("const", constant=round(c, 2)))
+    unary = [op for op in names if len(OPS[op].domain) == 1]
+    binary = [op for op in names if len(OPS[op].domain) == 2]
+    if not names or max_leaves < 1 or not variables or (not unary and max_leaves < 2):
+        raise ValueError(f"expressions({list(variables)}, ops={ops}, max_leaves={max_leaves}) "
+                         "draws nothing: give at least one variable and one op (a binary op "
+                         "needs max_leaves >= 2)")
+    most = min(len(variables), max_leaves) if binary else 1
+    constants = st.floats(-3, 3, allow_nan=False).map(
+        lambda c: Expression("const", constant=round(c, 2)))
 
-    def extend(children: st.SearchStrategy[Expression]) -> st.SearchStrategy[Expression]:
-        return st.builds(
-            lambda op, kids: Expression(op, tuple(kids[: len(OPS[op].domain)])),
-            st.sampled_from(names), st.lists(children, min_size=2, max_size=2))
-
-    trees = st.recursive(leaves, extend, max_leaves=max_leaves).filter(lambda e: e.variables)
+    @st.composite
+    def trees(draw: st.DrawFn) -> Expression:
+        # One draw per set of variables (not per ordering), so no two draws alias each other.
+        chosen = draw(st.sampled_from(list(combinations(variables, draw(st.integers(1, most))))))
+        leaves = st.sampled_from([Expression(v) for v in chosen]) | constants
+        return _tree(draw, _Grammar(unary, binary, leaves), chosen, max_leaves, 0)
 
     @st.composite
     def cases(draw: st.DrawFn) -> tuple[Expression, tuple[float, ...]]:
-        expression = draw(trees)
+        expression = draw(trees())
         point = tuple(draw(st.floats(-3, 3, allow_nan=False)) for _ in expression.variables)
         env = dict(zip(expression.variables, point, strict=True))
         if not (_well_posed(expression, env)):
@@ -179,6 +189,39 @@ def expressions(
         return expression, point
 
     return cases()
+
+
+@dataclass(frozen=True)
+class _Grammar:
+    unary: list[str]
+    binary: list[str]
+    leaves: st.SearchStrategy[Expression]
+
+
+_MAX_DEPTH = 6  # ops above a leaf; deep towers of unary ops mostly leave every domain
+
+
+def _tree(draw: st.DrawFn, grammar: _Grammar, needs: Sequence[str], budget: int,
+          depth: int) -> Expression:
+    """Draw a tree, top down, in which every name in ``needs`` appears, with <= budget leaves."""
+    # The root is always an op (a bare variable checks nothing); below it, growing is a coin
+    # flip that shrinks to "stop", so failures shrink toward one op over one variable.
+    if len(needs) >= 2:
+        ops = grammar.binary  # two variables must part somewhere
+    else:
+        ops = grammar.unary + (grammar.binary if budget >= 2 else [])
+    if depth > 0 and len(needs) <= 1 and (
+            not ops or depth >= _MAX_DEPTH or not draw(st.booleans())):
+        return Expression(needs[0]) if needs else draw(grammar.leaves)
+    op = draw(st.sampled_from(ops))
+    if op in grammar.unary:
+        return Expression(op, (_tree(draw, grammar, needs, budget, depth + 1),))
+    spare = budget > len(needs)  # room for a side with no needed variable
+    split = draw(st.integers(0 if spare else 1, len(needs) if spare else len(needs) - 1))
+    left, right = needs[:split], needs[split:]
+    left_budget = draw(st.integers(max(len(left), 1), budget - max(len(right), 1)))
+    return Expression(op, (_tree(draw, grammar, left, left_budget, depth + 1),
+                           _tree(draw, grammar, right, budget - left_budget, depth + 1)))
 
 
 def _well_posed(expression: Expression, point: dict[str, float]) -> bool:

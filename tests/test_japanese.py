@@ -1,0 +1,298 @@
+"""Tests for Japanese in drawings: which text needs a CJK font, finding one, real glyphs in PNG
+without system Graphviz, boxes wide enough for their text, and labels shortened for drawing."""
+
+import io
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+import warnings
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+from PIL import Image, ImageFont
+
+from microgradjp import Value
+from microgradjp import _engines as engines
+from microgradjp import _fonts as fonts
+from microgradjp import _raster as raster
+from microgradjp.viz import ELLIPSIS, LABEL_COLUMNS, LABEL_LINES, render, to_dot
+
+HAVE_DOT = shutil.which("dot") is not None
+ENGINES = [pytest.param("dot", marks=pytest.mark.skipif(not HAVE_DOT, reason="no system dot")),
+           "graphviz-pure"]
+SVG = "{http://www.w3.org/2000/svg}"
+PIP_FONT = fonts._from_pip()  # the dev extra installs matplotlib-fontja
+
+
+@pytest.fixture(autouse=True)
+def fresh_warnings(monkeypatch):
+    monkeypatch.setattr(engines, "_warned", set())
+
+
+def apple_with(apple_label, count_label, tax_label):
+    prices = Value(100, label=apple_label) * Value(2, label=count_label)
+    return (prices * Value(1.1, label=tax_label)).named("支払金額")
+
+
+# -- which text needs a CJK font --------------------------------------------------------------
+
+
+FULL_WIDTH_A1 = "\N{FULLWIDTH LATIN CAPITAL LETTER A}\N{FULLWIDTH DIGIT ONE}"
+SIGNS = "\N{RIGHTWARDS ARROW} \N{MULTIPLICATION SIGN} \N{MINUS SIGN}"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("りんご", True), ("カタカナ", True), ("消費税", True), ("ｶﾀｶﾅ", True),  # half-width kana
+    (FULL_WIDTH_A1, True), ("、。「」", True), ("한글", True), ("ㄅㄆ", True), ("𠀋", True),
+    ("ㇰ", True), ("㍿", True), ("x ー y", True),  # small ku, a CJK square, the long vowel mark
+    ("🍎", False), ("😀👍🏽", False), ("👨‍👩‍👧", False), ("⌚", False),  # emoji are wide, not CJK
+    ("apple", False), ("café ü", False), (SIGNS, False), ("αβγ", False), ("", False),
+])
+def test_needs_cjk_is_true_for_cjk_scripts_only(text, expected):
+    assert fonts.needs_cjk(text) is expected
+
+
+def test_an_emoji_label_looks_for_no_font_and_warns_nothing(monkeypatch):
+    monkeypatch.setattr(engines, "cjk_font", lambda: pytest.fail("looked for a Japanese font"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        source = to_dot((Value(1.0, label="🍎") * Value(2.0, label="😀")).named("🎉")).source
+    assert "fontname=Helvetica" in source
+
+
+# -- finding a font ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_lookup():
+    fonts.japanese_font.cache_clear()
+    yield
+    fonts.japanese_font.cache_clear()
+
+
+@pytest.mark.parametrize(("listing", "expected"), [
+    ("IPAMincho\t/f/ipam.ttf\nIPAGothic\t/f/ipag.ttf\nIPAPGothic\t/f/ipagp.ttf\n",
+     ("IPAPGothic", "/f/ipagp.ttf")),
+    ("Noto Serif CJK JP\t/n/serif.ttc\nNoto Sans CJK JP\t/n/sans.ttc\n",
+     ("Noto Sans CJK JP", "/n/sans.ttc")),
+    ("Some Mincho\t/s/m.ttf\nAnother Gothic\t/s/g.ttf\n", ("Another Gothic", "/s/g.ttf")),
+])
+def test_fontconfig_lookup_picks_a_preferred_family_and_its_file(
+        listing, expected, monkeypatch, fresh_lookup):
+    calls = []
+
+    def fake_run(command, **options):
+        calls.append(command)
+        return subprocess.CompletedProcess(command, 0, stdout=listing, stderr="")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    found = fonts.japanese_font()
+    assert (found.family, str(found.path), found.source) == (*expected, "fontconfig")
+    assert fonts.japanese_font() is found and fonts.cjk_font() == expected[0]
+    assert calls == [["/usr/bin/fc-list", "--format=%{family[0]}\t%{file}\n", ":lang=ja"]]
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    (["msgothic.ttc", "meiryo.ttc"], "Meiryo"),  # Windows: Meiryo before MS Gothic
+    ([unicodedata.normalize("NFD", "ヒラギノ角ゴシック W3.ttc")], "Hiragino Sans"),  # macOS NFD
+    (["Arial.ttf"], None),
+])
+def test_without_fontconfig_the_os_font_folders_are_searched(
+        files, expected, monkeypatch, tmp_path, fresh_lookup):
+    for name in files:
+        (tmp_path / name).write_bytes(b"")
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(fonts, "_font_folders", lambda: [tmp_path / "missing", tmp_path])
+    monkeypatch.setattr(fonts, "_from_pip", lambda: None)
+    found = fonts.japanese_font()
+    assert (found and found.family) == expected
+    assert found is None or (found.source == "folder" and found.path.parent == tmp_path)
+
+
+@pytest.mark.skipif(PIP_FONT is None, reason="matplotlib-fontja is not installed")
+def test_the_pip_font_is_found_without_importing_matplotlib():
+    assert PIP_FONT.family == "IPAexGothic" and PIP_FONT.path.name == "ipaexg.ttf"
+    code = ("import sys; from microgradjp import _fonts; _fonts._from_pip(); "
+            "print('matplotlib' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+# -- real glyphs in PNG, without system Graphviz ----------------------------------------------
+
+FOUND_FONTS = [pytest.param(fonts.japanese_font(), id="system-font"),
+               pytest.param(PIP_FONT, id="pip-font")]
+
+
+def pixels(data):
+    return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("font", FOUND_FONTS)
+def test_png_draws_real_japanese_glyphs(font, engine, monkeypatch, tmp_path):
+    # graphviz-pure always, and dot with a font only pip knows, go through resvg.
+    if font is None:
+        pytest.skip("no such font here")
+    monkeypatch.setattr(fonts, "japanese_font", lambda: font)
+    monkeypatch.setattr(engines, "cjk_font", lambda: font.family)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        first = render(apple_with("りんご", "個数", "消費税"), tmp_path / "a.png", engine=engine)
+    # The same characters in another order: same layout, so only real glyphs can tell them apart.
+    second = render(apple_with("ごんり", "数個", "税費消"), tmp_path / "b.png", engine=engine)
+    one, two = pixels(first.read_bytes()), pixels(second.read_bytes())
+    assert one.size == two.size and one.size[0] > 900  # 144 dpi: twice the points
+    assert one.tobytes() != two.tobytes()
+
+
+def test_without_a_japanese_font_png_shows_boxes_and_says_what_to_install(monkeypatch, tmp_path):
+    # The check above can fail: tofu boxes for permuted labels give identical pixels.
+    monkeypatch.setattr(fonts, "japanese_font", lambda: None)
+    monkeypatch.setattr(engines, "cjk_font", lambda: None)
+    with pytest.warns(UserWarning, match=re.escape("microgradjp[japanese]")):
+        first = render(apple_with("りんご", "個数", "消費税"), tmp_path / "a.png",
+                       engine="graphviz-pure")
+    second = render(apple_with("ごんり", "数個", "税費消"), tmp_path / "b.png",
+                    engine="graphviz-pure")
+    assert pixels(first.read_bytes()).tobytes() == pixels(second.read_bytes()).tobytes()
+
+
+@pytest.mark.parametrize(("engine", "source", "through_resvg"), [
+    ("graphviz-pure", "fontconfig", True), ("graphviz-pure", "pip", True),
+    pytest.param("dot", "fontconfig", False, marks=ENGINES[0].marks),  # dot draws it itself
+    pytest.param("dot", "pip", True, marks=ENGINES[0].marks),  # a font fontconfig cannot see
+])
+def test_who_draws_japanese_png(engine, source, through_resvg, monkeypatch, tmp_path):
+    font = fonts.japanese_font() or PIP_FONT
+    if font is None:
+        pytest.skip("no Japanese font here")
+    monkeypatch.setattr(fonts, "japanese_font", lambda: font._replace(source=source))
+    calls = []
+    real = raster.svg_to_png
+    monkeypatch.setattr(raster, "svg_to_png", lambda *a, **k: calls.append(1) or real(*a, **k))
+    data = render(apple_with("りんご", "個数", "消費税"), tmp_path / "a.png", engine=engine)
+    assert data.read_bytes().startswith(b"\x89PNG") and bool(calls) is through_resvg
+
+
+def test_without_resvg_png_still_draws_and_says_what_to_install(monkeypatch, tmp_path):
+    font = fonts.japanese_font() or PIP_FONT
+    if font is None:
+        pytest.skip("no Japanese font here")
+    monkeypatch.setattr(fonts, "japanese_font", lambda: font)
+    monkeypatch.setattr(raster, "available", lambda: False)
+    with pytest.warns(UserWarning, match="pip install resvg-py"):
+        path = render(apple_with("りんご", "個数", "消費税"), tmp_path / "a.png",
+                      engine="graphviz-pure")
+    assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_raster_scales_a_huge_picture_down_to_the_side_cap():
+    font = fonts.japanese_font() or PIP_FONT
+    if font is None:
+        pytest.skip("no Japanese font here")
+    svg = ('<svg width="40000pt" height="10pt" viewBox="0 0 40000 10" '
+           'xmlns="http://www.w3.org/2000/svg"><text x="5" y="8">りんご</text></svg>')
+    image = pixels(raster.svg_to_png(svg, font))
+    assert image.size == (raster.MAX_SIDE_PIXELS, 8)
+
+
+@pytest.mark.parametrize(("svg", "fragment"), [
+    ("<svg width='10' height='10'></svg>", "no width and height in pt"),
+    ('<svg width="10pt" height="10pt"><g></svg>', "drawing the SVG as PNG with resvg"),
+])
+def test_raster_errors_say_what_went_wrong(svg, fragment):
+    font = fonts.japanese_font() or PIP_FONT
+    with pytest.raises(raster.RasterError, match=re.escape(fragment)):
+        raster.svg_to_png(svg, font)
+
+
+def test_png_of_latin_labels_stays_with_the_engine(monkeypatch, tmp_path, xyz):
+    monkeypatch.setattr(fonts, "japanese_font", lambda: pytest.fail("looked for a font"))
+    data = render(xyz, tmp_path / "xyz.png", engine="graphviz-pure").read_bytes()
+    assert data.startswith(b"\x89PNG")
+
+
+# -- boxes that hold their text ---------------------------------------------------------------
+
+LONG_LABELS = ["あいうえおかきくけこ", "支払金額の合計と消費税の内訳", "重みW1とバイアスb",
+               "MMMM漢字", "ｶﾀｶﾅのﾗﾍﾞﾙ", "x"]
+
+
+def extent(element):
+    """Return (left, right) of a polygon's points or a path's coordinates."""
+    pairs = re.findall(r"(-?[\d.]+),(-?[\d.]+)", element.get("points") or element.get("d"))
+    xs = [float(x) for x, _ in pairs]
+    return min(xs), max(xs)
+
+
+def node_boxes(svg_text):
+    """Yield (shape element, [text elements]) for each node of a Graphviz SVG."""
+    for group in ElementTree.fromstring(svg_text).iter(f"{SVG}g"):
+        if group.get("class") == "node":
+            shape = group.find(f"{SVG}path")
+            shape = shape if shape is not None else group.find(f"{SVG}polygon")
+            if shape is not None:  # op nodes are ellipses: checked by their own test below
+                yield shape, list(group.iter(f"{SVG}text"))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_no_label_overflows_its_box(engine, tmp_path):
+    font = fonts.japanese_font()
+    if font is None or font.path is None:
+        pytest.skip("no Japanese font file to measure with")
+    x = Value(1.0, label=LONG_LABELS[0])
+    for k, label in enumerate(LONG_LABELS[1:]):
+        x = (x * Value(k + 2.0, label=label)).named(f"積{k}")
+    svg = render(x, tmp_path / "long.svg", engine=engine).read_text(encoding="utf-8")
+    checked = 0
+    for shape, texts in node_boxes(svg):
+        left, right = extent(shape)
+        for text in texts:
+            size = float(text.get("font-size"))
+            width = ImageFont.truetype(str(font.path), 1000).getlength(text.text) * size / 1000
+            centre = float(text.get("x"))
+            assert left <= centre - width / 2 and centre + width / 2 <= right, text.text
+            checked += 1
+    assert checked >= 3 * len(LONG_LABELS)
+
+
+# -- labels shortened for drawing -------------------------------------------------------------
+
+
+def first_line(root):
+    return to_dot(root).source.split('label="', 2)[1].split("\\n")[0]
+
+
+@pytest.mark.parametrize(("label", "shown"), [
+    ("x" * 40, "x" * (LABEL_COLUMNS - 1) + ELLIPSIS),
+    ("あ" * 40, "あ" * ((LABEL_COLUMNS - 1) // 2) + ELLIPSIS),  # two columns each
+    ("x" * LABEL_COLUMNS, "x" * LABEL_COLUMNS),  # exactly at the cap: kept whole
+    ("あ" * (LABEL_COLUMNS // 2), "あ" * (LABEL_COLUMNS // 2)),
+])
+def test_long_labels_are_shortened_with_an_ellipsis(label, shown):
+    value = Value(1.0, label=label)
+    assert first_line(value * 2) == shown
+    assert value.label == label  # the Value keeps its full label
+
+
+def test_many_lines_are_cut_to_a_few():
+    value = Value(1.0, label="\n".join(f"line{k}" for k in range(10)))
+    source = to_dot(value * 2).source
+    drawn = source.split('label="', 2)[1].split('"')[0].split("\\n")
+    assert drawn[:LABEL_LINES] == ["line0", "line1", "line2", ELLIPSIS]
+    assert drawn[LABEL_LINES] == "data 1"  # then the node's own lines, as before
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("unit", ["x", "りんご", "a\\\"&<"])
+def test_a_label_over_16_kb_still_draws(unit, engine, tmp_path):
+    label = unit * (20_000 // len(unit))
+    svg = render(Value(1.0, label=label) * 2, tmp_path / "long.svg", engine=engine)
+    texts = [t.text for t in ElementTree.parse(svg).iter(f"{SVG}text")]
+    assert any(text and text.endswith(ELLIPSIS) for text in texts)
+    assert len(svg.read_bytes()) < 16_000
