@@ -101,37 +101,19 @@ def replay_step(points: list[list[float]], labels: list[int]) -> Callable[[], fl
     def step() -> float:
         value, grads = replay()
         for p, g in zip(params, grads, strict=True):
-            p._grad = g
+            p.grad = g
         optimizer.step()
         return value
 
     return step
 
 
-def _set_data(p: Any, data: float) -> None:
-    p.data = data
-
-
-def _set_grad(p: Any, grad: float) -> None:
-    p.grad = grad
-
-
-def _set_private_data(p: Value, data: float) -> None:
-    p._data = data
-
-
-def _set_private_grad(p: Value, grad: float) -> None:
-    p._grad = grad
-
-
 def elementary_step(engine: str) -> Callable[[list[list[float]], list[int]], Callable[[], float]]:
     """The step from elementary ops (no fused neuron) on microgradjp, the floor or micrograd."""
     make = ENGINES[engine]
-    setters = (_set_private_data, _set_private_grad) if engine == "microgradjp" else (
-        _set_data, _set_grad)
 
     def start(points: list[list[float]], labels: list[int]) -> Callable[[], float]:
-        model = workloads.ElementaryMLP(make, *setters)
+        model = workloads.ElementaryMLP(make)
         return lambda: model.step(points, labels)
 
     return start

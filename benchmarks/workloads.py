@@ -40,14 +40,12 @@ def initial_model() -> MLP:
 class ElementaryMLP:
     """The MLP step from elementary ops only (``b + w1 * x1 + ...``, ``tanh``), on any engine.
 
-    ``make`` builds a parameter from a float; ``set_data`` and ``set_grad`` write one (each
-    engine spells that differently). One step: zero the gradients, forward the max-margin loss
-    plus L2 over every point, backward, SGD update. Returns the loss.
+    ``make`` builds a parameter from a float. One step, as micrograd's demo writes it: zero the
+    gradients, forward the max-margin loss plus L2 over every point, backward, SGD update on
+    ``p.data``. Returns the loss.
     """
 
-    def __init__(self, make: Callable[[float], Any], set_data: Callable[[Any, float], None],
-                 set_grad: Callable[[Any, float], None]) -> None:
-        self.set_data, self.set_grad = set_data, set_grad
+    def __init__(self, make: Callable[[float], Any]) -> None:
         # [(W, b)] with W[unit][input], copied from the same seeded microgradjp model.
         self.layers = [([[make(w) for w in column] for column in zip(*weights, strict=True)],
                         [make(b) for b in biases])
@@ -74,9 +72,9 @@ class ElementaryMLP:
 
     def step(self, points: list[list[float]], labels: list[int]) -> float:
         for p in self.parameters:
-            self.set_grad(p, 0.0)
+            p.grad = 0.0
         total = self.loss(points, labels)
         total.backward()
         for p in self.parameters:
-            self.set_data(p, p.data - LR * p.grad)
+            p.data -= LR * p.grad
         return float(total.data)
