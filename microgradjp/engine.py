@@ -104,10 +104,12 @@ def _make_binary_recorder(rule: Rule) -> Callable[[Any, Any], Value]:
             x_data = x._data
         else:
             x = x_data = _number(x, rule)
-        if type(y) is Value or isinstance(y, Value):
+        if type(y) is Value:
             y_data = y._data
         elif type(y) is float:
             y_data = y
+        elif isinstance(y, Value):
+            y_data = y._data
         else:
             y = y_data = _number(y, rule)
         try:

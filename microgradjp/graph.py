@@ -91,7 +91,12 @@ def newest_first(root: Value) -> list[Value]:
     mark = float(0)  # a new object on every call, unlike the literal 0.0
     made: list[Value] = []
     stack = [root] if root._rule is not LEAF else []
-    while stack:
+    # `while True`, not `while stack`: CPython 3.11 warms a function up for its specializing
+    # interpreter on calls and on this loop's back edge, not on a `while stack:` back edge, so
+    # a long walk run once (a training step's backward) would otherwise never be specialized.
+    while True:
+        if not stack:
+            break
         node = stack.pop()
         if node._grad is mark:
             continue  # reached along a second path
@@ -110,8 +115,24 @@ def newest_first(root: Value) -> list[Value]:
             for parent in x:
                 if type(parent) is value and parent._rule is not LEAF:
                     stack.append(parent)
-    made.sort(key=_creation_number, reverse=True)
-    return made
+    return _newest_first_order(made)
+
+
+def _newest_first_order(made: list[Value]) -> list[Value]:
+    # The root is the newest node of its graph, and when nothing else was recorded while the
+    # graph was built, its creation numbers are consecutive: each node's place is then
+    # root's number minus its own, and no sort is needed. Otherwise some place is past the
+    # end (IndexError), and the nodes are sorted.
+    if not made:
+        return made
+    top, order = made[0]._order, [made[0]] * len(made)
+    try:
+        for node in made:
+            order[top - node._order] = node
+    except IndexError:
+        made.sort(key=_creation_number, reverse=True)
+        return made
+    return order
 
 
 def backpropagate(root: Value, upstream: Any, *, create_graph: bool) -> dict[Value, Any]:

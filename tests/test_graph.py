@@ -74,3 +74,12 @@ def test_backward_and_backpropagate_agree_bit_for_bit_on_fan_out():
         loss = loss + term
     loss.backward()
     assert backpropagate(loss, 1.0, create_graph=False)[w] == w.grad
+
+
+def test_newest_first_orders_graphs_built_between_others():
+    x = Value(1.5)
+    a = x * 2
+    unrelated = [x.exp() for _ in range(5)]  # numbers taken in the middle of the graph
+    b = (a + 1).tanh() * a
+    assert unrelated and newest_first(b) == made_by_ops(b)[::-1]
+    assert [node.op for node in newest_first(b)] == ["*", "tanh", "+", "*"]
