@@ -38,7 +38,6 @@ INSTALL_FONT = ("pip install 'microgradjp[japanese]' (IPAexGothic), or install a
 SEES_FONTS_FROM = {"dot": ("fontconfig", "folder"), "graphviz-pure": ()}
 # A layout past this is a graph too big to read anyway; fail instead of hanging.
 TIMEOUT_SECONDS = 120
-DPI = 144  # PNG at 1.5 times the default: crisp on high-density screens
 
 
 class EngineError(MicrogradError, RuntimeError):
@@ -99,25 +98,34 @@ def search_path() -> str:
 def pipe(source: str, fmt: str, engine: str = "auto") -> bytes:
     """Return the picture the engine makes of DOT ``source`` in format ``fmt`` (all in memory).
 
-    A PNG with Japanese text the engine cannot draw is drawn by resvg from the engine's SVG.
+    A PNG is laid out as SVG first (cheap): its size sets the dpi within `_raster`'s pixel budget.
+    Then the engine draws it, or resvg does when the text is Japanese the engine cannot draw.
     """
     executable = find_engine(engine, fmt)
-    name = Path(executable).stem
-    if fmt == "png" and needs_cjk(source):
-        font = _fonts.japanese_font()
-        if font is not None and font.source not in SEES_FONTS_FROM.get(name, ()):
-            if _raster.available():
-                svg = _run([executable, "-Tsvg"], source).decode("utf-8")
-                return _raster.svg_to_png(svg, font, dpi=DPI)
-            warn_once(f"{name} cannot draw Japanese PNG text in {font.family}, and resvg-py (a "
-                      "dependency of microgradjp) is missing; pip install resvg-py, or write .svg")
-        elif font is None and name == "graphviz-pure":
-            warn_once("graphviz-pure draws PNG text with its own Latin fonts, so Japanese labels "
-                      f"show as boxes; write .svg (a browser draws its text) or {INSTALL_FONT}")
-    command = [executable, f"-T{fmt}"]
-    if fmt == "png":
-        command.append(f"-Gdpi={DPI}")
-    return _run(command, source)
+    if fmt != "png":
+        return _run([executable, f"-T{fmt}"], source)
+    svg = _run([executable, "-Tsvg"], source).decode("utf-8")
+    font = _resvg_font(Path(executable).stem, source)
+    if font is not None:
+        return _raster.svg_to_png(svg, font)
+    return _run([executable, "-Tpng", f"-Gdpi={_raster.png_dpi(svg)}"], source)
+
+
+def _resvg_font(name: str, source: str) -> _fonts.Font | None:
+    # The font resvg must draw with when engine `name` cannot draw the Japanese in `source`;
+    # None when the engine draws the PNG itself (warning once when its Japanese shows as boxes).
+    if not needs_cjk(source):
+        return None
+    font = _fonts.japanese_font()
+    if font is not None and font.source not in SEES_FONTS_FROM.get(name, ()):
+        if _raster.available():
+            return font
+        warn_once(f"{name} cannot draw Japanese PNG text in {font.family}, and resvg-py (a "
+                  "dependency of microgradjp) is missing; pip install resvg-py, or write .svg")
+    elif font is None and name == "graphviz-pure":
+        warn_once("graphviz-pure draws PNG text with its own Latin fonts, so Japanese labels "
+                  f"show as boxes; write .svg (a browser draws its text) or {INSTALL_FONT}")
+    return None
 
 
 def _run(command: list[str], source: str) -> bytes:

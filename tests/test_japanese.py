@@ -197,8 +197,8 @@ def test_raster_scales_a_huge_picture_down_to_the_side_cap():
         pytest.skip("no Japanese font here")
     svg = ('<svg width="40000pt" height="10pt" viewBox="0 0 40000 10" '
            'xmlns="http://www.w3.org/2000/svg"><text x="5" y="8">りんご</text></svg>')
-    image = pixels(raster.svg_to_png(svg, font))
-    assert image.size == (raster.MAX_SIDE_PIXELS, 8)
+    width, height = pixels(raster.svg_to_png(svg, font)).size
+    assert raster.MAX_SIDE_PIXELS * 0.99 < width <= raster.MAX_SIDE_PIXELS and height == 2
 
 
 @pytest.mark.parametrize(("svg", "fragment"), [
