@@ -347,7 +347,8 @@ class Value:
                     if type(x) is not float:  # maximum(1.0, 2.0) has two constants
                         x._grad += upstream * partials(x._data, y, node._data)[0]
                 elif y is ALL_IN_X:
-                    local_grads = partials(*map(_data, x), node._data)
+                    local_grads = partials(
+                        *[x_i if type(x_i) is float else x_i._data for x_i in x], node._data)
                     for x_i, local_grad in zip(x, local_grads, strict=True):
                         if type(x_i) is not float:
                             x_i._grad += upstream * local_grad
@@ -460,9 +461,14 @@ def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
         return _unary_recorder(rule)(arg)
     if len(args) == 2:
         return _binary_recorder(rule)(*args)
-    inputs = tuple(arg if isinstance(arg, Value) else _number(arg, rule) for arg in args)
-    labels = tuple(getattr(x, "_label", None) for x in inputs)
-    data = rule.compute(tuple(map(_data, inputs)), labels)
+    inputs: tuple[Any, ...] = tuple(
+        [arg if isinstance(arg, Value) else _number(arg, rule) for arg in args])
+    datas = tuple([x if type(x) is float else x._data for x in inputs])
+    try:
+        data = rule.forward(*datas)
+    except (ValueError, ArithmeticError) as failure:  # labels are read only to explain
+        labels = tuple(getattr(x, "_label", None) for x in inputs)
+        raise rule.error(failure, datas, labels) from None
     if _open_no_grad_blocks and not _mode.recording:
         return _leaf(data)
     node: Value = _new(Value)
