@@ -1,13 +1,13 @@
 """karpathy/micrograd 0.1.0 (from PyPI), extended in its own style with the ops it lacks.
 
-micrograd has no exp, log or tanh, and its Neuron knows only relu. The additions below follow
-its engine.py exactly: an output Value, a closure that updates the inputs' grads, `out._backward`.
+micrograd has no exp, log or tanh. The additions below follow its engine.py exactly: an output
+Value, a closure that updates the inputs' grads, `out._backward`. The MLP step is built from
+these elementary ops by benchmarks/workloads.py, the same code for every engine.
 """
 
 import math
 
 from micrograd.engine import Value
-from micrograd.nn import MLP, Layer, Neuron
 
 
 def _exp(self):
@@ -46,22 +46,4 @@ Value.log = _log
 Value.tanh = _tanh
 
 
-class TanhNeuron(Neuron):
-    def __call__(self, x):
-        act = sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
-        return act.tanh() if self.nonlin else act
-
-
-class TanhLayer(Layer):
-    def __init__(self, nin, nout, **kwargs):
-        self.neurons = [TanhNeuron(nin, **kwargs) for _ in range(nout)]
-
-
-class TanhMLP(MLP):
-    def __init__(self, nin, nouts):
-        sz = [nin, *nouts]
-        self.layers = [TanhLayer(sz[i], sz[i + 1], nonlin=i != len(nouts) - 1)
-                       for i in range(len(nouts))]
-
-
-__all__ = ["TanhMLP", "Value"]
+__all__ = ["Value"]

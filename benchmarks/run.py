@@ -1,7 +1,10 @@
-"""Benchmarks: microgradjp (eager and replay) against micrograd 0.1.0 and hand-written floats.
+"""Benchmarks: microgradjp (eager and replay) against the floor, micrograd and hand-written floats.
 
     pip install -e ".[bench]" && python benchmarks/run.py        # about two minutes
     python benchmarks/run.py --quick                              # a smoke run of everything
+
+The floor (floor.py) is the leanest eager recorder we could write in plain Python: a yardstick
+for what recording a graph costs at all, never imported by the package.
 
 Side by side in one process, interleaved round by round, medians of several rounds, with the
 cyclic GC on (what users get); each measurement starts after a gc.collect() so one library's
@@ -18,57 +21,56 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from typing import Any
 
+import floor
 import handwritten
 import micrograd_ext
+import workloads
 
 from microgradjp import Value, losses
-from microgradjp.data import two_moons
 from microgradjp.nn import MLP
 from microgradjp.optim import SGD
 from microgradjp.replay import Replay
 
-ALPHA, LR = 1e-4, 0.05
+ROUNDS, QUICK_ROUNDS = 7, 2
+CHAIN_SIZES, QUICK_CHAIN_SIZES = (500, 5_000, 100_000), (500, 5_000)
+ENGINES = {"microgradjp": Value, "floor": floor.Value, "micrograd": micrograd_ext.Value}
 
 
-def chain(make: Callable[[float], object], n_ops: int) -> tuple[object, object]:
-    """The chain workload: mul, add, relu, exp, log, repeated; returns (input, output)."""
-    x = make(0.5)
-    y = x
-    for _ in range(n_ops // 5):
-        y = (y * 1.0001 + 0.001).relu().exp().log()  # type: ignore[attr-defined]
-    return x, y
-
-
-def time_chain(make: Callable[[float], object], n_ops: int) -> dict[str, float]:
-    """Return ns per op for forward, backward and freeing the graph."""
+def time_chain(make: Callable[[float], Any], n_ops: int) -> dict[str, float]:
+    """Return ns per op for forward, backward and freeing the graph (repeated on small graphs)."""
+    repeat = max(1, 20_000 // n_ops)  # a 500-op chain is too short to time alone
+    forward = backward = free = 0.0
     gc.collect()
-    start = time.perf_counter()
-    x, y = chain(make, n_ops)
-    built = time.perf_counter()
-    y.backward()  # type: ignore[attr-defined]
-    walked = time.perf_counter()
-    del x, y
-    freed = time.perf_counter()
-    per_op = 1e9 / n_ops
-    return {"forward": (built - start) * per_op, "backward": (walked - built) * per_op,
-            "free": (freed - walked) * per_op, "total": (freed - start) * per_op}
+    for _ in range(repeat):
+        start = time.perf_counter()
+        x, y = workloads.chain(make, n_ops)
+        built = time.perf_counter()
+        y.backward()
+        walked = time.perf_counter()
+        del x, y
+        freed = time.perf_counter()
+        forward, backward, free = (forward + built - start, backward + walked - built,
+                                   free + freed - walked)
+    per_op = 1e9 / (n_ops * repeat)
+    return {"forward": forward * per_op, "backward": backward * per_op, "free": free * per_op,
+            "total": (forward + backward + free) * per_op}
 
 
 def time_handwritten_chain(n_ops: int) -> dict[str, float]:
+    repeat = max(1, 20_000 // n_ops)
     gc.collect()
     start = time.perf_counter()
-    handwritten.chain(n_ops)
-    return {"total": (time.perf_counter() - start) * 1e9 / n_ops}
-
-
-def moons(n_points: int) -> tuple[list[list[float]], list[int]]:
-    return two_moons(n_points, 0.1, seed=0, labels=(-1, 1))
+    for _ in range(repeat):
+        handwritten.chain(n_ops)
+    return {"total": (time.perf_counter() - start) * 1e9 / (n_ops * repeat)}
 
 
 def microgradjp_step(points: list[list[float]], labels: list[int]) -> Callable[[], float]:
-    model = MLP(2, [16, 16, 1], activation="tanh", seed=0)
-    optimizer = SGD(model.parameters(), lr=LR)
+    """The fused step: microgradjp's MLP (one weighted_sum node per neuron) and its losses."""
+    model = workloads.initial_model()
+    optimizer = SGD(model.parameters(), lr=workloads.LR)
 
     def step() -> float:
         optimizer.zero_grad()
@@ -81,48 +83,57 @@ def microgradjp_step(points: list[list[float]], labels: list[int]) -> Callable[[
 
 
 def mlp_loss(model: MLP, points: list[list[float]], labels: list[int]) -> Value:
-    margins = [losses.max_margin_loss(model(x), y) for x, y in zip(points, labels, strict=True)]
-    return losses.mean(margins) + losses.l2_regularization(model.parameters(), ALPHA)
+    margins = [losses.max_margin_loss(_score(model(x)), y)
+               for x, y in zip(points, labels, strict=True)]
+    return losses.mean(margins) + losses.l2_regularization(model.parameters(), workloads.ALPHA)
+
+
+def _score(output: Any) -> Any:
+    return output if isinstance(output, Value) else output[0]  # one unit: a Value or [Value]
 
 
 def replay_step(points: list[list[float]], labels: list[int]) -> Callable[[], float]:
-    model = MLP(2, [16, 16, 1], activation="tanh", seed=0)
+    model = workloads.initial_model()
     params = model.parameters()
-    optimizer = SGD(params, lr=LR)
+    optimizer = SGD(params, lr=workloads.LR)
     replay = Replay(mlp_loss(model, points, labels), params)  # recorded once, outside the step
 
     def step() -> float:
         value, grads = replay()
         for p, g in zip(params, grads, strict=True):
-            p._grad = g
+            p.grad = g
         optimizer.step()
         return value
 
     return step
 
 
-def micrograd_step(points: list[list[float]], labels: list[int]) -> Callable[[], float]:
-    model = micrograd_ext.TanhMLP(2, [16, 16, 1])
+def elementary_step(engine: str) -> Callable[[list[list[float]], list[int]], Callable[[], float]]:
+    """The step from elementary ops (no fused neuron) on microgradjp, the floor or micrograd."""
+    make = ENGINES[engine]
 
-    def step() -> float:
-        scores = [model([micrograd_ext.Value(c) for c in x]) for x in points]
-        hinges = [(1 + -y * s).relu() for y, s in zip(labels, scores, strict=True)]
-        data_loss = sum(hinges) * (1.0 / len(points))
-        total = data_loss + ALPHA * sum(p * p for p in model.parameters())
-        model.zero_grad()
-        total.backward()
-        for p in model.parameters():
-            p.data -= LR * p.grad
-        return total.data
+    def start(points: list[list[float]], labels: list[int]) -> Callable[[], float]:
+        model = workloads.ElementaryMLP(make)
+        return lambda: model.step(points, labels)
 
-    return step
+    return start
 
 
 def handwritten_step(points: list[list[float]], labels: list[int]) -> Callable[[], float]:
-    model = MLP(2, [16, 16, 1], activation="tanh", seed=0)
+    model = workloads.initial_model()
     weights = [([list(col) for col in zip(*w, strict=True)], b) for w, b in model.to_weights()]
     net = handwritten.MLP(weights)
-    return lambda: net.step(points, labels, ALPHA, LR)
+    return lambda: net.step(points, labels, workloads.ALPHA, workloads.LR)
+
+
+STEPS = {
+    "microgradjp, elementary ops": elementary_step("microgradjp"),
+    "microgradjp, fused neurons": microgradjp_step,
+    "replay (fused graph)": replay_step,
+    "floor, elementary ops": elementary_step("floor"),
+    "micrograd, elementary ops": elementary_step("micrograd"),
+    "hand-written floats": handwritten_step,
+}
 
 
 def timed(step: Callable[[], float]) -> float:
@@ -132,7 +143,7 @@ def timed(step: Callable[[], float]) -> float:
     return (time.perf_counter() - start) * 1e3
 
 
-def longest_chain(make: Callable[[float], object], limit: int) -> int:
+def longest_chain(make: Callable[[float], Any], limit: int) -> int:
     """Return the longest chain (found by doubling then bisection) whose backward succeeds."""
     def works(n: int) -> bool:
         x = make(1.0)
@@ -140,7 +151,7 @@ def longest_chain(make: Callable[[float], object], limit: int) -> int:
         for _ in range(n):
             y = y * 1.0
         try:
-            y.backward()  # type: ignore[attr-defined]
+            y.backward()
         except RecursionError:
             return False
         return True
@@ -156,88 +167,92 @@ def longest_chain(make: Callable[[float], object], limit: int) -> int:
     return low
 
 
-def memory(make: Callable[[float], object], n_ops: int) -> tuple[float, float]:
-    """Return (bytes, GC-tracked objects) per node with an n_ops chain alive.
+def memory(make: Callable[[float], Any], n_ops: int) -> tuple[float, float]:
+    """Return (bytes, GC-tracked objects) per op with an n_ops chain alive, constants counted.
 
-    Nodes are every Value: the ops' results, the leaf and the constants (1.0001 and 0.001 per
-    five ops), 7/5 per op.
+    Everything the chain holds is billed to its n_ops results: the input, and the constants
+    (1.0001 and 0.001, two per five ops), whether an engine makes them nodes or keeps floats.
     """
     gc.collect()
     objects = len(gc.get_objects())
     tracemalloc.start()
-    x, y = chain(make, n_ops)
+    x, y = workloads.chain(make, n_ops)
     size, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     tracked = len(gc.get_objects()) - objects
+    y.backward()  # the floor's tape lets go of its nodes only here
     del x, y
     gc.collect()
-    nodes = 1 + n_ops * 7 // 5
-    return size / nodes, tracked / nodes
+    return size / n_ops, tracked / n_ops
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks it all runs")
     args = parser.parse_args()
-    rounds, n_ops, n_points, depth = (2, 5_000, 10, 10_000) if args.quick else (
-        7, 100_000, 100, 1_000_000)
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 3 * n_ops))  # micrograd recurses
+    rounds, sizes, n_points, depth = (QUICK_ROUNDS, QUICK_CHAIN_SIZES, 10, 10_000) if args.quick \
+        else (ROUNDS, CHAIN_SIZES, 100, 1_000_000)
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 3 * max(sizes)))  # micrograd recurses
 
-    chains: dict[str, list[dict[str, float]]] = {"microgradjp": [], "micrograd": [], "floats": []}
-    steps: dict[str, list[float]] = {"microgradjp": [], "replay": [], "micrograd": [], "floats": []}
-    points, labels = moons(n_points)
-    makers = {"microgradjp": microgradjp_step, "replay": replay_step,
-              "micrograd": micrograd_step, "floats": handwritten_step}
-    runners = {name: make(points, labels) for name, make in makers.items()}
-    for _ in range(rounds):
-        chains["microgradjp"].append(time_chain(Value, n_ops))
-        chains["micrograd"].append(time_chain(micrograd_ext.Value, n_ops))
-        chains["floats"].append(time_handwritten_chain(n_ops))
+    chains: dict[tuple[str, int], list[dict[str, float]]] = {}
+    steps: dict[str, list[float]] = {name: [] for name in STEPS}
+    points, labels = workloads.moons(n_points)
+    runners = {name: start(points, labels) for name, start in STEPS.items()}
+    for _ in range(rounds):  # interleaved: a slow moment of the machine hits every engine
+        for n_ops in sizes:
+            for name, make in ENGINES.items():
+                chains.setdefault((name, n_ops), []).append(time_chain(make, n_ops))
+            chains.setdefault(("floats", n_ops), []).append(time_handwritten_chain(n_ops))
         for name, step in runners.items():
             steps[name].append(timed(step))
 
-    def median(name: str, key: str = "total") -> float:
-        return statistics.median(run[key] for run in chains[name])
+    def median(name: str, n_ops: int, key: str = "total") -> float:
+        return statistics.median(run[key] for run in chains[name, n_ops])
 
     print(f"microgradjp benchmarks - Python {platform.python_version()} on "
           f"{platform.machine()} ({platform.processor() or platform.platform()}), "
           f"{rounds} rounds, medians")
-    print(f"\n**Chain of {n_ops:,} ops** (mul, add, relu, exp, log), forward + backward, "
-          "ns per op\n")
-    print("| engine | forward | backward | free | total | vs micrograd |")
-    print("|---|---:|---:|---:|---:|---:|")
-    base = median("micrograd")
-    for name in ("microgradjp", "micrograd"):
-        parts = " | ".join(f"{median(name, k):,.0f}" for k in ("forward", "backward", "free"))
-        print(f"| {name} | {parts} | {median(name):,.0f} | {base / median(name):.1f}x |")
-    floats = median("floats")
-    print(f"| hand-written floats | | | | {floats:,.0f} | {base / floats:.1f}x |")
+    print("\n**Chain** (mul, add, relu, exp, log, repeated; the same graph in every engine), "
+          "forward + backward + freeing, ns per op\n")
+    print("| ops | engine | forward | backward | free | total | vs hand-written floats "
+          "| vs micrograd |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    for n_ops in sizes:
+        floats, base = median("floats", n_ops), median("micrograd", n_ops)
+        for name in ENGINES:
+            parts = " | ".join(f"{median(name, n_ops, k):,.0f}"
+                               for k in ("forward", "backward", "free"))
+            total = median(name, n_ops)
+            print(f"| {n_ops:,} | {name} | {parts} | {total:,.0f} | {total / floats:.1f}x "
+                  f"| {base / total:.1f}x faster |")
+        print(f"| {n_ops:,} | hand-written floats | | | | {floats:,.0f} | 1.0x "
+              f"| {base / floats:.1f}x faster |")
 
     print(f"\n**MLP 2-16-16-1 (tanh) training step** on {n_points} two-moons points, "
           "max-margin loss + L2, ms per step\n")
-    print("| engine | ms per step | vs micrograd | vs hand-written floats |")
+    print("| engine (graph) | ms per step | vs hand-written floats | vs micrograd |")
     print("|---|---:|---:|---:|")
     step_medians = {name: statistics.median(times) for name, times in steps.items()}
-    for name in ("microgradjp", "replay", "micrograd", "floats"):
-        ms = step_medians[name]
-        print(f"| {name} | {ms:,.1f} | {step_medians['micrograd'] / ms:.1f}x faster | "
-              f"{ms / step_medians['floats']:.1f}x slower |")
+    floats, base = step_medians["hand-written floats"], step_medians["micrograd, elementary ops"]
+    for name, ms in step_medians.items():
+        print(f"| {name} | {ms:,.1f} | {ms / floats:.1f}x | {base / ms:.1f}x faster |")
 
     print(f"\n**Deepest chain whose backward succeeds** (limit {depth:,}), default recursion "
           "limit\n")
     print("| engine | nodes |\n|---|---:|")
     sys.setrecursionlimit(1000)
-    for name, make in (("microgradjp", Value), ("micrograd", micrograd_ext.Value)):
-        print(f"| {name} | {longest_chain(make, depth):,} |")
-    sys.setrecursionlimit(max(1000, 3 * n_ops))
+    for name in ("microgradjp", "micrograd"):
+        print(f"| {name} | {longest_chain(ENGINES[name], depth):,} |")
+    sys.setrecursionlimit(max(1000, 3 * max(sizes)))
 
-    print(f"\n**Memory** with a {n_ops:,}-op chain alive, per node ({n_ops * 7 // 5 + 1:,} nodes: "
-          "results, constants and the input)\n")
+    n_ops = max(sizes)
+    print(f"\n**Memory** with a {n_ops:,}-op chain alive, per op (everything the graph holds, "
+          "constants and the input included)\n")
     print("| engine | bytes | GC-tracked objects | freeing / forward |")
     print("|---|---:|---:|---:|")
-    for name, make in (("microgradjp", Value), ("micrograd", micrograd_ext.Value)):
+    for name, make in ENGINES.items():
         size, tracked = memory(make, n_ops)
-        freeing = median(name, "free") / median(name, "forward")
+        freeing = median(name, n_ops, "free") / median(name, n_ops, "forward")
         print(f"| {name} | {size:,.0f} | {tracked:.2f} | {freeing:.0%} |")
 
 

@@ -8,10 +8,12 @@ Walking a graph (finding nodes, their order, gradients into a dict) is `graph`'s
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any, SupportsFloat, Union
 
 from . import rules
@@ -27,7 +29,7 @@ from .conversions import (
     refuse_round,
     short,
 )
-from .graph import backward_error, made_by_ops, nodes_under
+from .graph import backward_error, newest_first, nodes_under
 from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, power
 
 __all__ = ["Value", "apply", "data_of", "maximum", "minimum", "no_grad"]
@@ -40,6 +42,10 @@ class _GradMode(threading.local):
 
 
 _mode = _GradMode()
+# Reading a thread-local costs more than the rest of an op's bookkeeping, so ops first read this
+# count of open no_grad blocks (all threads) and consult _mode only while some block is open.
+_open_no_grad_blocks = 0
+_blocks_lock = threading.Lock()
 
 
 @contextmanager
@@ -51,12 +57,95 @@ def no_grad() -> Iterator[None]:
     >>> y.parents
     ()
     """
+    global _open_no_grad_blocks
     previous = _mode.recording
     _mode.recording = False
+    with _blocks_lock:
+        _open_no_grad_blocks += 1
     try:
         yield
     finally:
         _mode.recording = previous
+        with _blocks_lock:
+            _open_no_grad_blocks -= 1
+
+
+# The two recorders every op goes through, one closure per rule: an operator *is* its recorder,
+# so ``x * y`` costs one Python call, not two, and the rule and its forward are read from the
+# closure. One statement per slot: a tuple assignment of seven slots builds and unpacks a tuple.
+def _make_unary_recorder(rule: Rule) -> Callable[[Value], Value]:
+    forward = rule.forward
+
+    def record(x: Value) -> Value:
+        try:
+            data = forward(x._data)
+        except (ValueError, ArithmeticError) as failure:
+            raise rule.error(failure, (x._data,), (x._label,)) from None
+        if _open_no_grad_blocks and not _mode.recording:
+            return _leaf(data)
+        node: Value = _new(Value)
+        node._data = data
+        node._grad = 0.0
+        node._label = None
+        node._rule = rule
+        node._x = x
+        node._y = None
+        node._order = _next_order()
+        return node
+
+    return record
+
+
+def _make_binary_recorder(rule: Rule) -> Callable[[Any, Any], Value]:
+    forward = rule.forward
+
+    def record(x: Any, y: Any) -> Value:
+        if type(x) is Value or isinstance(x, Value):
+            x_data = x._data
+        else:
+            x = x_data = _number(x, rule)
+        if type(y) is Value:
+            y_data = y._data
+        elif type(y) is float:
+            y_data = y
+        elif isinstance(y, Value):
+            y_data = y._data
+        else:
+            y = y_data = _number(y, rule)
+        try:
+            data = forward(x_data, y_data)
+        except (ValueError, ArithmeticError) as failure:
+            labels = (getattr(x, "_label", None), getattr(y, "_label", None))
+            raise rule.error(failure, (x_data, y_data), labels) from None
+        if _open_no_grad_blocks and not _mode.recording:
+            return _leaf(data)
+        node: Value = _new(Value)
+        node._data = data
+        node._grad = 0.0
+        node._label = None
+        node._rule = rule
+        node._x = x
+        node._y = y
+        node._order = _next_order()
+        return node
+
+    return record
+
+
+# For apply, maximum and ``x ** 2``: one recorder per rule, made on first use.
+_unary_recorder = lru_cache(maxsize=1024)(_make_unary_recorder)
+_binary_recorder = lru_cache(maxsize=1024)(_make_binary_recorder)
+
+
+def _reflected(rule: Rule) -> Callable[[Value, Operand], Value]:
+    record = _binary_recorder(rule)
+    return lambda self, other: record(other, self)  # 2 - x: the number is the first input
+
+
+def _method(rule: Rule, doc: str) -> Callable[[Value], Value]:
+    method = _make_unary_recorder(rule)  # its own copy, so it can carry the method's name
+    method.__name__, method.__qualname__, method.__doc__ = rule.name, f"Value.{rule.name}", doc
+    return method
 
 
 class Value:
@@ -69,14 +158,23 @@ class Value:
     (10.0, 6.0)
     """
 
-    # A leaf stores three slots; nodes made by ops are the subclasses below, which add their
-    # rule and inputs as slots too. No tuple, set or closure per node: one GC object each.
-    __slots__ = ("_data", "_grad", "_label")
+    # Leaves and op nodes are one class with slots, so every attribute read in the hot loops
+    # sees one type (CPython specializes each read for the type it last saw). A node keeps its
+    # rule and its inputs: ``_x`` and ``_y``, ``_y`` None for one input, or all inputs as a tuple
+    # in ``_x`` with ``_y`` ALL_IN_X. A number beside a Value (the 2 in ``x * 2``) stays a float
+    # in its slot: no node, no GC object, until ``parents`` is asked (see _leaves_for_constants).
+    # ``_order`` numbers op nodes as they are made: inputs exist before the node that uses
+    # them, so creation order is a topological order (see graph.made_by_ops). A leaf leaves
+    # ``_x``, ``_y`` and ``_order`` unset. No tuple, set or closure per node: one GC object.
+    __slots__ = ("_data", "_grad", "_label", "_order", "_rule", "_x", "_y")
 
     _data: float
     _grad: float
     _label: str | None
-    _rule: Rule = LEAF  # class attribute: every leaf shares it for free
+    _rule: Rule
+    _x: Any  # a Value, a float constant, or (with ALL_IN_X) a tuple of them
+    _y: Any
+    _order: int
 
     def __init__(self, data: SupportsFloat, label: str | None = None) -> None:
         # The f-string messages are built only on the slow path: a float skips the call.
@@ -85,6 +183,7 @@ class Value:
         self._grad = 0.0
         self._label = label if label is None or type(label) is str else check_label(
             label, f"Value(label={short(label)})")
+        self._rule = LEAF
 
     # The slots stay the engine's hot path; these properties are the public door, checked.
     @property
@@ -139,7 +238,7 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The inputs of the op that made this node, in argument order (``()`` for a leaf)."""
-        return ()
+        return () if self._rule is LEAF else constants_as_leaves(self)
 
     @property
     def rule(self) -> Rule:
@@ -167,84 +266,40 @@ class Value:
 
         return notebook_bundle(self, include, exclude)
 
-    # Arithmetic: each operator names its row of the rule table.
-    def __add__(self, other: Operand) -> Value:
-        return _binary(rules.ADD, self, other)
-
-    def __radd__(self, other: Operand) -> Value:
-        return _binary(rules.ADD, other, self)
-
-    def __sub__(self, other: Operand) -> Value:
-        return _binary(rules.SUB, self, other)
-
-    def __rsub__(self, other: Operand) -> Value:
-        return _binary(rules.SUB, other, self)
-
-    def __mul__(self, other: Operand) -> Value:
-        return _binary(rules.MUL, self, other)
-
-    def __rmul__(self, other: Operand) -> Value:
-        return _binary(rules.MUL, other, self)
-
-    def __truediv__(self, other: Operand) -> Value:
-        return _binary(rules.DIV, self, other)
-
-    def __rtruediv__(self, other: Operand) -> Value:
-        return _binary(rules.DIV, other, self)
+    # Arithmetic: each operator is a row of the rule table, recorded by one of two recorders
+    # (made below, before the class is used; see _binary_recorder for why they are closures).
+    __add__ = _binary_recorder(rules.ADD)
+    __radd__ = _reflected(rules.ADD)
+    __sub__ = _binary_recorder(rules.SUB)
+    __rsub__ = _reflected(rules.SUB)
+    __mul__ = _binary_recorder(rules.MUL)
+    __rmul__ = _reflected(rules.MUL)
+    __truediv__ = _binary_recorder(rules.DIV)
+    __rtruediv__ = _reflected(rules.DIV)
+    __rpow__ = _reflected(rules.POW)
+    __neg__ = _unary_recorder(rules.NEG)
+    __abs__ = _unary_recorder(rules.ABS)
 
     def __pow__(self, other: Operand) -> Value:
         if isinstance(other, Value):
-            return _binary(rules.POW, self, other)
+            return _binary_recorder(rules.POW)(self, other)
         # A number exponent lives in the rule: no node, no derivative owed to a constant.
-        return _unary(power(as_float(other, "**")), self)
-
-    def __rpow__(self, other: Operand) -> Value:
-        return _binary(rules.POW, other, self)
-
-    def __neg__(self) -> Value:
-        return _unary(rules.NEG, self)
+        return _unary_recorder(power(as_float(other, "**")))(self)
 
     def __pos__(self) -> Value:
         return self
 
-    def __abs__(self) -> Value:
-        return _unary(rules.ABS, self)
-
-    def exp(self) -> Value:
-        """Return e ** self."""
-        return _unary(rules.EXP, self)
-
-    def log(self) -> Value:
-        """Return the natural log (defined for data > 0)."""
-        return _unary(rules.LOG, self)
-
-    def sqrt(self) -> Value:
-        """Return the square root (defined for data >= 0)."""
-        return _unary(rules.SQRT, self)
-
-    def tanh(self) -> Value:
-        """Return tanh(self)."""
-        return _unary(rules.TANH, self)
-
-    def sigmoid(self) -> Value:
-        """Return 1 / (1 + e ** -self), without overflow for any finite input."""
-        return _unary(rules.SIGMOID, self)
-
-    def relu(self) -> Value:
-        """Return max(self, 0); the derivative at 0 is taken as 0."""
-        return _unary(rules.RELU, self)
-
-    def step(self) -> Value:
-        """Return 1.0 where data > 0, else 0.0; its derivative is 0 everywhere."""
-        return _unary(rules.STEP, self)
-
-    def sin(self) -> Value:
-        """Return sin(self)."""
-        return _unary(rules.SIN, self)
-
-    def cos(self) -> Value:
-        """Return cos(self)."""
-        return _unary(rules.COS, self)
+    exp = _method(rules.EXP, "Return e ** self.")
+    log = _method(rules.LOG, "Return the natural log (defined for data > 0).")
+    sqrt = _method(rules.SQRT, "Return the square root (defined for data >= 0).")
+    tanh = _method(rules.TANH, "Return tanh(self).")
+    sigmoid = _method(rules.SIGMOID,
+                      "Return 1 / (1 + e ** -self), without overflow for any finite input.")
+    relu = _method(rules.RELU, "Return max(self, 0); the derivative at 0 is taken as 0.")
+    step = _method(rules.STEP,
+                   "Return 1.0 where data > 0, else 0.0; its derivative is 0 everywhere.")
+    sin = _method(rules.SIN, "Return sin(self).")
+    cos = _method(rules.COS, "Return cos(self).")
 
     # Built-ins and numpy (conversions.py says what each does and why). Comparisons look at
     # data; == and hash stay identity, so nodes work in sets and dicts.
@@ -274,16 +329,35 @@ class Value:
         >>> y.backward(); y.backward(); a.grad
         8.0
         """
-        order = made_by_ops(self)
-        order.reverse()  # newest first: every node before the nodes it was made from
-        for node in order:
-            node._grad = 0.0
+        order = newest_first(self)
         self._grad += grad if type(grad) is float else real_number(
             grad, f"backward({short(grad)})", "pass the output's gradient as a number, such as "
             "1.0 (the default)")
         try:
+            # Newest first: every node before the nodes it was made from. The loop asks a
+            # node's arity, never its op: the partials come from the node's rule.
             for node in order:
-                node._push()
+                upstream = node._grad
+                partials = node._rule.partials
+                x = node._x
+                y = node._y
+                if y is None:
+                    x._grad += upstream * partials(x._data, node._data)[0]
+                elif type(y) is float:  # a constant is owed nothing
+                    if type(x) is not float:  # maximum(1.0, 2.0) has two constants
+                        x._grad += upstream * partials(x._data, y, node._data)[0]
+                elif y is ALL_IN_X:
+                    local_grads = partials(
+                        *[x_i if type(x_i) is float else x_i._data for x_i in x], node._data)
+                    for x_i, local_grad in zip(x, local_grads, strict=True):
+                        if type(x_i) is not float:
+                            x_i._grad += upstream * local_grad
+                elif type(x) is float:
+                    y._grad += upstream * partials(x, y._data, node._data)[1]
+                else:
+                    dx, dy = partials(x._data, y._data, node._data)
+                    x._grad += upstream * dx
+                    y._grad += upstream * dy
         except (ValueError, ArithmeticError) as failure:
             raise backward_error(node, failure) from None
 
@@ -296,67 +370,59 @@ class Value:
         """Return a parentless copy with the same data and label."""
         return Value(self._data, self._label)
 
-    def _push(self) -> None:
-        """Add this node's gradient, times each local derivative, to its inputs' gradients."""
-
     def _record(self, rule: Rule, args: tuple[Any, ...]) -> Value:
         # Calling a rule with a Value among its arguments lands here (see Rule.__call__).
         node: Value = apply(rule, args)
         return node
 
 
-# Nodes made by ops: one class per arity, so the inputs live in slots. ``_order`` numbers nodes
-# as they are made; inputs always exist before the node that uses them, so creation order is a
-# topological order, found by one sort instead of a graph search (see graph.made_by_ops).
+ALL_IN_X: Any = object()  # in ``_y``: the node's inputs are all in ``_x``, as a tuple
 _next_order = itertools.count().__next__
 
 
-class _Unary(Value):
-    __slots__ = ("_order", "_rule", "_x")
-    _x: Value
-    _order: int
-
-    @property
-    def parents(self) -> tuple[Value, ...]:
-        return (self._x,)
-
-    def _push(self) -> None:
-        x = self._x
-        (dx,) = self._rule.partials(x._data, self._data)
-        x._grad += self._grad * dx
+def _inputs(node: Value) -> tuple[Any, ...]:
+    """Return an op node's inputs as stored: Values, and floats for constants."""
+    if node._y is None:
+        return (node._x,)
+    if node._y is ALL_IN_X:
+        return node._x  # type: ignore[no-any-return]
+    return (node._x, node._y)
 
 
-class _Binary(Value):
-    __slots__ = ("_order", "_rule", "_x", "_y")
-    _x: Value
-    _y: Value
-    _order: int
-
-    @property
-    def parents(self) -> tuple[Value, ...]:
-        return (self._x, self._y)
-
-    def _push(self) -> None:
-        x, y = self._x, self._y
-        dx, dy = self._rule.partials(x._data, y._data, self._data)
-        x._grad += self._grad * dx
-        y._grad += self._grad * dy
+def _data(x: Any) -> float:
+    return x if type(x) is float else x._data
 
 
-class _Nary(Value):
-    __slots__ = ("_inputs", "_order", "_rule")
-    _inputs: tuple[Value, ...]
-    _order: int
+def constants_as_leaves(node: Value) -> tuple[Value, ...]:
+    """Return an op node's inputs, first turning any float constant into a leaf in its slot.
 
-    @property
-    def parents(self) -> tuple[Value, ...]:
-        return self._inputs
+    Asked by ``parents`` (drawings, trace, walks) and by backward on a node's second pass, so a
+    constant's leaf adds up every pass as any leaf does: the first pass is counted when the leaf
+    is made (see _leaves_for_constants), later ones by backward itself.
+    """
+    inputs = _inputs(node)
+    if float in map(type, inputs):
+        inputs = _leaves_for_constants(node, inputs)
+        node._x, node._y = (inputs, ALL_IN_X) if node._y is ALL_IN_X else inputs
+    return inputs
 
-    def _push(self) -> None:
-        inputs = self._inputs
-        local_grads = self._rule.partials(*[x._data for x in inputs], self._data)
-        for x, local_grad in zip(inputs, local_grads, strict=True):
-            x._grad += self._grad * local_grad
+
+def _leaves_for_constants(node: Any, inputs: tuple[Any, ...]) -> tuple[Value, ...]:
+    # A constant's leaf holds what the latest backward would have pushed to it: each constant
+    # feeds exactly one node, so that is upstream * its local derivative (0.0 before any pass).
+    local_grads: tuple[Any, ...] = ()
+    # If that derivative fails, backward would have raised: there is nothing to show.
+    with contextlib.suppress(ValueError, ArithmeticError):
+        if node._grad:
+            local_grads = node._rule.partials(*map(_data, inputs), node._data)
+    leaves = []
+    for i, x in enumerate(inputs):
+        if type(x) is float:
+            x = _leaf(x)
+            if local_grads:
+                x._grad = node._grad * local_grads[i]
+        leaves.append(x)
+    return tuple(leaves)
 
 
 _new = object.__new__
@@ -368,48 +434,14 @@ def _leaf(data: float) -> Value:
     node._data = data
     node._grad = 0.0
     node._label = None
+    node._rule = LEAF
     return node
 
 
-def _unary(rule: Rule, x: Value) -> Value:
-    try:
-        data = rule.forward(x._data)
-    except (ValueError, ArithmeticError) as failure:
-        raise rule.error(failure, (x._data,), (x._label,)) from None
-    if not _mode.recording:
-        return _leaf(data)
-    node: _Unary = _new(_Unary)
-    node._data, node._grad, node._label = data, 0.0, None
-    node._rule, node._x, node._order = rule, x, _next_order()
-    return node
-
-
-def _binary(rule: Rule, x: Any, y: Any) -> Value:
-    if not isinstance(x, Value):
-        x = _constant(x, rule)
-    if not isinstance(y, Value):
-        y = _constant(y, rule)
-    try:
-        data = rule.forward(x._data, y._data)
-    except (ValueError, ArithmeticError) as failure:
-        raise rule.error(failure, (x._data, y._data), (x._label, y._label)) from None
-    if not _mode.recording:
-        return _leaf(data)
-    node: _Binary = _new(_Binary)
-    node._data, node._grad, node._label = data, 0.0, None
-    node._rule, node._x, node._y, node._order = rule, x, y, _next_order()
-    return node
-
-
-def _constant(x: Any, rule: Rule) -> Value:
-    # Numbers beside a Value become leaf nodes, so drawings show them as the seeds' figures do.
-    if type(x) is float or type(x) is int:
-        try:
-            return _leaf(float(x))
-        except OverflowError:
-            pass  # an int past float's range: real_number names the fix
-    return _leaf(real_number(x, f"{rule.name!r} with {short(x)}", "operands must be Values or "
-                             "real numbers: convert it with float() or wrap it in Value()"))
+def _number(x: Any, rule: Rule) -> float:
+    # A float passes at once; an int past float's range or a non-number gets real_number's error.
+    return real_number(x, f"{rule.name!r} with {short(x)}", "operands must be Values or real "
+                       "numbers: convert it with float() or wrap it in Value()")
 
 
 def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
@@ -426,16 +458,27 @@ def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
     else:
         return rule.compute(tuple(as_float(arg, rule.name) for arg in args))
     if len(args) == 1:
-        return _unary(rule, arg)
+        return _unary_recorder(rule)(arg)
     if len(args) == 2:
-        return _binary(rule, *args)
-    inputs = tuple(arg if isinstance(arg, Value) else _constant(arg, rule) for arg in args)
-    data = rule.compute(tuple(x._data for x in inputs), tuple(x._label for x in inputs))
-    if not _mode.recording:
+        return _binary_recorder(rule)(*args)
+    inputs: tuple[Any, ...] = tuple(
+        [arg if isinstance(arg, Value) else _number(arg, rule) for arg in args])
+    datas = tuple([x if type(x) is float else x._data for x in inputs])
+    try:
+        data = rule.forward(*datas)
+    except (ValueError, ArithmeticError) as failure:  # labels are read only to explain
+        labels = tuple(getattr(x, "_label", None) for x in inputs)
+        raise rule.error(failure, datas, labels) from None
+    if _open_no_grad_blocks and not _mode.recording:
         return _leaf(data)
-    node: _Nary = _new(_Nary)
-    node._data, node._grad, node._label = data, 0.0, None
-    node._rule, node._inputs, node._order = rule, inputs, _next_order()
+    node: Value = _new(Value)
+    node._data = data
+    node._grad = 0.0
+    node._label = None
+    node._rule = rule
+    node._x = inputs
+    node._y = ALL_IN_X
+    node._order = _next_order()
     return node
 
 
@@ -446,7 +489,7 @@ def maximum(a: Operand, b: Operand) -> Value:
     >>> m = maximum(a, b); m.backward(); (m.data, a.grad, b.grad)
     (5.0, 0.0, 1.0)
     """
-    return _binary(MAXIMUM, a, b)
+    return _binary_recorder(MAXIMUM)(a, b)
 
 
 def minimum(a: Operand, b: Operand) -> Value:
@@ -455,7 +498,7 @@ def minimum(a: Operand, b: Operand) -> Value:
     >>> minimum(Value(3.0), 5.0).data
     3.0
     """
-    return _binary(MINIMUM, a, b)
+    return _binary_recorder(MINIMUM)(a, b)
 
 
 def data_of(x: Any, op: str) -> float:

@@ -12,13 +12,15 @@ import operator
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from . import engine  # engine imports this module: read engine.Value at call time only
 from .errors import MicrogradError
 from .rules import LEAF, describe
 
 if TYPE_CHECKING:
     from .engine import Value
 
-__all__ = ["backpropagate", "backward_error", "backward_steps", "made_by_ops", "nodes_under"]
+__all__ = ["backpropagate", "backward_error", "backward_steps", "made_by_ops", "newest_first",
+           "nodes_under"]
 
 
 def nodes_under(root: Value) -> list[Value]:
@@ -49,12 +51,88 @@ def made_by_ops(root: Value) -> list[Any]:
     >>> made_by_ops(c) == [b, c]
     True
     """
-    made = [node for node in nodes_under(root) if node._rule is not LEAF]
+    # Reads the inputs as stored (leaves and float constants are skipped, never made into
+    # nodes), so backward walks only the nodes it pushes through.
+    value, all_in_x = engine.Value, engine.ALL_IN_X
+    made = [root] if root._rule is not LEAF else []
+    seen = set(made)
+    stack = made[:]
+    while stack:
+        node = stack.pop()
+        x, y = node._x, node._y
+        # Floats (constants), None (no second input) and leaves are not walked. The common
+        # one- and two-input nodes are read slot by slot: no tuple per node.
+        for parent in x if y is all_in_x else (x,) if y is None else (x, y):
+            if type(parent) is value and parent._rule is not LEAF and parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+                made.append(parent)
     made.sort(key=_creation_number)
     return made
 
 
 _creation_number = operator.attrgetter("_order")
+
+
+def newest_first(root: Value) -> list[Value]:
+    """Return the op nodes under root newest first, each with ``.grad`` reset to 0.0.
+
+    The walk `Value.backward` takes (made_by_ops is the same walk, with a set and no writes). A
+    node is marked as seen by setting its grad to a float made for this call: a 0.0 that no other
+    node can hold by accident (identity, not value, is compared), so no set is needed, and every
+    node the walk reaches is already reset, even if the walk is interrupted.
+
+    >>> from microgradjp import Value
+    >>> a = Value(1.0); b = a.exp(); c = b * a
+    >>> newest_first(c) == [c, b], b.grad
+    (True, 0.0)
+    """
+    value, all_in_x = engine.Value, engine.ALL_IN_X
+    mark = float(0)  # a new object on every call, unlike the literal 0.0
+    made: list[Value] = []
+    stack = [root] if root._rule is not LEAF else []
+    # `while True`, not `while stack`: CPython 3.11 warms a function up for its specializing
+    # interpreter on calls and on this loop's back edge, not on a `while stack:` back edge, so
+    # a long walk run once (a training step's backward) would otherwise never be specialized.
+    while True:
+        if not stack:
+            break
+        node = stack.pop()
+        if node._grad is mark:
+            continue  # reached along a second path
+        if node._grad:  # an earlier pass went through it: its constants keep their share
+            engine.constants_as_leaves(node)
+        node._grad = mark
+        made.append(node)
+        x, y = node._x, node._y
+        # Slot by slot, no tuple per node. Floats (constants), None (no second input) and
+        # leaves are not walked; an n-ary node's inputs are the tuple in x.
+        if type(x) is value and x._rule is not LEAF and x._grad is not mark:
+            stack.append(x)
+        if type(y) is value and y._rule is not LEAF and y._grad is not mark:
+            stack.append(y)
+        if y is all_in_x:
+            for parent in x:
+                if type(parent) is value and parent._rule is not LEAF:
+                    stack.append(parent)
+    return _newest_first_order(made)
+
+
+def _newest_first_order(made: list[Value]) -> list[Value]:
+    # The root is the newest node of its graph, and when nothing else was recorded while the
+    # graph was built, its creation numbers are consecutive: each node's place is then
+    # root's number minus its own, and no sort is needed. Otherwise some place is past the
+    # end (IndexError), and the nodes are sorted.
+    if not made:
+        return made
+    top, order = made[0]._order, [made[0]] * len(made)
+    try:
+        for node in made:
+            order[top - node._order] = node
+    except IndexError:
+        made.sort(key=_creation_number, reverse=True)
+        return made
+    return order
 
 
 def backpropagate(root: Value, upstream: Any, *, create_graph: bool) -> dict[Value, Any]:

@@ -14,8 +14,11 @@ BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
 pytest.importorskip("micrograd", reason="the benchmarks compare against micrograd (.[bench])")
 sys.path.insert(0, str(BENCHMARKS))
 
+import floor  # noqa: E402
 import handwritten  # noqa: E402
+import micrograd_ext  # noqa: E402
 import run  # noqa: E402
+import workloads  # noqa: E402
 
 from microgradjp import Value  # noqa: E402
 
@@ -23,21 +26,34 @@ from microgradjp import Value  # noqa: E402
 def test_the_benchmark_runs_and_prints_every_table():
     out = subprocess.run([sys.executable, str(BENCHMARKS / "run.py"), "--quick"],
                          capture_output=True, text=True, check=True, timeout=300).stdout
-    for heading in ("**Chain of", "**MLP 2-16-16-1", "**Deepest chain", "**Memory**"):
+    for heading in ("**Chain**", "**MLP 2-16-16-1", "**Deepest chain", "**Memory**"):
         assert heading in out
+    for row in ("| 5,000 | floor |", "| floor, elementary ops |", "| microgradjp, fused neurons |"):
+        assert row in out
 
 
-def test_hand_written_chain_matches_the_engine():
-    x, y = run.chain(Value, 500)
+@pytest.mark.parametrize("make", [Value, floor.Value, micrograd_ext.Value])
+def test_every_engine_and_the_hand_written_chain_agree(make):
+    x, y = workloads.chain(make, 500)
     y.backward()
     assert handwritten.chain(500) == pytest.approx((y.data, x.grad), rel=1e-12)
 
 
+def test_the_elementary_step_is_the_same_on_every_engine():
+    points, labels = workloads.moons(8)
+    steps = [run.elementary_step(engine)(points, labels) for engine in run.ENGINES]
+    for _ in range(2):  # the same loss after identical updates: the same gradients
+        ours, *others = (step() for step in steps)
+        assert others == pytest.approx([ours, ours], rel=1e-12)
+
+
 def test_every_mlp_step_computes_the_same_loss():
-    points, labels = run.moons(12)
-    ours, replayed, floats = (make(points, labels) for make in (
-        run.microgradjp_step, run.replay_step, run.handwritten_step))
+    points, labels = workloads.moons(12)
+    ours, replayed, floats, elementary = (make(points, labels) for make in (
+        run.microgradjp_step, run.replay_step, run.handwritten_step,
+        run.elementary_step("microgradjp")))
     for _ in range(3):  # the same loss after identical updates: same model, same gradients
         expected = ours()
         assert replayed() == expected
         assert math.isclose(floats(), expected, rel_tol=1e-9)
+        assert math.isclose(elementary(), expected, rel_tol=1e-9)

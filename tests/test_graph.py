@@ -1,0 +1,85 @@
+"""Walking graphs: backward's walk, and number constants kept as floats until someone looks."""
+
+import gc
+
+import pytest
+
+from microgradjp import Value
+from microgradjp.graph import backpropagate, made_by_ops, newest_first, nodes_under
+
+
+def test_a_constant_becomes_one_leaf_and_stays_that_leaf():
+    x = Value(3.0)
+    y = x * 2
+    first = y.parents[1]
+    assert first is y.parents[1]
+    assert (first.data, first.parents, first.op) == (2.0, (), "")
+    assert nodes_under(y).count(first) == 1
+
+
+@pytest.mark.parametrize("look_before", [False, True])
+@pytest.mark.parametrize("passes", [1, 2, 3])
+def test_a_constant_adds_up_every_pass_like_any_leaf(passes, look_before):
+    x = Value(3.0)
+    y = 1 - x * 2  # a constant on each side: 2 on the right, 1 on the left
+    if look_before:
+        nodes_under(y)  # the constants become leaves before any pass
+    for _ in range(passes):
+        y.backward()
+    product = y.parents[1]
+    one, two = y.parents[0], product.parents[1]
+    assert (one.grad, two.grad, x.grad) == (passes * 1.0, passes * -3.0, passes * -2.0)
+
+
+def test_zero_grad_reaches_constants_too():
+    x = Value(3.0)
+    y = x * 2
+    y.backward()
+    y.zero_grad()
+    assert [node.grad for node in nodes_under(y)] == [0.0, 0.0, 0.0]
+
+
+def test_a_graph_holds_one_gc_object_per_op_with_its_constants():
+    gc.collect()
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        x = Value(0.5)
+        y = x
+        for _ in range(1000):
+            y = (y * 1.001 + 0.1).tanh()
+        assert len(gc.get_objects()) - before <= 3000 + 5  # 3000 ops, no node per constant
+        del x, y
+    finally:
+        gc.enable()
+
+
+def test_newest_first_is_made_by_ops_reversed_and_resets_every_op_node():
+    a = Value(2.0)
+    b = a.exp()
+    c = b * a + b
+    c.backward()
+    assert b.grad != 0.0
+    order = newest_first(c)
+    assert order == made_by_ops(c)[::-1]
+    assert [node.grad for node in order] == [0.0] * len(order)
+    assert a.grad != 0.0  # leaves keep what they accumulated
+
+
+def test_backward_and_backpropagate_agree_bit_for_bit_on_fan_out():
+    w = Value(0.3)
+    terms = [(w * k + 0.1).tanh() * w for k in range(7)]  # w feeds 14 nodes
+    loss = terms[0]
+    for term in terms[1:]:
+        loss = loss + term
+    loss.backward()
+    assert backpropagate(loss, 1.0, create_graph=False)[w] == w.grad
+
+
+def test_newest_first_orders_graphs_built_between_others():
+    x = Value(1.5)
+    a = x * 2
+    unrelated = [x.exp() for _ in range(5)]  # numbers taken in the middle of the graph
+    b = (a + 1).tanh() * a
+    assert unrelated and newest_first(b) == made_by_ops(b)[::-1]
+    assert [node.op for node in newest_first(b)] == ["*", "tanh", "+", "*"]
