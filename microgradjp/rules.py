@@ -78,7 +78,13 @@ class Rule:
 def as_float(x: Any, op: str) -> float:
     """Return ``x`` as a float, or raise ValueTypeError naming ``op`` if it is no real number."""
     if isinstance(x, numbers.Real):
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:  # an int past float's range: 10**400
+            raise ValueOverflowError(message(
+                f"{op!r} with a number of {x.bit_length() if isinstance(x, int) else '?'} bits",
+                "the number is too large for a float (the largest is about 1.8e308)",
+                "scale it down, or pass math.inf if you mean infinity")) from None
     raise ValueTypeError(message(
         f"{op!r} with {x!r}", f"expected a real number or a Value, got {type(x).__name__}",
         "convert it with float() first"))

@@ -314,6 +314,8 @@ ASSIGNMENTS = [
     (lambda: Value(1.0).backward("1"), ValueTypeError, "backward('1'): expected a real number"),
     (lambda: Value(1.0).backward(None), ValueTypeError, "pass the output's gradient"),
     (lambda: Value(1.0).backward(10**400), ValueOverflowError, "too large for a float"),
+    (lambda: Value(2.0) ** 10**400, ValueOverflowError, "'**' with a number of 1329 bits"),
+    (lambda: Value(2.0) < 10**5000, ValueOverflowError, "'comparison' with a number of"),
 ]
 
 
