@@ -1,4 +1,4 @@
-"""The ``microgradjp`` command: ``demo``, ``graph "EXPR" --at ...``, ``gradcheck "EXPR" ...``.
+"""The ``microgradjp`` command: ``demo``, ``graph``, ``gradcheck`` and ``steps "EXPR" --at ...``.
 
 Expressions go through our own grammar (`expr`), never ``eval``, and are parsed before ``--at`` is
 read. A bad expression prints the reason with a caret and exits with status 2, as does an ``--at``
@@ -40,7 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--epochs", type=int, default=100)
     demo.add_argument("--seed", type=int, default=0)
     for name, text in (("graph", "draw an expression's graph with its gradients"),
-                       ("gradcheck", "compare an expression's gradient with central differences")):
+                       ("gradcheck", "compare an expression's gradient with central differences"),
+                       ("steps", "step through the forward and backward pass in a browser")):
         command = commands.add_parser(name, help=text)
         command.add_argument("expression", help='e.g. "(x + y) * z" or "tanh(w * x + b)"; '
                              'write "- x" or "(-x)" for one that starts with a minus')
@@ -50,6 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name == "graph":
             command.add_argument("-o", "--output", default="graph.svg",
                                  help="picture to write (.svg .png .pdf .dot; - for none)")
+        if name == "steps":
+            command.add_argument("-o", "--output", default="steps.html",
+                                 help="player to write (.html), or an animation (.gif .png)")
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
@@ -59,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         point = _parse_at(args.at, args.expression)
         if args.command == "graph":
             return _graph(args.expression, point, args.output)
+        if args.command == "steps":
+            return _steps(args.expression, point, Path(args.output))
         return _gradcheck(args.expression, point)
     except (ExpressionError, _AtError) as error:
         print(f"microgradjp {args.command}: {error}", file=sys.stderr)
@@ -119,6 +125,16 @@ def _graph(expression: str, point: dict[str, float], output: str) -> int:
         from .viz import render  # graphviz is imported only when a picture is asked for
 
         print(f"wrote {render(result, output)}")
+    return 0
+
+
+def _steps(expression: str, point: dict[str, float], output: Path) -> int:
+    from .player import Player  # graphviz is imported only when a player is asked for
+
+    player = Player(evaluate(expression, {name: Value(x, label=name) for name, x in point.items()}))
+    animated = output.suffix.lower() in (".gif", ".png")
+    written = player.save_animation(output) if animated else player.save(output)
+    print(f"wrote {written} ({len(player.frames)} frames)")
     return 0
 
 

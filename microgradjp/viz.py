@@ -19,7 +19,7 @@ import itertools
 import math
 import os
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Literal, TypedDict, Unpack, get_args
 
@@ -97,6 +97,7 @@ def to_dot(
     legend: bool = False,
     font: str | None = None,
     digits: int = 4,
+    grads: Mapping[Value, float] | None = None,
 ) -> graphviz.Digraph:
     """Return the graph under ``root`` as a ``graphviz.Digraph`` (it displays inline in Jupyter).
 
@@ -110,6 +111,8 @@ def to_dot(
     top to bottom. ``focus=node`` draws only the nodes within ``depth`` edges of it; past
     ``max_nodes`` nodes, DrawingError says how to draw less. ``font`` names a font family
     (default: a Japanese one when a label needs it); ``digits`` are significant digits.
+    ``grads`` puts these numbers in the boxes instead of ``.grad``, with no caption: for a
+    caller that explains its numbers itself (the step player shows the pass it plays).
 
     >>> a = Value(2.0, label="a")
     >>> dot = to_dot((a * a).named("y"))
@@ -149,7 +152,8 @@ def to_dot(
     ids: dict[Value, str] = {}
     for node in nodes:
         ids[node] = node_id = f"v{len(ids)}"
-        lines = [f"data {number(node.data)}", f"grad {number(node.grad)}"]
+        grad = node.grad if grads is None else grads[node]
+        lines = [f"data {number(node.data)}", f"grad {number(grad)}"]
         if node.label:  # "" would draw an empty first line
             lines[:0] = _shorten(node.label)
         role = _role(node, root, parameter_set)
@@ -174,7 +178,7 @@ def to_dot(
             dot.edge(f"{op_id}_hidden", op_id, style="dashed")
     if legend:
         dot.node("legend", _legend(edge_labels, font), shape="plaintext", style="")
-    if caption := _caption(root, nodes, flows, edge_labels, number):
+    if grads is None and (caption := _caption(root, nodes, flows, edge_labels, number)):
         dot.attr("graph", label=graphviz.nohtml(caption), labelloc="b", labeljust="l",
                  fontsize="9", fontcolor=CAPTION_COLOUR)
     return dot

@@ -120,6 +120,15 @@ EXPECTED = {
         "first node whose local derivative is wrong: swish_wrong(1.5), d/d input 0: "
         "analytic 0.817574476193",
     ],
+    "11_step_through_backprop.py": [
+        "apple: 8 frames, d/d りんご, 個数, 消費税 expected 2.2, 110, 200 ours 2.2, 110, 200",
+        "xyz: 8 frames, d/d x, y, z expected -4, -4, 3 ours -4, -4, 3",
+        "sigmoid_neuron: 24 frames, d/d w0, x0, w1, x1, w2 "
+        "expected -0.1966, 0.3932, -0.3932, -0.5898, 0.1966 "
+        "ours -0.1966, 0.3932, -0.3932, -0.5898, 0.1966",
+        "mlp_neuron: 10 frames, d/d w[0], w[1], b, x[0], x[1] "
+        "expected 2, 3, 1, 0.1, 0.2 ours 2, 3, 1, 0.1, 0.2",
+    ],
 }
 
 

@@ -1,0 +1,179 @@
+"""The forward and backward pass as a sequence of frames, for a learner to step through.
+
+Forward: one frame with the inputs, then one per node made by an op, oldest first. Backward: one
+frame for the seed gradient, then one per edge in the order the engine's own walk
+(`graph.backward_steps`) visits them, each written as "upstream x local = contribution" with
+fan-out shown as a sum. Captions come in English and Japanese. Drawing them is `player`'s job.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Literal, NamedTuple
+
+from .engine import Value
+from .graph import backward_steps
+from .trace import _number, _printable, creation_order
+
+__all__ = ["Frame", "Kind", "frames"]
+
+Kind = Literal["inputs", "forward", "seed", "backward"]
+SYMBOLS = {"*": "\N{MULTIPLICATION SIGN}", "/": "\N{DIVISION SIGN}", "-": "\N{MINUS SIGN}"}
+MAX_LISTED_INPUTS = 8  # the inputs frame names this many leaves, then says how many more
+MAX_LISTED_TERMS = 6  # a fan-out sum shows this many terms, the last one included
+TIMES = SYMBOLS["*"]
+# Why a local derivative is what it is, for the ops a learner meets first (CS231n's patterns).
+WHY = {
+    "+": ("+ passes the gradient on unchanged", "足し算は勾配をそのまま流す"),
+    "*": (f"{TIMES} multiplies by the other input", "掛け算はもう一方の入力を掛ける"),
+    "maximum": ("max routes the gradient to the larger input", "max は大きい方の入力にだけ流す"),
+    "relu": ("relu lets the gradient through where its input is > 0",
+             "ReLU は入力が正のときだけ勾配を通す"),
+    "exp": ("the slope of exp is exp itself", "exp の微分は exp 自身"),
+    "log": ("the slope of log x is 1/x", "log x の微分は 1/x"),
+    "tanh": ("the slope of tanh is 1 - tanh**2", "tanh の微分は 1 - tanh**2"),
+    "sigmoid": ("the slope of sigmoid is sigmoid (1 - sigmoid)",
+                "sigmoid の微分は sigmoid (1 - sigmoid)"),
+}
+_Formatter = Callable[[float], str]
+_Namer = Callable[[Value], str]
+
+
+class Frame(NamedTuple):
+    """One step of the pass; backward frames carry one edge: ``node`` pushes to ``input``.
+
+    ``upstream`` is d root / d node, ``local`` d node / d input (the rule's partial here),
+    ``contribution`` their product, ``terms`` every contribution ``input`` has had so far (this
+    one last) and ``total`` their running sum: at the last frame, every ``total`` is ``.grad``.
+
+    >>> x = Value(3.0, label="x")
+    >>> last = frames((x * 2).named("y"))[-2]
+    >>> last.kind, last.input.label, last.upstream, last.local, last.contribution
+    ('backward', 'x', 1.0, 2.0, 2.0)
+    """
+
+    kind: Kind
+    node: Value | None  # the node computed (forward) or pushing gradient (seed, backward)
+    caption: str
+    caption_ja: str
+    input: Value | None = None
+    position: int = 0  # which of node.parents: a * a has two edges into the same input
+    upstream: float = 0.0
+    local: float = 0.0
+    contribution: float = 0.0
+    terms: tuple[float, ...] = ()
+    total: float = 0.0
+
+
+def frames(root: Value, *, digits: int = 4) -> list[Frame]:
+    """Return the frames of one forward and one backward pass from ``root`` (gradient 1).
+
+    The gradients come from the same walk as ``backward()``; ``.grad`` is neither read nor
+    changed. ``digits`` are the significant digits of the numbers in the captions.
+
+    >>> a = Value(2.0, label="a")
+    >>> [frame.caption for frame in frames((a + a).named("y"))]  # doctest: +NORMALIZE_WHITESPACE
+    ['Forward pass: the inputs are a = 2.',
+     'Forward: y = a + a = 2 + 2 = 4.',
+     'Backward pass starts at y: dy/dy = 1.',
+     'Backward through y: the gradient for a is upstream 1 \N{MULTIPLICATION SIGN} local 1 = 1
+      (+ passes the gradient on unchanged).',
+     'Backward through y: the gradient for a is upstream 1 \N{MULTIPLICATION SIGN} local 1 = 1
+      (+ passes the gradient on unchanged); a is used 2 times, so its gradient is the sum
+      1 + 1 = 2.']
+    """
+    number = functools.partial(_number, digits=digits)
+    name = functools.partial(_name, number=number)
+    ordered = creation_order(root)
+    leaves = [node for node in ordered if not node.parents and node.label]  # constants show
+    listed = ", ".join(f"{name(leaf)} = {number(leaf.data)}" for leaf in
+                       leaves[:MAX_LISTED_INPUTS])
+    more = len(leaves) - MAX_LISTED_INPUTS
+    listed_ja = listed.replace(", ", "、")
+    if more > 0:
+        listed, listed_ja = f"{listed} and {more} more", f"{listed_ja} ほか {more} 個"
+    result = [Frame("inputs", None, f"Forward pass: the inputs are {listed or 'given'}.",
+                    f"順伝播: 入力は {listed_ja or '与えられた値'}。")]
+    for node in ordered:
+        if node.parents:
+            formula = _formula(node, name, number)
+            result.append(Frame("forward", node, f"Forward: {formula}.", f"順伝播: {formula}。"))
+    seed = f"d{_bracketed(name(root))}/d{_bracketed(name(root))} = 1"
+    result.append(Frame("seed", root, f"Backward pass starts at {name(root)}: {seed}.",
+                        f"逆伝播は {name(root)} から始まる: {seed}。"))
+    result += _backward_frames(root, name, number)
+    return result
+
+
+def _backward_frames(root: Value, name: _Namer, number: _Formatter) -> list[Frame]:
+    grads: dict[Value, float] = {root: 1.0}
+    terms: dict[Value, tuple[float, ...]] = {}
+    result = []
+    for node, local_grads in backward_steps(root, grads, create_graph=False):
+        upstream = grads[node]  # final once the walk yields the node
+        # The walk adds into grads after this loop; totals within one node (a * a) add here in
+        # the same order and with the same float additions, so they match it bit for bit.
+        totals = {parent: grads.get(parent) for parent in node.parents}
+        for position, (parent, local) in enumerate(zip(node.parents, local_grads, strict=True)):
+            contribution = upstream * local
+            previous = totals[parent]
+            totals[parent] = total = contribution if previous is None else previous + contribution
+            terms[parent] = (*terms.get(parent, ()), contribution)
+            caption = (f"Backward through {name(node)}: the gradient for {name(parent)} is "
+                       f"upstream {number(upstream)} {TIMES} local {number(local)} = "
+                       f"{number(contribution)}")
+            caption_ja = (f"逆伝播 {name(node)}: {name(parent)} の微分は 上流の勾配 "
+                          f"{number(upstream)} {TIMES} 局所的な微分 {number(local)} = "
+                          f"{number(contribution)}")
+            if node.op in WHY:
+                caption += f" ({WHY[node.op][0]})"
+                caption_ja += f"({WHY[node.op][1]})"
+            if len(terms[parent]) > 1:  # fan-out: the gradients of every use add up
+                shown = [number(term) for term in terms[parent]]
+                if len(shown) > MAX_LISTED_TERMS:  # a weight shared by many uses
+                    shown[MAX_LISTED_TERMS - 2:-1] = ["\N{HORIZONTAL ELLIPSIS}"]
+                summed = " + ".join(shown)
+                caption += (f"; {name(parent)} is used {len(terms[parent])} times, so its "
+                            f"gradient is the sum {summed} = {number(total)}")
+                caption_ja += (f"。{name(parent)} は {len(terms[parent])} か所で使われるので、"
+                               f"勾配は和 {summed} = {number(total)}")
+            result.append(Frame("backward", node, f"{caption}.", f"{caption_ja}。", parent,
+                                position, upstream, local, contribution, terms[parent], total))
+    return result
+
+
+def _name(node: Value, number: _Formatter, depth: int = 3) -> str:
+    # A label, else a constant's number, else the op applied to its inputs' names, three levels
+    # deep ("(x + y) times z"): the caption must point at something visible in the drawing.
+    if node.label:
+        return _printable(node.label)
+    if not node.parents:
+        return number(node.data)
+    if depth == 0:
+        return "…"
+    return _apply(node.op, [_name(p, number, depth - 1) for p in node.parents])
+
+
+def _bracketed(shown: str) -> str:
+    # "a + b" or a negative number is bracketed as an operand or in d(...)/d(...): (a + b) * (-4).
+    return f"({shown})" if " " in shown or shown.startswith("-") else shown
+
+
+def _apply(op: str, shown: list[str]) -> str:
+    if op.isidentifier():
+        return f"{op}({', '.join(shown)})"
+    if op.startswith("**") and len(shown) == 1:  # a fixed exponent such as **2
+        return f"{_bracketed(shown[0])}**{op[2:]}"
+    symbol = SYMBOLS.get(op, op)
+    shown = [_bracketed(operand) for operand in shown]
+    return f"{symbol}{shown[0]}" if len(shown) == 1 else f" {symbol} ".join(shown)
+
+
+def _formula(node: Value, name: _Namer, number: _Formatter) -> str:
+    # "y = a * b = 2 * 3 = 6" (with a times sign); an unlabelled node's name already is "a * b".
+    by_value = _apply(node.op, [number(p.data) for p in node.parents])
+    steps = [name(node), by_value, number(node.data)]
+    if node.label:
+        steps.insert(1, _apply(node.op, [name(p) for p in node.parents]))
+    return " = ".join(dict.fromkeys(steps))

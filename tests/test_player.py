@@ -1,0 +1,221 @@
+"""Tests for microgradjp.player: each frame's texts on the one layout (both engines), the last
+frame equal to the finished drawing, focus, the HTML page, SVG/PNG frames and animations."""
+
+import json
+import math
+import re
+import shutil
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+
+from microgradjp import Value, define_op, maximum, minimum, sigmoid
+from microgradjp import _engines as engines
+from microgradjp.cli import main
+from microgradjp.player import Player
+from microgradjp.viz import DrawingError, to_dot
+
+TIMES = "\N{MULTIPLICATION SIGN}"
+HAVE_DOT = shutil.which("dot") is not None
+ENGINES = [pytest.param("dot", marks=pytest.mark.skipif(not HAVE_DOT, reason="no system dot")),
+           "graphviz-pure"]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def texts_by_slot(player, state):
+    """Return {(kind, node label, position): text} for one frame's state."""
+    return {(kind, node.label, position): state[index]
+            for (kind, node, position), index in player._texts.items()}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_last_frame_is_the_finished_drawing(apple, engine):
+    player = Player(apple, engine=engine)
+    *_, (_, last, _) = player.states()
+    assert last == player.finished()
+    assert len(last) == 5 * 2 + 2 * 1 + 4  # data and grad per node, a flow per op, 4 edges
+
+
+def drawn_texts(svg):
+    """Return every text inside the node and edge groups of an SVG, in document order."""
+    root = ElementTree.fromstring(svg)
+    return [text.text for group in root.iter(f"{SVG}g") if group.get("class") in ("node", "edge")
+            for text in group.iter(f"{SVG}text")]
+
+
+def test_the_last_frame_reads_as_the_drawing_does_after_backward(apple):
+    player = Player(apple)
+    *_, last = player.frame_svgs(caption="none")
+    apple.backward()
+    finished = engines.pipe(to_dot(apple, edge_labels="both").source, "svg").decode("utf-8")
+    assert drawn_texts(last) == drawn_texts(finished)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_each_backward_frame_writes_upstream_times_local_on_its_edge(apple, engine):
+    player = Player(apple, engine=engine)
+    apple.backward()
+    for frame, state, _ in player.states():
+        if frame.kind != "backward":
+            continue
+        shown = texts_by_slot(player, state)
+        number = player._number
+        assert shown["edge", frame.node.label, frame.position] == (
+            f"{number(frame.upstream)} {TIMES} {number(frame.local)} = "
+            f"{number(frame.contribution)}")
+        assert shown["grad", frame.input.label, 0] == f"grad {number(frame.total)}"
+        assert shown["flow", frame.node.label, 0] == number(frame.node.grad)
+    leaves = {node.label: node.grad for node in apple.parents[0].parents} | {"消費税": 200.0}
+    assert {label: shown["grad", label, 0] for label in leaves} == {
+        label: f"grad {player._number(grad)}" for label, grad in leaves.items()}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_op_and_a_custom_one_end_on_the_grads_backward_gives(engine):
+    softplus = define_op("softplus", lambda v: math.log1p(math.exp(v)), sigmoid)
+    x, y = Value(0.7, label="x"), Value(1.3, label="y")
+    terms = [x + y, x - y, x * y, x / y, x ** y, x ** 2, -x, abs(x), x.exp(), x.log(),
+             x.sqrt(), x.tanh(), x.sigmoid(), x.relu(), x.step(), x.sin(), x.cos(),
+             maximum(x, y), minimum(x, y), softplus(x)]
+    root = sum(terms[1:], terms[0]).named("total")
+    player = Player(root, engine=engine)
+    *_, (_, last, _) = player.states()
+    assert last == player.finished()
+    root.backward()
+    shown = texts_by_slot(player, last)
+    assert [shown["grad", leaf.label, 0] for leaf in (x, y)] == [
+        f"grad {player._number(leaf.grad)}" for leaf in (x, y)]
+
+
+def test_a_lone_leaf_has_its_input_and_seed_frames():
+    player = Player(Value(2.0, label="x"))
+    assert [frame.kind for frame in player.frames] == ["inputs", "seed"]
+    *_, (_, last, _) = player.states()
+    assert last == player.finished()
+
+
+def test_numbers_appear_only_when_the_pass_reaches_them(apple):
+    player = Player(apple)
+    states = [texts_by_slot(player, state) for _, state, _ in player.states()]
+    assert states[0]["data", "りんご", 0] == "data 100"  # inputs are given
+    assert states[0]["data", "支払金額", 0] == states[1]["data", "支払金額", 0] == "data ?"
+    assert states[2]["data", "支払金額", 0] == "data 220"
+    assert states[3]["grad", "支払金額", 0] == "grad 1"
+    assert states[3]["grad", "りんご", 0] == "grad ?"
+    assert states[3]["edge", "支払金額", 1] == ""
+
+
+def test_fan_out_edges_are_two_edges_and_the_grad_is_their_running_sum():
+    a = Value(2.0, label="a")
+    y = (a * a).named("y")
+    player = Player(y)
+    states = [texts_by_slot(player, state) for _, state, _ in player.states()]
+    assert [s["grad", "a", 0] for s in states[-2:]] == ["grad 2", "grad 4"]
+    assert states[-2]["edge", "y", 1] == ""  # the second use is not reached yet
+    assert states[-1]["edge", "y", 0] == states[-1]["edge", "y", 1] == f"1 {TIMES} 2 = 2"
+    *_, (_, _, hot) = player.states()
+    edges = {player._groups["edge", y, k] for k in (0, 1)}
+    assert edges <= set(hot)  # both uses of a light up when their sum is shown
+
+
+def test_a_focus_keeps_the_frames_of_drawn_nodes_and_ends_on_the_drawing():
+    x = Value(0.5, label="x")
+    y = x
+    for k in range(30):
+        y = (y * 1.01).named(f"h{k}")
+    player = Player(y, focus=y, depth=2)
+    assert all(frame.node is None or frame.node in player._ids for frame in player.frames)
+    assert len(player.frames) < 2 + 30 + 60
+    *_, (_, last, _) = player.states()
+    assert last == player.finished()
+
+
+def test_too_large_a_graph_says_how_to_draw_less():
+    x = Value(1.0)
+    y = x
+    for _ in range(30):
+        y = y + x
+    with pytest.raises(DrawingError, match="focus=node"):
+        Player(y, max_nodes=20)
+
+
+def test_the_page_is_self_contained_and_its_data_is_the_frames(apple):
+    page = Player(apple).html()
+    assert re.findall(r"(?:src|href)=", page) == []
+    assert "http" not in re.sub(r'xmlns(?::\w+)?="[^"]*"', "", page)
+    [payload] = re.findall(r'\)\(document\.getElementById\("\w+"\), (.*)\);\n</script>', page)
+    data = json.loads(payload)
+    assert len(data["frames"]) == 8
+    last_ja = data["frames"][-1][1]
+    assert f"個数 の微分は 上流の勾配 1.1 {TIMES} 局所的な微分 100 = 110(" in last_ja
+
+
+def test_a_label_cannot_end_the_script():
+    hostile = Value(1.0, label="</script><script>alert(1)</script>")
+    page = Player((hostile * 2).named("y")).html()
+    assert page.count("</script>") == 1
+    assert "&lt;/script&gt;" in page  # the drawing shows the label as text
+
+
+def test_two_players_on_one_page_do_not_share_an_id(apple):
+    player = Player(apple)
+    assert player._repr_html_()[:40] != player._repr_html_()[:40]
+
+
+@pytest.mark.parametrize(("call", "fragment"), [
+    (lambda p, d: p.save(d / "apple.svg"), "end the path with .html"),
+    (lambda p, d: p.save_animation(d / "apple.mp4"), "end the path with .gif or .png"),
+    (lambda p, d: p.save_frames(d, fmt="jpg"), "fmt must be one of svg, png"),
+    (lambda p, d: p.save_animation(d / "a.gif", phase="sideways"), "phase must be one of"),
+    (lambda p, d: p.save_animation(d / "a.gif", seconds=float("nan")), "a positive time"),
+    (lambda p, d: p.save_frames(d, caption="fr"), "caption must be one of both, en, ja"),
+])
+def test_bad_output_requests_say_what_to_do(apple, tmp_path, call, fragment):
+    with pytest.raises(DrawingError, match=re.escape(fragment)):
+        call(Player(apple), tmp_path)
+
+
+def test_svg_frames_are_numbered_and_carry_their_captions(apple, tmp_path):
+    player = Player(apple)
+    written = player.save_frames(tmp_path, caption="ja")
+    assert [path.name for path in written] == [f"frame_{k:03d}.svg" for k in range(1, 9)]
+    last = ElementTree.parse(written[-1]).getroot()
+    lines = [text.text for text in last.iter("{http://www.w3.org/2000/svg}text")]
+    assert lines[-1] == player.frames[-1].caption_ja
+    assert "grad 110" in lines and "grad ?" not in lines
+
+
+def test_png_frames_and_animations_are_pictures(tmp_path):
+    pytest.importorskip("resvg_py")
+    image = pytest.importorskip("PIL.Image")
+    player = Player((Value(3.0, label="x") * 2).named("y"))  # small: each picture takes time
+    written = player.save_frames(tmp_path, fmt="png")
+    assert len(written) == 5 and all(p.read_bytes().startswith(PNG_MAGIC) for p in written)
+    gif = player.save_animation(tmp_path / "y.gif", phase="backward")
+    with image.open(gif) as animation:
+        assert animation.n_frames == 3  # the seed and two edges
+    apng = player.save_animation(tmp_path / "y.png", phase="forward")
+    with image.open(apng) as animation:
+        assert animation.n_frames == 2
+
+
+def test_save_writes_the_page(apple, tmp_path):
+    path = Player(apple).save(tmp_path / "apple.html")
+    assert path.read_text("utf-8").startswith("<!DOCTYPE html>")
+
+
+# The `steps` command is tested here, beside the player it writes (test_cli covers the others).
+
+
+def test_the_steps_command_writes_the_apple_player(tmp_path, capsys):
+    out = tmp_path / "apple.html"
+    assert main(["steps", "りんご * 個数 * 消費税", "--at", "りんご=100,個数=2,消費税=1.1",
+                 "-o", str(out)]) == 0
+    assert capsys.readouterr().out == f"wrote {out} (8 frames)\n"
+    assert f"上流の勾配 1.1 {TIMES} 局所的な微分 2 = 2.2" in out.read_text("utf-8")
+
+
+def test_the_steps_command_refuses_a_picture_suffix(tmp_path, capsys):
+    assert main(["steps", "x * x", "--at", "x=1", "-o", str(tmp_path / "x.svg")]) == 1
+    assert "end the path with .html" in capsys.readouterr().err
