@@ -22,10 +22,13 @@ import numbers
 import operator
 import reprlib
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import rules
 from .errors import ValueOverflowError, ValueTypeError, message
+
+if TYPE_CHECKING:
+    from .engine import Value
 
 # The refuse_*/equal/format_data/numpy_ufunc functions are Value's dunders (engine.py binds
 # them); users meet them through Value, so only the checks are exported.
@@ -178,24 +181,24 @@ def data_of(x: Any, op: str) -> float:
 
 
 # Comparisons look at data, so ``if v > 0:``, ``sorted`` and ``max`` work on Values.
-def less(v: Any, other: Any) -> bool:
+def less(v: Value, other: Value | float) -> bool:
     """``Value.__lt__``: compare ``v.data`` with a Value's data or a number."""
-    return v._data < data_of(other, "comparison")  # type: ignore[no-any-return]
+    return v._data < data_of(other, "comparison")
 
 
-def less_equal(v: Any, other: Any) -> bool:
+def less_equal(v: Value, other: Value | float) -> bool:
     """``Value.__le__``: compare ``v.data`` with a Value's data or a number."""
-    return v._data <= data_of(other, "comparison")  # type: ignore[no-any-return]
+    return v._data <= data_of(other, "comparison")
 
 
-def greater(v: Any, other: Any) -> bool:
+def greater(v: Value, other: Value | float) -> bool:
     """``Value.__gt__``: compare ``v.data`` with a Value's data or a number."""
-    return v._data > data_of(other, "comparison")  # type: ignore[no-any-return]
+    return v._data > data_of(other, "comparison")
 
 
-def greater_equal(v: Any, other: Any) -> bool:
+def greater_equal(v: Value, other: Value | float) -> bool:
     """``Value.__ge__``: compare ``v.data`` with a Value's data or a number."""
-    return v._data >= data_of(other, "comparison")  # type: ignore[no-any-return]
+    return v._data >= data_of(other, "comparison")
 
 
 def format_data(v: Any, spec: str) -> str:
