@@ -1,9 +1,10 @@
 """`Value`: a scalar that records how it was made; `backward` applies the chain rule to it.
 
 A node holds its float, its gradient, its inputs and the row of `rules` that made it, all in
-slots. `backward` multiplies and accumulates; it never asks which op it is looking at. Nothing
+slots. Every op goes through one of the recorders below, which also honour `no_grad`. Nothing
 refers to a node's own output, so a dropped graph is freed at once by reference counting.
-Walking a graph (finding nodes, their order, gradients into a dict) is `graph`'s job.
+Walking a graph (finding nodes, their order, pushing gradients) is `graph`'s job; a number
+beside a Value stays a float until asked (`constants`); built-ins on a Value are `conversions`'.
 """
 
 from __future__ import annotations
