@@ -22,14 +22,17 @@ import numbers
 import operator
 import reprlib
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import rules
 from .errors import ValueOverflowError, ValueTypeError, message
 
+if TYPE_CHECKING:
+    from .engine import Value
+
 # The refuse_*/equal/format_data/numpy_ufunc functions are Value's dunders (engine.py binds
 # them); users meet them through Value, so only the checks are exported.
-__all__ = ["check_label", "real_number", "short"]
+__all__ = ["check_label", "data_of", "real_number", "short"]
 
 # numpy dtype kinds that hold real numbers: bool, signed int, unsigned int, float.
 _REAL_KINDS = ("b", "i", "u", "f")
@@ -165,6 +168,37 @@ def equal(v: Any, other: object) -> Any:
         f"{_named(v)} == {short(other)}", "== on a Value compares identity (nodes work in sets "
         "and dicts), never data", "compare the number: v.data == x (<, <=, >, >= do compare "
         "data)"))
+
+
+def data_of(x: Any, op: str) -> float:
+    """Return a Value's data or a number as a float; anything else is a ValueTypeError naming op.
+
+    >>> from microgradjp import Value
+    >>> data_of(Value(2.0), "example"), data_of(3, "example")
+    (2.0, 3.0)
+    """
+    return x._data if _is_value(x) else rules.as_float(x, op)
+
+
+# Comparisons look at data, so ``if v > 0:``, ``sorted`` and ``max`` work on Values.
+def less(v: Value, other: Value | float) -> bool:
+    """``Value.__lt__``: compare ``v.data`` with a Value's data or a number."""
+    return v._data < data_of(other, "comparison")
+
+
+def less_equal(v: Value, other: Value | float) -> bool:
+    """``Value.__le__``: compare ``v.data`` with a Value's data or a number."""
+    return v._data <= data_of(other, "comparison")
+
+
+def greater(v: Value, other: Value | float) -> bool:
+    """``Value.__gt__``: compare ``v.data`` with a Value's data or a number."""
+    return v._data > data_of(other, "comparison")
+
+
+def greater_equal(v: Value, other: Value | float) -> bool:
+    """``Value.__ge__``: compare ``v.data`` with a Value's data or a number."""
+    return v._data >= data_of(other, "comparison")
 
 
 def format_data(v: Any, spec: str) -> str:

@@ -1,14 +1,14 @@
 """`Value`: a scalar that records how it was made; `backward` applies the chain rule to it.
 
 A node holds its float, its gradient, its inputs and the row of `rules` that made it, all in
-slots. `backward` multiplies and accumulates; it never asks which op it is looking at. Nothing
+slots. Every op goes through one of the recorders below, which also honour `no_grad`. Nothing
 refers to a node's own output, so a dropped graph is freed at once by reference counting.
-Walking a graph (finding nodes, their order, gradients into a dict) is `graph`'s job.
+Walking a graph (finding nodes, their order, pushing gradients) is `graph`'s job; a number
+beside a Value stays a float until asked (`constants`); built-ins on a Value are `conversions`'.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import threading
 from collections.abc import Callable, Iterator
@@ -17,10 +17,16 @@ from functools import lru_cache
 from typing import Any, SupportsFloat, Union
 
 from . import rules
+from .constants import ALL_IN_X, constants_as_leaves
 from .conversions import (
     check_label,
+    data_of,
     equal,
     format_data,
+    greater,
+    greater_equal,
+    less,
+    less_equal,
     numpy_ufunc,
     real_number,
     refuse_bool,
@@ -29,7 +35,7 @@ from .conversions import (
     refuse_round,
     short,
 )
-from .graph import backward_error, newest_first, nodes_under
+from .graph import newest_first, nodes_under, push_gradients
 from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, power
 
 __all__ = ["Value", "apply", "data_of", "maximum", "minimum", "no_grad"]
@@ -162,7 +168,7 @@ class Value:
     # sees one type (CPython specializes each read for the type it last saw). A node keeps its
     # rule and its inputs: ``_x`` and ``_y``, ``_y`` None for one input, or all inputs as a tuple
     # in ``_x`` with ``_y`` ALL_IN_X. A number beside a Value (the 2 in ``x * 2``) stays a float
-    # in its slot: no node, no GC object, until ``parents`` is asked (see _leaves_for_constants).
+    # in its slot: no node, no GC object, until ``parents`` is asked (see constants.py).
     # ``_order`` numbers op nodes as they are made: inputs exist before the node that uses
     # them, so creation order is a topological order (see graph.made_by_ops). A leaf leaves
     # ``_x``, ``_y`` and ``_order`` unset. No tuple, set or closure per node: one GC object.
@@ -305,19 +311,8 @@ class Value:
     # data; == and hash stay identity, so nodes work in sets and dicts.
     __float__, __int__, __round__, __bool__ = refuse_float, refuse_int, refuse_round, refuse_bool
     __eq__, __format__, __array_ufunc__ = equal, format_data, numpy_ufunc
+    __lt__, __le__, __gt__, __ge__ = less, less_equal, greater, greater_equal
     __hash__ = object.__hash__
-
-    def __lt__(self, other: Operand) -> bool:
-        return self._data < data_of(other, "comparison")
-
-    def __le__(self, other: Operand) -> bool:
-        return self._data <= data_of(other, "comparison")
-
-    def __gt__(self, other: Operand) -> bool:
-        return self._data > data_of(other, "comparison")
-
-    def __ge__(self, other: Operand) -> bool:
-        return self._data >= data_of(other, "comparison")
 
     def backward(self, grad: float = 1.0) -> None:
         """Fill ``.grad`` of every node under this one with d(self)/d(node), times ``grad``.
@@ -333,33 +328,7 @@ class Value:
         self._grad += grad if type(grad) is float else real_number(
             grad, f"backward({short(grad)})", "pass the output's gradient as a number, such as "
             "1.0 (the default)")
-        try:
-            # Newest first: every node before the nodes it was made from. The loop asks a
-            # node's arity, never its op: the partials come from the node's rule.
-            for node in order:
-                upstream = node._grad
-                partials = node._rule.partials
-                x = node._x
-                y = node._y
-                if y is None:
-                    x._grad += upstream * partials(x._data, node._data)[0]
-                elif type(y) is float:  # a constant is owed nothing
-                    if type(x) is not float:  # maximum(1.0, 2.0) has two constants
-                        x._grad += upstream * partials(x._data, y, node._data)[0]
-                elif y is ALL_IN_X:
-                    local_grads = partials(
-                        *[x_i if type(x_i) is float else x_i._data for x_i in x], node._data)
-                    for x_i, local_grad in zip(x, local_grads, strict=True):
-                        if type(x_i) is not float:
-                            x_i._grad += upstream * local_grad
-                elif type(x) is float:
-                    y._grad += upstream * partials(x, y._data, node._data)[1]
-                else:
-                    dx, dy = partials(x._data, y._data, node._data)
-                    x._grad += upstream * dx
-                    y._grad += upstream * dy
-        except (ValueError, ArithmeticError) as failure:
-            raise backward_error(node, failure) from None
+        push_gradients(order)
 
     def zero_grad(self) -> None:
         """Reset ``.grad`` to 0.0 on this node and every node under it."""
@@ -376,53 +345,7 @@ class Value:
         return node
 
 
-ALL_IN_X: Any = object()  # in ``_y``: the node's inputs are all in ``_x``, as a tuple
 _next_order = itertools.count().__next__
-
-
-def _inputs(node: Value) -> tuple[Any, ...]:
-    """Return an op node's inputs as stored: Values, and floats for constants."""
-    if node._y is None:
-        return (node._x,)
-    if node._y is ALL_IN_X:
-        return node._x  # type: ignore[no-any-return]
-    return (node._x, node._y)
-
-
-def _data(x: Any) -> float:
-    return x if type(x) is float else x._data
-
-
-def constants_as_leaves(node: Value) -> tuple[Value, ...]:
-    """Return an op node's inputs, first turning any float constant into a leaf in its slot.
-
-    Asked by ``parents`` (drawings, trace, walks) and by backward on a node's second pass, so a
-    constant's leaf adds up every pass as any leaf does: the first pass is counted when the leaf
-    is made (see _leaves_for_constants), later ones by backward itself.
-    """
-    inputs = _inputs(node)
-    if float in map(type, inputs):
-        inputs = _leaves_for_constants(node, inputs)
-        node._x, node._y = (inputs, ALL_IN_X) if node._y is ALL_IN_X else inputs
-    return inputs
-
-
-def _leaves_for_constants(node: Any, inputs: tuple[Any, ...]) -> tuple[Value, ...]:
-    # A constant's leaf holds what the latest backward would have pushed to it: each constant
-    # feeds exactly one node, so that is upstream * its local derivative (0.0 before any pass).
-    local_grads: tuple[Any, ...] = ()
-    # If that derivative fails, backward would have raised: there is nothing to show.
-    with contextlib.suppress(ValueError, ArithmeticError):
-        if node._grad:
-            local_grads = node._rule.partials(*map(_data, inputs), node._data)
-    leaves = []
-    for i, x in enumerate(inputs):
-        if type(x) is float:
-            x = _leaf(x)
-            if local_grads:
-                x._grad = node._grad * local_grads[i]
-        leaves.append(x)
-    return tuple(leaves)
 
 
 _new = object.__new__
@@ -500,11 +423,3 @@ def minimum(a: Operand, b: Operand) -> Value:
     """
     return _binary_recorder(MINIMUM)(a, b)
 
-
-def data_of(x: Any, op: str) -> float:
-    """Return a Value's data or a number as a float; anything else is a ValueTypeError naming op.
-
-    >>> data_of(Value(2.0), "example"), data_of(3, "example")
-    (2.0, 3.0)
-    """
-    return x._data if isinstance(x, Value) else as_float(x, op)

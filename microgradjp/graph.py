@@ -1,9 +1,9 @@
 """Walking a recorded graph: the nodes under a root, their topological order, and gradients.
 
 Everything here is iterative, so a graph a million nodes deep never meets Python's recursion
-limit. `Value.backward` writes gradients into the nodes; `backpropagate` returns them in a dict
-instead (for `gradients`, `grad` and the drawings), on floats or, with ``create_graph``, on
-Values that can be differentiated again.
+limit. `push_gradients` (the loop of `Value.backward`) writes gradients into the nodes;
+`backpropagate` returns them in a dict instead (for `gradients`, `grad` and the drawings), on
+floats or, with ``create_graph``, on Values that can be differentiated again.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import engine  # engine imports this module: read engine.Value at call time only
+from .constants import ALL_IN_X, constants_as_leaves
 from .errors import MicrogradError
 from .rules import LEAF, describe
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from .engine import Value
 
 __all__ = ["backpropagate", "backward_error", "backward_steps", "made_by_ops", "newest_first",
-           "nodes_under"]
+           "nodes_under", "push_gradients"]
 
 
 def nodes_under(root: Value) -> list[Value]:
@@ -53,7 +54,7 @@ def made_by_ops(root: Value) -> list[Any]:
     """
     # Reads the inputs as stored (leaves and float constants are skipped, never made into
     # nodes), so backward walks only the nodes it pushes through.
-    value, all_in_x = engine.Value, engine.ALL_IN_X
+    value, all_in_x = engine.Value, ALL_IN_X
     made = [root] if root._rule is not LEAF else []
     seen = set(made)
     stack = made[:]
@@ -87,7 +88,7 @@ def newest_first(root: Value) -> list[Value]:
     >>> newest_first(c) == [c, b], b.grad
     (True, 0.0)
     """
-    value, all_in_x = engine.Value, engine.ALL_IN_X
+    value, all_in_x = engine.Value, ALL_IN_X
     mark = float(0)  # a new object on every call, unlike the literal 0.0
     made: list[Value] = []
     stack = [root] if root._rule is not LEAF else []
@@ -101,7 +102,7 @@ def newest_first(root: Value) -> list[Value]:
         if node._grad is mark:
             continue  # reached along a second path
         if node._grad:  # an earlier pass went through it: its constants keep their share
-            engine.constants_as_leaves(node)
+            constants_as_leaves(node)
         node._grad = mark
         made.append(node)
         x, y = node._x, node._y
@@ -133,6 +134,46 @@ def _newest_first_order(made: list[Value]) -> list[Value]:
         made.sort(key=_creation_number, reverse=True)
         return made
     return order
+
+
+def push_gradients(order: list[Value]) -> None:
+    """Add each node's ``.grad`` times its local derivatives into its inputs' ``.grad``.
+
+    ``order`` is newest_first's list, whose grads it reset: each node is reached after every
+    node made from it, so its grad is complete when it is pushed. `Value.backward` seeds the root.
+
+    >>> from microgradjp import Value
+    >>> x = Value(3.0); y = x * x; order = newest_first(y); y.grad = 1.0
+    >>> push_gradients(order); x.grad
+    6.0
+    """
+    try:
+        # Newest first: every node before the nodes it was made from. The loop asks a
+        # node's arity, never its op: the partials come from the node's rule.
+        for node in order:
+            upstream = node._grad
+            partials = node._rule.partials
+            x = node._x
+            y = node._y
+            if y is None:
+                x._grad += upstream * partials(x._data, node._data)[0]
+            elif type(y) is float:  # a constant is owed nothing
+                if type(x) is not float:  # maximum(1.0, 2.0) has two constants
+                    x._grad += upstream * partials(x._data, y, node._data)[0]
+            elif y is ALL_IN_X:
+                local_grads = partials(
+                    *[x_i if type(x_i) is float else x_i._data for x_i in x], node._data)
+                for x_i, local_grad in zip(x, local_grads, strict=True):
+                    if type(x_i) is not float:
+                        x_i._grad += upstream * local_grad
+            elif type(x) is float:
+                y._grad += upstream * partials(x, y._data, node._data)[1]
+            else:
+                dx, dy = partials(x._data, y._data, node._data)
+                x._grad += upstream * dx
+                y._grad += upstream * dy
+    except (ValueError, ArithmeticError) as failure:
+        raise backward_error(node, failure) from None
 
 
 def backpropagate(root: Value, upstream: Any, *, create_graph: bool) -> dict[Value, Any]:
