@@ -66,9 +66,7 @@ def real_number(x: Any, asked: str, fix: str) -> float:
     try:
         return float(x)
     except OverflowError:
-        raise ValueOverflowError(message(
-            asked, "the number is too large for a float (the largest is about 1.8e308)",
-            "scale it down, or pass math.inf if you mean infinity")) from None
+        raise ValueOverflowError(message(asked, *rules.TOO_LARGE_FOR_FLOAT)) from None
 
 
 def check_label(label: Any, asked: str) -> str | None:

@@ -74,6 +74,10 @@ class Rule:
         why, fix = self.errors.get(kind) or _DEFAULT_EXPLANATIONS[kind]
         return _ERROR_CLASS[kind](message(describe(self.name, args, labels), why, fix))
 
+# Why and what to do when an int is past float's range (10**400): as_float's and conversions'.
+TOO_LARGE_FOR_FLOAT = ("the number is too large for a float (the largest is about 1.8e308)",
+                       "scale it down, or pass math.inf if you mean infinity")
+
 
 def as_float(x: Any, op: str) -> float:
     """Return ``x`` as a float, or raise ValueTypeError naming ``op`` if it is no real number."""
@@ -83,8 +87,7 @@ def as_float(x: Any, op: str) -> float:
         except OverflowError:  # an int past float's range: 10**400
             raise ValueOverflowError(message(
                 f"{op!r} with a number of {x.bit_length() if isinstance(x, int) else '?'} bits",
-                "the number is too large for a float (the largest is about 1.8e308)",
-                "scale it down, or pass math.inf if you mean infinity")) from None
+                *TOO_LARGE_FOR_FLOAT)) from None
     raise ValueTypeError(message(
         f"{op!r} with {x!r}", f"expected a real number or a Value, got {type(x).__name__}",
         "convert it with float() first"))
