@@ -14,6 +14,7 @@ from typing import Any
 
 from .engine import Value
 from .errors import DomainError, ValueTypeError, message
+from .rules import as_float
 
 
 def plain(x: Any) -> Any:
@@ -49,10 +50,11 @@ def finite(x: Any, where: str) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise ValueTypeError(message(f"{where} = {x!r}", "a parameter must be a real number",
                                      "pass an int or a float"))
-    if not math.isfinite(x):
+    value = as_float(x, where)  # an int past float's range is a ValueOverflowError, not bare
+    if not math.isfinite(value):
         raise DomainError(message(f"{where} = {x!r}", "a parameter must be finite",
                                   "check where the inf or nan came from"))
-    return float(x)
+    return value
 
 
 def vector(values: Any, name: str) -> list[float]:

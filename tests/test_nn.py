@@ -7,7 +7,7 @@ import pytest
 
 from microgradjp import Value
 from microgradjp import tanh as tanh_rule
-from microgradjp.errors import DomainError, ValueTypeError
+from microgradjp.errors import DomainError, ValueOverflowError, ValueTypeError
 from microgradjp.losses import cross_entropy, mean_squared_error, softmax
 from microgradjp.nn import MLP, Layer, Module, Neuron
 from microgradjp.optim import SGD
@@ -212,6 +212,7 @@ def test_state_dict_round_trip():
     (lambda s: s.update({"layers.1.neurons.0.bias": "0.5"}), ValueTypeError, "real number"),
     (lambda s: s.update({"layers.1.neurons.0.bias": math.nan}), DomainError, "finite"),
     (lambda s: s.update({"layers.1.neurons.0.bias": True}), ValueTypeError, "real number"),
+    (lambda s: s.update({"layers.1.neurons.0.bias": 10**400}), ValueOverflowError, "too large"),
 ])
 def test_failed_load_state_dict_leaves_model_untouched(change, exception, fragment):
     model = MLP(2, [2, 1], seed=0)
@@ -221,6 +222,11 @@ def test_failed_load_state_dict_leaves_model_untouched(change, exception, fragme
     with pytest.raises(exception, match=fragment.replace("[", r"\[").replace("]", r"\]")):
         model.load_state_dict(state)
     assert model.state_dict() == before
+
+
+def test_a_weight_past_float_range_is_a_clear_error():
+    with pytest.raises(ValueOverflowError, match=r"weights\[0\].*too large for a float"):
+        Neuron.from_weights([10**400], 0.0)
 
 
 def test_repr_is_readable():
