@@ -59,12 +59,12 @@ class Rule:
                 return record(self, args)
         return self.compute(tuple(as_float(arg, self.name) for arg in args))
 
-    def compute(self, args: tuple[float, ...], labels: tuple[str | None, ...] = ()) -> float:
+    def compute(self, args: tuple[float, ...]) -> float:
         """Return the forward on floats, or raise our error naming this op, the input and a fix."""
         try:
             return self.forward(*args)
         except (ValueError, ArithmeticError) as failure:
-            raise self.error(failure, args, labels) from None
+            raise self.error(failure, args) from None
 
     def error(
         self, failure: Exception, args: tuple[float, ...], labels: tuple[str | None, ...] = ()
