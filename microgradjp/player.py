@@ -12,6 +12,7 @@ import functools
 import html
 import json
 import os
+import re
 import uuid
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
@@ -156,18 +157,14 @@ class Player:
         >>> Player(Value(2.0, label="x") ** 2).html().startswith("<!DOCTYPE html>")
         True
         """
-        data = {"hidden": [text for _, text in sorted(self.hidden().items())],
+        data = {"svg": _pictures.serialise(self._svg),
+                "hidden": [text for _, text in sorted(self.hidden().items())],
                 "frames": [[frame.caption, frame.caption_ja, hot, sorted(changes.items())]
                            for frame, changes, hot in
                            zip(self.frames, self._changes, self._hot, strict=True)]}
-        # "</" inside a script would end it early: JSON allows "<\/" for the same string.
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        payload = payload.replace("</", "<\\/")
         template = resources.files(__package__).joinpath("player.html").read_text("utf-8")
-        fragment = (template.replace("__ID__", f"mgp{uuid.uuid4().hex[:12]}")
-                    .replace("__SVG__", _pictures.serialise(self._svg))
-                    .replace("__DATA__", payload)
-                    .replace("__HOT__", HOT_COLOUR))
+        fragment = _fill(template, ID=f"mgp{uuid.uuid4().hex[:12]}", HOT=HOT_COLOUR,
+                         DATA=_inert_json(data))
         if not standalone:
             return fragment
         title = html.escape(self.frames[0].caption)
@@ -296,6 +293,21 @@ def _tag(
                 light(("edge", node, position), edge)
                 text(("edge", node, position), edge.find(f"{{{SVG_NS}}}text"))
     return texts, lit
+
+
+def _inert_json(data: object) -> str:
+    # Inside <script type="application/json"> the JSON must not contain "<" (it could end the
+    # script or open a comment), ">" or "&": JSON writes all three as \u escapes, and the
+    # line separators JavaScript once rejected go the same way.
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for char in "<>&\u2028\u2029":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
+
+
+def _fill(template: str, **values: str) -> str:
+    # One pass over the template: a marker inside a filled-in value is never filled again.
+    return re.sub(r"__([A-Z]+)__", lambda match: values[match.group(1)], template)
 
 
 def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:

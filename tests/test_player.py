@@ -140,22 +140,41 @@ def test_too_large_a_graph_says_how_to_draw_less():
         Player(y, max_nodes=20)
 
 
+def page_data(page):
+    """Return the JSON the page carries (its one data script)."""
+    [payload] = re.findall(r'<script type="application/json" class="mgp-data">(.*?)</script>',
+                           page, flags=re.DOTALL)
+    return json.loads(payload)
+
+
 def test_the_page_is_self_contained_and_its_data_is_the_frames(apple):
     page = Player(apple).html()
     assert re.findall(r"(?:src|href)=", page) == []
-    assert "http" not in re.sub(r'xmlns(?::\w+)?="[^"]*"', "", page)
-    [payload] = re.findall(r'\)\(document\.getElementById\("\w+"\), (.*)\);\n</script>', page)
-    data = json.loads(payload)
+    data = page_data(page)
+    assert "http" not in re.sub(r'xmlns(?::\w+)?="[^"]*"', "", data["svg"])
+    assert "http" not in re.sub(r'class="mgp-data">.*?</script>', "", page, flags=re.DOTALL)
     assert len(data["frames"]) == 8
     last_ja = data["frames"][-1][1]
     assert f"個数 の微分は 上流の勾配 1.1 {TIMES} 局所的な微分 100 = 110(" in last_ja
 
 
-def test_a_label_cannot_end_the_script():
-    hostile = Value(1.0, label="</script><script>alert(1)</script>")
-    page = Player((hostile * 2).named("y")).html()
-    assert page.count("</script>") == 1
-    assert "&lt;/script&gt;" in page  # the drawing shows the label as text
+HOSTILE_LABELS = [
+    "</script><script>alert(1)</script>",
+    "__DATA__<svg onload=document.title='PWNED'>",
+    "__SVG__<img src=x onerror=alert(1)>",
+    "__ID__", "__HOT__", "<!--<script>", "]]>&amp;<![CDATA[", "\u2028\u2029",
+]
+
+
+@pytest.mark.parametrize("label", HOSTILE_LABELS)
+def test_a_label_stays_text_in_the_page(label):
+    page = Player((Value(1.0, label=label) * 2).named("y")).html()
+    # Our two scripts and no other markup made of user text: the drawing travels as JSON.
+    assert page.count("<script") == 2 and page.count("</script>") == 2
+    assert "<svg" not in page and "<img" not in page and "<!--" not in page
+    drawn = ElementTree.fromstring(page_data(page)["svg"])
+    texts = [text.text or "" for text in drawn.iter("{http://www.w3.org/2000/svg}text")]
+    assert any(text.startswith(label[:20]) for text in texts)  # long labels are shortened
 
 
 def test_two_players_on_one_page_do_not_share_an_id(apple):

@@ -97,3 +97,32 @@ def test_play_reaches_the_last_frame_and_stops(browser, tmp_path):
     assert "grad 5" in page_texts(browser).values()
     browser.find_element(By.CSS_SELECTOR, ".mgp-prev").click()
     assert root.get_attribute("data-frame") == str(len(player.frames) - 2)
+
+
+@pytest.mark.parametrize("label", [
+    "__DATA__<svg onload=document.title='PWNED'>",
+    "__SVG__<img src=x onerror=\"document.title='PWNED'\">",
+    "<!--<script>", "</script><script>document.title='PWNED'</script>",
+])
+def test_a_hostile_label_runs_no_script_and_the_player_still_plays(browser, tmp_path, label):
+    x = Value(2.0, label=label)
+    player = Player((x * 3).named("y"))
+    root = open_player(browser, player, tmp_path)
+    assert browser.title != "PWNED"
+    root.send_keys(Keys.END)  # any key: the player's own script is alive and listening
+    for _ in player.frames[1:]:
+        root.send_keys(Keys.ARROW_RIGHT)
+    assert root.get_attribute("data-frame") == str(len(player.frames) - 1)
+    assert "grad 3" in page_texts(browser).values()
+    assert browser.title != "PWNED"
+
+
+def test_the_jupyter_fragment_runs_no_label_script(browser, tmp_path):
+    x = Value(2.0, label="__DATA__<svg onload=document.title='PWNED'>")
+    fragment = Player((x * 3).named("y"))._repr_html_()
+    page = tmp_path / "fragment.html"
+    page.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>ok</title>"
+                    f"</head><body>{fragment}</body></html>", encoding="utf-8")
+    browser.get(page.as_uri())
+    assert browser.title == "ok"
+    assert browser.find_element(By.CSS_SELECTOR, ".mgp").get_attribute("data-frame") == "0"
