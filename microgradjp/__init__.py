@@ -8,7 +8,17 @@
 (3.0, -3.0, -4.0)
 """
 
-from .engine import Value, maximum, minimum, no_grad
+from .core.functional import define_op, grad, gradients, value_and_grad
+from .core.node import Value, maximum, minimum, no_grad
+from .core.rules import COS as cos
+from .core.rules import EXP as exp
+from .core.rules import LOG as log
+from .core.rules import RELU as relu
+from .core.rules import SIGMOID as sigmoid
+from .core.rules import SIN as sin
+from .core.rules import SQRT as sqrt
+from .core.rules import STEP as step
+from .core.rules import TANH as tanh
 from .errors import (
                      DivisionByZeroError,
                      DomainError,
@@ -16,16 +26,6 @@ from .errors import (
                      ValueOverflowError,
                      ValueTypeError,
 )
-from .functional import define_op, grad, gradients, value_and_grad
-from .rules import COS as cos
-from .rules import EXP as exp
-from .rules import LOG as log
-from .rules import RELU as relu
-from .rules import SIGMOID as sigmoid
-from .rules import SIN as sin
-from .rules import SQRT as sqrt
-from .rules import STEP as step
-from .rules import TANH as tanh
 
 __version__ = "0.1.0"
 

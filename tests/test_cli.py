@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from microgradjp.cli import main
+from microgradjp.tools.cli import main
 
 
 def test_graph_prints_value_and_gradients_and_renders(tmp_path, capsys):
@@ -171,7 +171,7 @@ PIECES = ["x", "y", "りんご", "税", " ", "　", "+", "-", "*", "/", "**", "(
 class TestRandomCommandLines:
     @given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
     def test_status_is_0_or_2_and_the_caret_sits_on_a_character(self, expression):
-        from microgradjp.expr import ExpressionError, variables, width
+        from microgradjp.tools.expr import ExpressionError, variables, width
 
         try:
             names = variables(expression)

@@ -6,7 +6,7 @@ from fractions import Fraction
 import pytest
 
 from microgradjp import Value, ValueOverflowError, ValueTypeError
-from microgradjp.conversions import real_number
+from microgradjp.core.conversions import real_number
 
 # -- built-ins that would drop the gradient refuse, naming what keeps it ---------------------------
 

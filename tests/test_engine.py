@@ -19,8 +19,8 @@ from microgradjp import (
     minimum,
     no_grad,
 )
+from microgradjp.core.walk import nodes_under
 from microgradjp.functional import gradients
-from microgradjp.graph import nodes_under
 
 # -- the seed graphs (reference-cases.md) --------------------------------------------------------
 

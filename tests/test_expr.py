@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from microgradjp import Value
-from microgradjp.expr import MAX_DEPTH, ExpressionError, evaluate, variables, width
+from microgradjp.tools.expr import MAX_DEPTH, ExpressionError, evaluate, variables, width
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import gc
 import pytest
 
 from microgradjp import Value
-from microgradjp.graph import backpropagate, made_by_ops, newest_first, nodes_under
+from microgradjp.core.walk import backpropagate, made_by_ops, newest_first, nodes_under
 
 
 def test_a_constant_becomes_one_leaf_and_stays_that_leaf():

@@ -14,10 +14,9 @@ import pytest
 from PIL import Image, ImageFont
 
 from microgradjp import Value
-from microgradjp import _engines as engines
-from microgradjp import _fonts as fonts
-from microgradjp import _raster as raster
-from microgradjp.viz import ELLIPSIS, LABEL_COLUMNS, LABEL_LINES, render, to_dot
+from microgradjp.views import fonts, raster
+from microgradjp.views import layout as engines
+from microgradjp.views.drawing import ELLIPSIS, LABEL_COLUMNS, LABEL_LINES, render, to_dot
 
 HAVE_DOT = shutil.which("dot") is not None
 ENGINES = [pytest.param("dot", marks=pytest.mark.skipif(not HAVE_DOT, reason="no system dot")),
@@ -115,7 +114,7 @@ def test_without_fontconfig_the_os_font_folders_are_searched(
 @pytest.mark.skipif(PIP_FONT is None, reason="matplotlib-fontja is not installed")
 def test_the_pip_font_is_found_without_importing_matplotlib():
     assert PIP_FONT.family == "IPAexGothic" and PIP_FONT.path.name == "ipaexg.ttf"
-    code = ("import sys; from microgradjp import _fonts; _fonts._from_pip(); "
+    code = ("import sys; from microgradjp.views import fonts; fonts._from_pip(); "
             "print('matplotlib' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True,
                           text=True, check=True)

@@ -5,8 +5,8 @@ import math
 import pytest
 
 from microgradjp import Value, sigmoid
+from microgradjp.core.walk import nodes_under
 from microgradjp.errors import DomainError, ValueTypeError
-from microgradjp.graph import nodes_under
 from microgradjp.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,

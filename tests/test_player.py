@@ -10,9 +10,9 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 
 from microgradjp import Value, define_op, maximum, minimum, sigmoid
-from microgradjp import _engines as engines
-from microgradjp.cli import main
 from microgradjp.player import Player
+from microgradjp.tools.cli import main
+from microgradjp.views import layout as engines
 from microgradjp.viz import DrawingError, to_dot
 
 TIMES = "\N{MULTIPLICATION SIGN}"

@@ -12,9 +12,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from microgradjp import Value
-from microgradjp import _engines as engines
-from microgradjp import _fonts as fonts
-from microgradjp import _raster as raster
+from microgradjp.views import fonts, raster
+from microgradjp.views import layout as engines
 from microgradjp.viz import render, to_dot
 
 HAVE_DOT = shutil.which("dot", path=engines.search_path()) is not None

@@ -7,12 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microgradjp import DomainError, Value, ValueTypeError, maximum
-from microgradjp.engine import apply
+from microgradjp.core.node import apply
+from microgradjp.core.rules import WEIGHTED_SUM
 from microgradjp.losses import l2_regularization, mean
 from microgradjp.nn import MLP
 from microgradjp.optim import SGD
 from microgradjp.replay import Replay
-from microgradjp.rules import WEIGHTED_SUM
 from microgradjp.testing.strategies import expressions
 
 

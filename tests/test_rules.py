@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from microgradjp import rules
-from microgradjp.rules import Rule, power
+from microgradjp.core import rules
+from microgradjp.core.rules import Rule, power
 from microgradjp.testing import gradcheck, gradgradcheck
 from microgradjp.testing.strategies import domain_floats
 

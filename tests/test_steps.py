@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given
 
 from microgradjp import Value, define_op, sigmoid
-from microgradjp.graph import made_by_ops
-from microgradjp.steps import frames
+from microgradjp.core.walk import made_by_ops
 from microgradjp.testing.strategies import expressions
 from microgradjp.trace import creation_order
+from microgradjp.views.storyboard import frames
 
 
 def shown(text):

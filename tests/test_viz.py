@@ -18,10 +18,10 @@ import graphviz
 import pytest
 
 from microgradjp import Value, define_op, maximum
-from microgradjp import _engines as engines
+from microgradjp.core.rules import Rule
 from microgradjp.nn import Neuron
-from microgradjp.rules import Rule
-from microgradjp.viz import (
+from microgradjp.views import layout as engines
+from microgradjp.views.drawing import (
     NOTEBOOK_MAX_NODES,
     ROLE_COLOURS,
     DrawingError,

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine import Value, data_of
+from ..core.functional import grad, value_and_grad
+from ..core.node import Value, data_of
+from ..core.rules import describe
+from ..core.walk import made_by_ops
 from ..errors import MicrogradError, ValueTypeError, message
-from ..functional import grad, value_and_grad
-from ..graph import made_by_ops
-from ..rules import describe
 
 __all__ = ["GradcheckError", "KinkWarning", "gradcheck", "gradgradcheck", "numerical_grad"]
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ..engine import Value, data_of, maximum, minimum
+from ..core.node import Value, data_of, maximum, minimum
+from ..core.rules import COS, EXP, LOG, POW, RELU, SIGMOID, SIN, SQRT, STEP, TANH
 from ..errors import MicrogradError
-from ..rules import COS, EXP, LOG, POW, RELU, SIGMOID, SIN, SQRT, STEP, TANH
 
 __all__ = ["OPS", "Expression", "domain_floats", "expressions"]
 

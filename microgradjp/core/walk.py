@@ -12,13 +12,13 @@ import operator
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from . import engine  # engine imports this module: read engine.Value at call time only
+from ..errors import MicrogradError
+from . import node as engine
 from .constants import ALL_IN_X, constants_as_leaves
-from .errors import MicrogradError
 from .rules import LEAF, describe
 
 if TYPE_CHECKING:
-    from .engine import Value
+    from .node import Value
 
 __all__ = ["backpropagate", "backward_error", "backward_steps", "made_by_ops", "newest_first",
            "nodes_under", "push_gradients"]

@@ -18,9 +18,10 @@ import uuid
 import warnings
 from pathlib import Path
 
-from . import _fonts, _raster
-from ._fonts import cjk_font, needs_cjk
-from .errors import MicrogradError, message
+from ..errors import MicrogradError, message
+from . import fonts as _fonts
+from . import raster as _raster
+from .fonts import cjk_font, needs_cjk
 
 __all__ = ["EngineError", "EngineNotFoundError", "cjk_font", "needs_cjk", "pipe", "search_path",
            "warn_once", "write_atomically"]

@@ -12,9 +12,9 @@ import functools
 from collections.abc import Callable
 from typing import Literal, NamedTuple
 
-from .engine import Value
-from .graph import backward_steps
-from .trace import _number, _printable, creation_order
+from ..core.node import Value
+from ..core.walk import backward_steps
+from .table import _number, _printable, creation_order
 
 __all__ = ["Frame", "Kind", "frames"]
 

@@ -14,11 +14,11 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from .engine import Value
-from .errors import MicrogradError, message
+from ..core.functional import value_and_grad
+from ..core.node import Value
+from ..errors import MicrogradError, message
+from ..testing import GradcheckError, KinkWarning, gradcheck, numerical_grad
 from .expr import ExpressionError, evaluate, variables
-from .functional import value_and_grad
-from .testing import GradcheckError, KinkWarning, gradcheck, numerical_grad
 
 __all__ = ["main"]
 
@@ -122,14 +122,14 @@ def _graph(expression: str, point: dict[str, float], output: str) -> int:
     for name, leaf in leaves.items():
         print(f"d/d{name} {_number(leaf.grad)}")
     if output != "-":
-        from .viz import render  # graphviz is imported only when a picture is asked for
+        from ..views.drawing import render  # graphviz is imported only when a picture is asked for
 
         print(f"wrote {render(result, output)}")
     return 0
 
 
 def _steps(expression: str, point: dict[str, float], output: Path) -> int:
-    from .player import Player  # graphviz is imported only when a player is asked for
+    from ..views.player import Player  # graphviz is imported only when a player is asked for
 
     player = Player(evaluate(expression, {name: Value(x, label=name) for name, x in point.items()}))
     animated = output.suffix.lower() in (".gif", ".png")

@@ -11,14 +11,14 @@ import sys
 from pathlib import Path
 from typing import cast
 
-from .data import two_moons
-from .engine import Value, no_grad
-from .errors import MicrogradError
-from .losses import l2_regularization, max_margin_loss
-from .nn import MLP
-from .optim import SGD
-from .train import fit
-from .viz import render
+from ..core.node import Value, no_grad
+from ..errors import MicrogradError
+from ..nn.data import two_moons
+from ..nn.losses import l2_regularization, max_margin_loss
+from ..nn.modules import MLP
+from ..nn.optim import SGD
+from ..nn.train import fit
+from ..views.drawing import render
 
 __all__ = ["run"]
 

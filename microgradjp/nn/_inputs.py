@@ -12,9 +12,9 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from .engine import Value
-from .errors import DomainError, ValueTypeError, message
-from .rules import as_float
+from ..core.node import Value
+from ..core.rules import as_float
+from ..errors import DomainError, ValueTypeError, message
 
 
 def plain(x: Any) -> Any:

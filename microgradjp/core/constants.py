@@ -11,7 +11,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .engine import Value
+    from .node import Value
 
 __all__ = ["ALL_IN_X", "constants_as_leaves"]
 

@@ -35,8 +35,8 @@ from .conversions import (
     refuse_round,
     short,
 )
-from .graph import newest_first, nodes_under, push_gradients
 from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, power
+from .walk import newest_first, nodes_under, push_gradients
 
 __all__ = ["Value", "apply", "data_of", "maximum", "minimum", "no_grad"]
 
@@ -268,7 +268,7 @@ class Value:
                           **_: Any) -> dict[str, str]:
         # Jupyter shows a Value as its graph, as micrograd's draw_dot users expect; the drawing
         # code (and graphviz) is imported only when a notebook asks.
-        from .viz import notebook_bundle
+        from ..views.drawing import notebook_bundle
 
         return notebook_bundle(self, include, exclude)
 

@@ -13,13 +13,13 @@ import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from ._arrays import finite, matrix, plain, shape, vector
-from ._arrays import inputs as checked_inputs
-from .engine import Value, apply
-from .errors import DomainError, ValueTypeError, message
+from ..core.node import Value, apply
+from ..core.rules import IDENTITY, RELU, SIGMOID, STEP, TANH, WEIGHTED_SUM, Rule
+from ..errors import DomainError, ValueTypeError, message
+from ._inputs import finite, matrix, plain, shape, vector
+from ._inputs import inputs as checked_inputs
 from .init import generator, initial_weights
 from .losses import softmax
-from .rules import IDENTITY, RELU, SIGMOID, STEP, TANH, WEIGHTED_SUM, Rule
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron", "Parameter"]
 

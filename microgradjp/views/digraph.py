@@ -12,8 +12,8 @@ from typing import Any
 
 import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
 
-from . import _engines
-from .errors import MicrogradError, message
+from ..errors import MicrogradError, message
+from . import layout as _engines
 
 __all__ = ["Drawing", "DrawingError"]
 

@@ -11,8 +11,8 @@ import importlib.util
 import math
 import re
 
-from ._fonts import Font
-from .errors import MicrogradError, message
+from ..errors import MicrogradError, message
+from .fonts import Font
 
 __all__ = ["DPI", "MAX_PIXELS", "MAX_SIDE_PIXELS", "RasterError", "available", "png_dpi",
            "svg_to_png"]
@@ -62,7 +62,7 @@ def png_dpi(svg: str) -> float:
 def svg_to_png(svg: str, font: Font) -> bytes:
     """Return PNG bytes of Graphviz ``svg`` at `png_dpi`, all its text drawn with ``font``.
 
-    >>> from microgradjp._fonts import japanese_font
+    >>> from microgradjp.views.fonts import japanese_font
     >>> font = japanese_font()
     >>> svg = '<svg width="60pt" height="20pt" viewBox="0 0 60 20"><text>りんご</text></svg>'
     >>> font is None or svg_to_png(svg, font)[:4] == b"\\x89PNG"

@@ -24,11 +24,11 @@ import reprlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from ..errors import ValueOverflowError, ValueTypeError, message
 from . import rules
-from .errors import ValueOverflowError, ValueTypeError, message
 
 if TYPE_CHECKING:
-    from .engine import Value
+    from .node import Value
 
 # The refuse_*/equal/format_data/numpy_ufunc functions are Value's dunders (engine.py binds
 # them); users meet them through Value, so only the checks are exported.

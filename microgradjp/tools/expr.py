@@ -22,8 +22,8 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .engine import Value, maximum, minimum
-from .errors import DivisionByZeroError, DomainError, MicrogradError, ValueOverflowError
+from ..core.node import Value, maximum, minimum
+from ..errors import DivisionByZeroError, DomainError, MicrogradError, ValueOverflowError
 
 __all__ = ["FUNCTIONS", "ExpressionError", "evaluate", "variables", "width"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from .errors import DivisionByZeroError, DomainError, ValueOverflowError, ValueTypeError, message
+from ..errors import DivisionByZeroError, DomainError, ValueOverflowError, ValueTypeError, message
 
 __all__ = ["Rule", "as_float", "describe", "power"]
 
@@ -40,7 +40,7 @@ class Rule:
     result, which many derivatives reuse (``exp``: ``out``). Calling a rule applies it: on
     numbers it returns a float, on Values it records a node.
 
-    >>> from microgradjp.rules import EXP
+    >>> from microgradjp.core.rules import EXP
     >>> EXP(0.0), EXP.partials(0.0, 1.0)
     (1.0, (1.0,))
     """

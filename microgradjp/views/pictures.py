@@ -16,10 +16,12 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
-from . import _engines, _fonts, _raster
-from ._engines import EngineNotFoundError
-from .errors import message
-from .steps import Frame
+from ..errors import message
+from . import fonts as _fonts
+from . import layout as _engines
+from . import raster as _raster
+from .layout import EngineNotFoundError
+from .storyboard import Frame
 
 __all__ = ["HOT_COLOUR", "SVG_NS", "Captions", "animation", "frame_svgs", "png", "serialise"]
 

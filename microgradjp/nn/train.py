@@ -1,0 +1,200 @@
+"""Training loops: `fit` (gradient descent over epochs and batches) and the perceptron rule.
+
+`fit` is the loop every seed writes by hand: forward, loss, ``zero_grad``, ``backward``,
+``step``, with a per-epoch history. The model, loss and optimizer come from `nn`, `losses` and
+`optim`; the batches from `data`. A progress bar (tqdm) appears only on long runs in a terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.node import Value, no_grad
+from ..errors import DomainError, ValueTypeError, message
+from ._inputs import plain
+from .data import _check_count, batches, make_rng
+from .losses import mean
+from .modules import Neuron
+from .optim import Optimizer, _option
+
+__all__ = ["History", "fit", "train_perceptron"]
+
+Outputs = Value | Sequence[Value]
+
+
+def _index_of_max(values: Sequence[float]) -> int:
+    return max(range(len(values)), key=values.__getitem__)
+
+
+def _argmax(outputs: list[float], target: Any) -> bool:
+    # A class index, or a one-hot or probability target (cross_entropy takes all three).
+    wanted = _index_of_max(target) if isinstance(target, Sequence) else target
+    return bool(_index_of_max(outputs) == wanted)
+
+
+def _one_output(rule: Callable[[float, Any], bool]) -> Callable[[list[float], Any], bool]:
+    def read(outputs: list[float], target: Any) -> bool:
+        if len(outputs) != 1:  # reading outputs[0] of a wider model would be silently wrong
+            raise DomainError(message(
+                f"fit(accuracy=...) on {len(outputs)} outputs",
+                "'positive', 'sign' and 'threshold' read a model with one output",
+                "use accuracy='argmax' for one output per class"))
+        return rule(outputs[0], target)
+    return read
+
+
+# How to read a prediction off the outputs, by the name given as ``accuracy=``.
+_ACCURACY_RULES: dict[str, Callable[[list[float], Any], bool]] = {
+    "argmax": _argmax,                                                  # one output per class
+    "positive": _one_output(lambda y, t: (1 if y > 0.0 else 0) == t),   # logits, 0/1 targets
+    "sign": _one_output(lambda y, t: (1 if y > 0.0 else -1) == t),      # scores, -1/+1 targets
+    "threshold": _one_output(lambda y, t: (1 if y >= 0.5 else 0) == t),  # probabilities, 0/1
+}
+
+
+@dataclass
+class History:
+    """Per-epoch records of a `fit` run: mean loss, and accuracy if an accuracy rule was given.
+
+    >>> History(loss=[0.5, 0.25]).loss[-1]
+    0.25
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+
+
+def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[float]],
+        targets: Sequence[Any], *, loss: Callable[[Outputs, Any], Value], optimizer: Optimizer,
+        epochs: int = 100, batch_size: int | None = None, seed: int | random.Random = 0,
+        accuracy: str | Callable[[list[float], Any], bool] | None = None,
+        regularization: Callable[[], Value] | None = None,
+        progress: bool | None = None) -> History:
+    """Return the `History` of training ``model`` for ``epochs`` passes over the data.
+
+    Each batch's loss is the mean of ``loss(model(x), target)`` over its samples, plus
+    ``regularization()`` if given. ``batch_size=None`` is batch gradient descent, ``1``
+    stochastic, anything else mini-batch; the order is reshuffled every epoch from ``seed``.
+    ``accuracy`` names how to read a prediction: ``"argmax"`` (index or one-hot targets),
+    ``"threshold"`` (probabilities vs 0/1), ``"positive"`` (logits vs 0/1), ``"sign"`` (scores
+    vs -1/+1), or is a function ``(outputs as floats, target) -> bool``; it is counted on the
+    training forward passes, as the weights move during the epoch. ``progress=None`` shows a
+    bar only when stderr is a terminal and the run lasts over a second. ``inputs`` and
+    ``targets`` may be lists or numpy arrays (the same numbers give the same run, bit for bit).
+
+    >>> from microgradjp.optim import SGD
+    >>> from microgradjp.losses import mean_squared_error
+    >>> neuron = Neuron(1, activation="identity")
+    >>> history = fit(neuron, [[1.0], [2.0]], [2.0, 4.0], loss=mean_squared_error,
+    ...               optimizer=SGD(neuron.parameters(), lr=0.4), epochs=300)
+    >>> history.loss[0] > history.loss[-1], round(neuron([3.0]).data, 3)
+    (True, 6.0)
+    """
+    _check_count(epochs, "epochs")
+    inputs, targets = plain(inputs), plain(targets)  # numpy arrays become lists, same floats
+    rule = _accuracy_rule(accuracy)
+    rng = make_rng(seed)  # one stream across epochs: a new, reproducible order each epoch
+    history = History()
+    with _progress_bar(epochs, progress) as bar:
+        for _ in range(epochs):
+            total_loss, correct = 0.0, 0
+            for xs, ts in batches(inputs, targets, batch_size=batch_size, seed=rng):
+                pairs = [(model(x), t) for x, t in zip(xs, ts, strict=True)]
+                if rule is not None:  # before the step, so a rule that fails updates nothing
+                    correct += sum(rule(_floats(y), t) for y, t in pairs)
+                batch_loss = mean([loss(y, t) for y, t in pairs])
+                if regularization is not None:
+                    batch_loss = batch_loss + regularization()
+                optimizer.zero_grad()
+                batch_loss.backward()
+                optimizer.step()
+                total_loss += batch_loss.data * len(xs)
+            history.loss.append(total_loss / len(inputs))
+            if rule is not None:
+                history.accuracy.append(correct / len(inputs))
+            if bar is not None:
+                shown = {"loss": f"{history.loss[-1]:.4g}"}
+                if history.accuracy:
+                    shown["accuracy"] = f"{history.accuracy[-1]:.3f}"
+                bar.set_postfix(shown, refresh=False)
+                bar.update()
+    return history
+
+
+def train_perceptron(neuron: Neuron, inputs: Sequence[Sequence[float]],
+                     targets: Sequence[float], *, lr: float = 0.1,
+                     epochs: int = 100) -> list[int]:
+    """Return the number of mistakes in each epoch of Rosenblatt's perceptron learning rule.
+
+    For each sample: y = neuron(x) (a step neuron gives 0 or 1), then w += lr (t - y) x and
+    b += lr (t - y). No gradients: the rule only moves weights on mistakes. It stops after the
+    first epoch without a mistake, which always comes if the data are linearly separable (AND,
+    OR, NAND) and never for XOR.
+
+    >>> from microgradjp.data import truth_table
+    >>> neuron = Neuron(2, activation="step", init="zeros")
+    >>> train_perceptron(neuron, *truth_table("AND"))[-1]
+    0
+    """
+    _check_count(epochs, "epochs")
+    inputs, targets = plain(inputs), plain(targets)
+    lr = _option("train_perceptron", "lr", lr, "> 0")
+    if not isinstance(neuron, Neuron):
+        raise ValueTypeError(message(f"train_perceptron({neuron!r}, ...)",
+                                     "the perceptron rule trains a single Neuron",
+                                     "pass Neuron(n, activation='step')"))
+    if len(inputs) != len(targets):
+        raise DomainError(message(f"train_perceptron({len(inputs)} inputs, {len(targets)} "
+                                  "targets)", "there must be one target per input",
+                                  "pass lists of the same length"))
+    if not inputs:  # no data would count as "learned": zero mistakes in the first epoch
+        raise DomainError(message("train_perceptron(neuron, [], [])", "there are no samples",
+                                  "pass at least one sample"))
+    samples = list(zip(inputs, targets, strict=True))
+    mistakes_per_epoch: list[int] = []
+    for _ in range(epochs):
+        mistakes = 0
+        for x, t in samples:
+            with no_grad():
+                error = float(t) - neuron(x).data
+            if error != 0.0:
+                mistakes += 1
+                # Arithmetic on .data, not a graph: the rule needs no gradients.
+                for w, xi in zip(neuron.weights, x, strict=True):
+                    w.data += lr * error * xi
+                neuron.bias.data += lr * error
+        mistakes_per_epoch.append(mistakes)
+        if mistakes == 0:
+            break
+    return mistakes_per_epoch
+
+
+def _floats(outputs: Outputs) -> list[float]:
+    return [outputs.data] if isinstance(outputs, Value) else [y.data for y in outputs]
+
+
+def _accuracy_rule(accuracy: Any) -> Callable[[list[float], Any], bool] | None:
+    if accuracy is None or callable(accuracy):
+        function: Callable[[list[float], Any], bool] | None = accuracy
+        return function
+    if accuracy in _ACCURACY_RULES:
+        return _ACCURACY_RULES[accuracy]
+    raise DomainError(message(f"fit(accuracy={accuracy!r})",
+                              f"the accuracy rules are {sorted(_ACCURACY_RULES)}",
+                              "pick one, or pass a function (outputs, target) -> bool"))
+
+
+def _progress_bar(epochs: int, progress: bool | None) -> Any:
+    if progress is False or (progress is None and not sys.stderr.isatty()):
+        return contextlib.nullcontext()
+    from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]  # only when shown
+
+    # delay: a run that ends within a second never draws a bar ("long runs only").
+    return tqdm(total=epochs, desc="fit", unit="epoch", file=sys.stderr,
+                delay=0.0 if progress else 1.0, leave=True)
+

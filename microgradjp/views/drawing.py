@@ -1,0 +1,392 @@
+"""Drawing a computation graph: `to_dot` builds a graphviz.Digraph, `render` writes a file.
+
+The backward view of the seeds' apple figure: every edge carries the gradient that flows back
+along it in one backward pass (upstream gradient times local derivative), every node its data
+and its ``.grad``. Finding and running a layout engine is `_engines`'s job, the Digraph that
+renders through it `_drawing`'s; the same numbers as a text table are `trace`'s.
+
+Colours by role: input (a labelled leaf) blue, parameter (an `nn.Parameter`, or a leaf passed
+in ``parameters=``) orange, constant (an unlabelled leaf, such as the 2 in ``x * 2``) grey,
+output (the root) green, nodes made by ops white; each op is a small circle. ``legend=True``
+draws this key beside the graph.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import itertools
+import math
+import os
+import unicodedata
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Literal, TypedDict, Unpack, get_args
+
+import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
+
+from ..core import rules
+from ..core.node import Value
+from ..errors import message
+from ..nn.modules import Parameter
+from . import layout as _engines
+from .digraph import Drawing, DrawingError
+from .layout import EngineError, EngineNotFoundError
+from .table import Edge, _backward, _number, _printable, creation_order
+
+__all__ = ["DrawOptions", "DrawingError", "EngineError", "EngineNotFoundError", "notebook_bundle",
+           "render", "to_dot"]
+
+EdgeLabels = Literal["grad", "local", "both", "none"]
+RankDir = Literal["LR", "TB"]
+ROLE_COLOURS = {
+    "input": "#cfe2f3",  # a labelled leaf
+    "parameter": "#fce5cd",  # an nn.Parameter, or a leaf passed in parameters=
+    "constant": "#e6e6e6",  # an unlabelled leaf: a number beside a Value
+    "output": "#d9ead3",  # the root
+    "made by an op": "white",
+}
+GRAD_COLOUR = "#b03a2e"  # the seeds draw the backward flow in red
+LOCAL_COLOUR = "#1f5fa8"
+TIMES = "\N{MULTIPLICATION SIGN}"
+# Keyed by rule, not name: negation and subtraction are both "-" to Python.
+OP_SYMBOLS = {rules.MUL: TIMES, rules.DIV: "\N{DIVISION SIGN}", rules.SUB: "\N{MINUS SIGN}",
+              rules.NEG: "\N{MINUS SIGN}x"}
+CAPTION_COLOUR = "#555555"
+# A Value shown in Jupyter draws itself up to this size; past it, a layout takes seconds.
+NOTEBOOK_MAX_NODES = 150
+FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": None, ".gv": None}
+LATIN_FONT = "Helvetica"  # every engine has it (graphviz-pure maps it to its bundled Arimo)
+# A drawn line ends in "…" past this many columns (a full-width character takes two), and a label
+# in "…" past this many lines: the Value keeps its full label; the box stays readable, and dot
+# 2.43 refuses a quoted string over 16 KB.
+LABEL_COLUMNS = 32
+LABEL_LINES = 4
+ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
+NODE_FONT_SIZE = 11
+NODE_MARGIN = (0.1, 0.05)  # inches, left/right and top/bottom
+# Widths in em of one character, for a node's minimum width. Engines measure Helvetica right,
+# but graphviz-pure measures any other font as Times and a full-width character as about 0.8 em;
+# these are upper bounds for the Latin letters of Japanese fonts (IPA digits are 0.63 em).
+CHARACTER_EMS = {"wide": 1.0, "broad latin": 0.95, "other": 0.65}
+BROAD_LATIN = frozenset("MWmw@%")
+
+
+class DrawOptions(TypedDict, total=False):
+    """The options of `to_dot`, which `render` passes on."""
+
+    edge_labels: EdgeLabels
+    rankdir: RankDir
+    parameters: Iterable[Value]
+    focus: Value | None
+    depth: int
+    max_nodes: int
+    legend: bool
+    font: str | None
+    digits: int
+
+
+def to_dot(
+    root: Value,
+    *,
+    edge_labels: EdgeLabels = "grad",
+    rankdir: RankDir = "LR",
+    parameters: Iterable[Value] = (),
+    focus: Value | None = None,
+    depth: int = 2,
+    max_nodes: int = 500,
+    legend: bool = False,
+    font: str | None = None,
+    digits: int = 4,
+    grads: Mapping[Value, float] | None = None,
+) -> graphviz.Digraph:
+    """Return the graph under ``root`` as a ``graphviz.Digraph`` (it displays inline in Jupyter).
+
+    Each node shows its label, data and ``.grad`` exactly as Python holds it (0 before any
+    ``backward()``; on leaves, the sum over every ``backward()`` since ``zero_grad()``); each op
+    is a node of its own. Each edge shows, in red, what one ``backward()`` from ``root`` sends
+    along it (``edge_labels="grad"``: upstream times local), the local derivative (``"local"``),
+    both as "upstream times local = grad" (``"both"``), or nothing (``"none"``); a caption under
+    the graph says so, and says when a ``.grad`` differs from that flow. ``parameters=`` adds
+    leaves to colour as parameters (`nn.Parameter` leaves always are). ``rankdir="TB"`` draws
+    top to bottom. ``focus=node`` draws only the nodes within ``depth`` edges of it; past
+    ``max_nodes`` nodes, DrawingError says how to draw less. ``font`` names a font family
+    (default: a Japanese one when a label needs it); ``digits`` are significant digits.
+    ``grads`` puts these numbers in the boxes instead of ``.grad``, with no caption: for a
+    caller that explains its numbers itself (the step player shows the pass it plays).
+
+    >>> a = Value(2.0, label="a")
+    >>> dot = to_dot((a * a).named("y"))
+    >>> [line.strip() for line in dot.source.splitlines() if "->" in line]
+    ['v1op -> v1 [label=1]', 'v0 -> v1op [label=2]', 'v0 -> v1op [label=2]']
+    """
+    _check_choice("edge_labels", edge_labels, get_args(EdgeLabels))
+    _check_choice("rankdir", rankdir, get_args(RankDir))
+    nodes = creation_order(root)
+    if focus is not None:
+        nodes = _around(nodes, focus, depth)
+    if len(nodes) > max_nodes:
+        raise DrawingError(message(
+            f"drawing {_name(root)}", f"{len(nodes)} nodes is more than max_nodes={max_nodes} "
+            "(a layout that large is slow and unreadable)",
+            "draw part of it with focus=node, depth=2 (the nodes within 2 edges of node), print "
+            "it with microgradjp.trace.print_backward, or raise max_nodes"))
+    font = font or _font_for(nodes)
+    dot = Drawing(graph_attr={"rankdir": rankdir, "fontname": font},
+                  node_attr={"fontname": font, "fontsize": str(NODE_FONT_SIZE), "shape": "box",
+                             "style": "rounded,filled",
+                             "margin": ",".join(map(str, NODE_MARGIN))},
+                  edge_attr={"fontname": font, "fontsize": "10", "arrowsize": "0.7",
+                             "fontcolor": LOCAL_COLOUR if edge_labels == "local" else GRAD_COLOUR})
+    edges, flows = _backward(root)
+    edges_into: dict[Value, list[Edge]] = {}
+    for edge in edges:
+        edges_into.setdefault(edge.node, []).append(edge)
+    parameter_set = set(parameters)
+    number = functools.partial(_number, digits=digits)
+
+    def edge_label(edge: Edge) -> str | None:
+        grad, local = number(edge.contribution), number(edge.local)
+        return {"grad": grad, "local": local, "none": None,
+                "both": f"{number(edge.upstream)} {TIMES} {local} = {grad}"}[edge_labels]
+
+    ids: dict[Value, str] = {}
+    for node in nodes:
+        ids[node] = node_id = f"v{len(ids)}"
+        grad = node.grad if grads is None else grads[node]
+        lines = [f"data {number(node.data)}", f"grad {number(grad)}"]
+        if node.label:  # "" would draw an empty first line
+            lines[:0] = _shorten(node.label)
+        role = _role(node, root, parameter_set)
+        dot.node(node_id, graphviz.nohtml("\\n".join(map(_escape, lines))),
+                 fillcolor=ROLE_COLOURS[role], **_fitting(lines, font))
+        if not node.parents:
+            continue
+        op_id = f"{node_id}op"
+        symbol = _shorten(OP_SYMBOLS.get(node.rule, node.op))
+        dot.node(op_id, graphviz.nohtml("\\n".join(map(_escape, symbol))), shape="circle",
+                 fillcolor="white", **_fitting(symbol, font))
+        flowing = edge_labels in ("grad", "both")  # what reaches the op from its output
+        dot.edge(op_id, node_id, **_edge_text(number(flows[node]) if flowing else None, rankdir))
+        hidden = 0
+        for edge in edges_into[node]:
+            if edge.input in ids:
+                dot.edge(ids[edge.input], op_id, **_edge_text(edge_label(edge), rankdir))
+            else:
+                hidden += 1
+        if hidden:  # inputs outside the focus: say how many, so nothing looks missing
+            dot.node(f"{op_id}_hidden", f"{hidden} more", shape="plaintext", style="")
+            dot.edge(f"{op_id}_hidden", op_id, style="dashed")
+    if legend:
+        dot.node("legend", _legend(edge_labels, font), shape="plaintext", style="")
+    if grads is None and (caption := _caption(root, nodes, flows, edge_labels, number)):
+        dot.attr("graph", label=graphviz.nohtml(caption), labelloc="b", labeljust="l",
+                 fontsize="9", fontcolor=CAPTION_COLOUR)
+    return dot
+
+
+def notebook_bundle(root: Value, include: Iterable[str] | None = None,
+                    exclude: Iterable[str] | None = None) -> dict[str, str]:
+    """Return what Jupyter shows for a `Value`: its graph as SVG, beside its repr as text.
+
+    A graph past ``NOTEBOOK_MAX_NODES`` nodes, or a machine without an engine, gets the text
+    only, with a line saying why and what to call instead.
+
+    >>> bundle = notebook_bundle(Value(2.0, label="x") * 3)
+    >>> sorted(bundle), bundle["text/plain"]
+    (['image/svg+xml', 'text/plain'], 'Value(data=6.0, grad=0.0)')
+    """
+    wanted = set(include if include is not None else ("image/svg+xml", "text/plain"))
+    wanted -= set(exclude or ())
+    bundle = {"text/plain": repr(root)} if "text/plain" in wanted else {}
+    if "image/svg+xml" not in wanted:
+        return bundle
+    try:
+        drawing = to_dot(root, max_nodes=NOTEBOOK_MAX_NODES)
+        bundle["image/svg+xml"] = _engines.pipe(drawing.source, "svg").decode("utf-8")
+    except (DrawingError, EngineError) as failure:  # a display must not raise: say why instead
+        why = str(failure).split(";")[0]
+        bundle["text/plain"] = (f"{root!r}\n(graph not drawn: {why}; draw part of it with "
+                                "microgradjp.viz.to_dot(value, focus=node, depth=2))")
+    return bundle
+
+
+def render(
+    root: Value,
+    path: str | os.PathLike[str],
+    *,
+    engine: Literal["auto", "dot", "graphviz-pure"] = "auto",
+    **options: Unpack[DrawOptions],
+) -> Path:
+    """Return the path written: the graph under ``root`` in the format its suffix names.
+
+    ``.svg``, ``.png`` and ``.pdf`` go through a layout engine: the system Graphviz ``dot`` when
+    it is on PATH, else the ``graphviz-pure`` command, on PATH or in this Python's scripts
+    folder (``engine=`` picks one; graphviz-pure
+    writes no PDF). ``.dot`` and ``.gv`` write the DOT source and need no engine. The options are
+    `to_dot`'s. A PNG with Japanese labels that the engine cannot draw (graphviz-pure never can)
+    is the engine's SVG drawn by resvg with a Japanese font found on this machine, or the one
+    ``pip install "microgradjp[japanese]"`` adds. A failed render leaves ``path`` as it was.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> render(Value(3.0, label="x") * 2, folder / "double.dot").read_text()[:9]
+    'digraph {'
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise DrawingError(message(
+            f"render(..., {str(path)!r})", f"cannot tell a format from the suffix {suffix!r}",
+            f"end the path with one of {', '.join(FORMATS)}"))
+    source = to_dot(root, **options).source
+    fmt = FORMATS[suffix]
+    data = source.encode("utf-8") if fmt is None else _engines.pipe(source, fmt, engine)
+    _engines.write_atomically(path, data)
+    return path
+
+
+def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise DrawingError(message(
+            f"{option}={value!r}", f"{option} must be one of {', '.join(choices)}",
+            f"pass {option}={choices[0]!r}"))
+
+
+def _around(nodes: list[Value], focus: Value, depth: int) -> list[Value]:
+    # The nodes within `depth` edges of focus, both ways: toward inputs and toward users.
+    if focus not in set(nodes):
+        raise DrawingError(message(
+            f"focus={_name(focus)}", "that node is not in the graph being drawn",
+            "pass a node that the root was computed from"))
+    users: dict[Value, list[Value]] = {}
+    for node in nodes:
+        for parent in node.parents:
+            users.setdefault(parent, []).append(node)
+    near = {focus}
+    frontier = [focus]
+    for _ in range(depth):
+        frontier = [n for node in frontier for n in (*node.parents, *users.get(node, ()))
+                    if n not in near]
+        near.update(frontier)
+    return [node for node in nodes if node in near]
+
+
+def _role(node: Value, root: Value, parameters: set[Value]) -> str:
+    if node is root:
+        return "output"
+    if node in parameters or isinstance(node, Parameter):
+        return "parameter"
+    if node.parents:
+        return "made by an op"
+    return "constant" if node.label is None else "input"
+
+
+def _font_for(nodes: list[Value]) -> str:
+    # Only Japanese (wide) text needs a special font; Latin text keeps the lighter Helvetica.
+    if not _engines.needs_cjk("".join(f"{node.label or ''}{node.op}" for node in nodes)):
+        return LATIN_FONT
+    found = _engines.cjk_font()
+    if found is None:
+        _engines.warn_once("no Japanese font was found, so Japanese labels may show as boxes; "
+                           + _engines.INSTALL_FONT)
+    return found or LATIN_FONT
+
+
+def _shorten(text: str) -> list[str]:
+    # The lines to draw: at most LABEL_LINES, each at most LABEL_COLUMNS wide, cut with "…".
+    lines = text.split("\n")
+    if len(lines) > LABEL_LINES:
+        lines = [*lines[:LABEL_LINES - 1], ELLIPSIS]
+    return [_cut(line) for line in lines]
+
+
+def _cut(line: str) -> str:
+    columns = list(itertools.accumulate(
+        2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line))
+    if not columns or columns[-1] <= LABEL_COLUMNS:
+        return line
+    return line[:bisect.bisect_right(columns, LABEL_COLUMNS - 1)] + ELLIPSIS
+
+
+def _fitting(lines: list[str], font: str) -> dict[str, str]:
+    # A minimum width that holds the text, for engines that measure it too narrow (see
+    # CHARACTER_EMS); Helvetica without full-width characters is measured right everywhere.
+    shown = [_printable(line) for line in lines]
+    if font == LATIN_FONT and not _engines.needs_cjk("".join(shown)):
+        return {}
+    ems = max(sum(CHARACTER_EMS[_character_class(char)] for char in line) for line in shown)
+    inches = ems * NODE_FONT_SIZE / 72 + 2 * NODE_MARGIN[0]
+    return {"width": f"{inches:.2f}"}
+
+
+def _character_class(char: str) -> str:
+    if unicodedata.east_asian_width(char) in "WF":
+        return "wide"
+    return "broad latin" if char in BROAD_LATIN else "other"
+
+
+def _escape(text: str) -> str:
+    # Shown exactly as written: line breaks as DOT's own \n, other control characters as Python
+    # escapes (\t), backslashes doubled (DOT reads \N, \l, \G as commands), & as &amp;
+    # (Graphviz reads entities such as &alpha; even outside HTML labels). Quotes are the graphviz
+    # package's job; nohtml() at the call stops a "<...>" label from becoming an HTML label.
+    return "\\n".join(_printable(line).replace("\\", "\\\\").replace("&", "&amp;")
+                      for line in text.split("\n"))
+
+
+def _name(node: Value) -> str:
+    return repr(node.label) if node.label is not None else repr(node)
+
+
+def _legend(edge_labels: EdgeLabels, font: str) -> str:
+    # An HTML-like label: a small table, all of it our own text (nothing from users).
+    meaning = {"grad": "gradient flowing back", "local": "local derivative",
+               "both": f"upstream {TIMES} local = gradient flowing back", "none": ""}[edge_labels]
+    # Each cell gets a node's minimum width, for engines that measure this font too narrow
+    # (a table's own width does not stretch its cells).
+    fit = _fitting([*ROLE_COLOURS, f"edge: {meaning}"], font)
+    width = f' width="{float(fit["width"]) * 72:.0f}"' if fit else ""
+    rows = [f'<tr><td bgcolor="{colour}"{width}>{role}</td></tr>'
+            for role, colour in ROLE_COLOURS.items()]
+    if meaning:
+        colour = LOCAL_COLOUR if edge_labels == "local" else GRAD_COLOUR
+        rows.append(f'<tr><td{width}><font color="{colour}">edge: {meaning}</font></td></tr>')
+    return f'<<table border="0" cellborder="1" cellspacing="2">{"".join(rows)}</table>>'
+
+
+def _edge_text(text: str | None, rankdir: RankDir) -> dict[str, str]:
+    # Left to right, a label sits above its edge and reads fine. Top to bottom, it starts right
+    # at its line (a "-4" there reads as "--4" or "|4"), and the labels of edges converging on
+    # one op sit side by side: a space first keeps it off its line and apart from the next one.
+    # (xlabel was tried: both engines then draw other edges straight through the labels.)
+    if text is None:
+        return {}
+    return {"label": text if rankdir == "LR" else f" {text} "}
+
+
+def _caption(root: Value, nodes: list[Value], flows: dict[Value, float],
+             edge_labels: EdgeLabels, number: functools.partial[str]) -> str:
+    # The boxes show .grad, the edges one pass's flow: say which is which, and say where they
+    # differ, so a learner never reconciles numbers that are not meant to agree.
+    lines = []
+    if edge_labels in ("grad", "both"):
+        lines += [f"red on an edge: what one backward() from {_short(root)} sends back on it",
+                  "grad in a box: that node's .grad, as Python shows it"]
+    if all(node.grad == 0.0 for node in nodes):
+        lines += ["backward() has not run (or zero_grad() since): every .grad is 0"]
+    else:
+        differ = [node for node in nodes if not math.isclose(node.grad, flows.get(node, 0.0),
+                                                               rel_tol=1e-9, abs_tol=1e-12)]
+        if differ:
+            example = differ[0]
+            lines += [f"{len(differ)} node(s) hold a .grad other than this pass's flow (e.g. "
+                      f"{_short(example)}: .grad {number(example.grad)}, this pass "
+                      f"{number(flows.get(example, 0.0))}):",
+                      "leaves add up every backward() until zero_grad(); other nodes keep "
+                      "the latest backward(), from whichever root"]
+    return "\\l".join(_escape(line) for line in lines) + "\\l" if lines else ""
+
+
+def _short(node: Value) -> str:
+    return node.label if node.label else f"the {node.op or 'leaf'} node"

@@ -1,0 +1,317 @@
+"""Step through the forward and backward pass: an HTML player, numbered frames, an animation.
+
+The graph is laid out once (`viz.to_dot` with "upstream x local = grad" on every edge, as the
+finished drawing shows it); each frame of `steps.frames` then says which texts of that one
+picture are known yet and which nodes and edges to highlight. The player applies that with a few
+lines of JavaScript; `save_frames` applies it in Python, one SVG (or PNG) per frame.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import os
+import re
+import uuid
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Literal, get_args
+
+from ..core.node import Value
+from ..errors import message
+from . import layout as _engines
+from . import pictures as _pictures
+from .drawing import DrawingError, _around, to_dot
+from .pictures import HOT_COLOUR, SVG_NS, Captions
+from .storyboard import TIMES, Frame, frames
+from .table import _backward, _number, creation_order
+
+__all__ = ["Player"]
+
+UNKNOWN = "?"
+
+# ("data" | "grad" | "flow" | "edge" | "node" | "op", node, position among its parents)
+Slot = tuple[str, Value, int]
+
+
+class Player:
+    """Return a player of the forward and backward pass from ``root`` (lays the graph out once).
+
+    ``html()`` is one self-contained page (no network; Jupyter shows it inline), ``save(path)``
+    writes it, ``save_frames(folder)`` writes one numbered SVG or PNG per frame and
+    ``save_animation(path)`` a GIF or APNG (the ``animate`` extra). ``focus``, ``depth``,
+    ``max_nodes``, ``font`` and ``digits`` are `viz.to_dot`'s; ``engine`` is `viz.render`'s.
+
+    >>> x = Value(3.0, label="x")
+    >>> player = Player((x * x).named("y"))
+    >>> len(player.frames), player.frames[-1].caption_ja.split("。")[1]
+    (5, 'x は 2 か所で使われるので、勾配は和 3 + 3 = 6')
+    """
+
+    def __init__(
+        self,
+        root: Value,
+        *,
+        focus: Value | None = None,
+        depth: int = 2,
+        max_nodes: int = 500,
+        font: str | None = None,
+        digits: int = 4,
+        engine: Literal["auto", "dot", "graphviz-pure"] = "auto",
+    ) -> None:
+        # The boxes show the gradients of the pass being played, which .grad holds only after
+        # one backward() from root: the last frame is the drawing as it will be then.
+        dot = to_dot(root, edge_labels="both", focus=focus, depth=depth, max_nodes=max_nodes,
+                     font=font, digits=digits, grads=_backward(root)[1])
+        self._svg = ElementTree.fromstring(_engines.pipe(dot.source, "svg", engine))
+        nodes = creation_order(root)
+        drawn = _around(nodes, focus, depth) if focus is not None else nodes
+        # to_dot names the drawn nodes v0, v1, ... in this order; its op circles vKop.
+        self._ids = {node: f"v{k}" for k, node in enumerate(drawn)}
+        self._number = functools.partial(_number, digits=digits)
+        self._texts, self._groups = _tag(self._svg, self._ids)
+        all_frames = frames(root, digits=digits)
+        self.frames, self._changes, self._hot = self._storyboard(all_frames)
+
+    def _storyboard(
+        self, all_frames: list[Frame]
+    ) -> tuple[list[Frame], list[dict[int, str]], list[list[int]]]:
+        # For each frame: the texts it changes (slot index -> text) and the groups it lights.
+        # Frames about nodes outside a focus are dropped; their changes go to the next frame.
+        kept: list[Frame] = []
+        changes: list[dict[int, str]] = []
+        hot: list[list[int]] = []
+        pending: dict[int, str] = {}
+        contributed: dict[Value, list[Slot]] = {}
+        for frame in all_frames:
+            texts, lit = self._show(frame, contributed)
+            pending.update(texts)
+            if frame.node is not None and frame.node not in self._ids:
+                continue
+            kept.append(frame)
+            changes.append(pending)
+            # The first group lit is where the eye should go: the player scrolls to it.
+            hot.append(list(dict.fromkeys(self._groups[key] for key in lit
+                                          if key in self._groups)))
+            pending = {}
+        changes[-1].update(pending)
+        return kept, changes, hot
+
+    def _show(
+        self, frame: Frame, contributed: dict[Value, list[Slot]]
+    ) -> tuple[dict[int, str], list[Slot]]:
+        number, node = self._number, frame.node
+        texts: dict[Slot, str] = {}
+        lit: list[Slot] = []
+        if frame.kind == "inputs":
+            for leaf in self._ids:
+                if not leaf.parents:
+                    texts["data", leaf, 0] = f"data {number(leaf.data)}"
+                    lit.append(("node", leaf, 0))
+        elif frame.kind == "forward" and node is not None:
+            texts["data", node, 0] = f"data {number(node.data)}"
+            lit += [("node", node, 0), ("op", node, 0)]
+            lit += [("edge", node, k) for k in range(len(node.parents))]
+        elif frame.kind == "seed" and node is not None:
+            texts["grad", node, 0] = f"grad {number(1.0)}"
+            lit.append(("node", node, 0))
+        elif node is not None and frame.input is not None:
+            edge: Slot = ("edge", node, frame.position)
+            texts["flow", node, 0] = number(frame.upstream)
+            texts[edge] = (f"{number(frame.upstream)} {TIMES} {number(frame.local)} = "
+                           f"{number(frame.contribution)}")
+            texts["grad", frame.input, 0] = f"grad {number(frame.total)}"
+            contributed.setdefault(frame.input, []).append(edge)
+            # The input receiving, the node pushing, its op, and every use of the input so far.
+            lit += [("node", frame.input, 0), ("node", node, 0), ("op", node, 0),
+                    ("flow", node, 0), *contributed[frame.input]]
+        return {self._texts[slot]: text for slot, text in texts.items()
+                if slot in self._texts}, lit
+
+    def states(self) -> Iterator[tuple[Frame, dict[int, str], list[int]]]:
+        """Yield each frame with every changing text as it reads then, and the groups lit.
+
+        Texts and groups are numbered as the SVG's ``data-t`` and ``data-g`` attributes are.
+
+        >>> player = Player(Value(3.0, label="x") * 2)
+        >>> known = [set(texts.values()) - set(player.hidden().values())
+        ...          for _, texts, _ in player.states()]
+        >>> sorted(known[0]), sorted(known[1] - known[0]), sorted(known[2] - known[1])
+        (['data 2', 'data 3'], ['data 6'], ['grad 1'])
+        """
+        state = self.hidden()
+        for frame, changes, hot in zip(self.frames, self._changes, self._hot, strict=True):
+            state.update(changes)
+            yield frame, dict(state), hot
+
+    def hidden(self) -> dict[int, str]:
+        """Return each tagged text as it reads before the first frame (numbers unknown)."""
+        blank = {"data": f"data {UNKNOWN}", "grad": f"grad {UNKNOWN}", "flow": "", "edge": ""}
+        return {index: blank[slot[0]] for slot, index in self._texts.items()}
+
+    def html(self, *, standalone: bool = True) -> str:
+        """Return the player as HTML: a whole page, or (``standalone=False``) a fragment.
+
+        >>> Player(Value(2.0, label="x") ** 2).html().startswith("<!DOCTYPE html>")
+        True
+        """
+        data = {"svg": _pictures.serialise(self._svg),
+                "hidden": [text for _, text in sorted(self.hidden().items())],
+                "frames": [[frame.caption, frame.caption_ja, hot, sorted(changes.items())]
+                           for frame, changes, hot in
+                           zip(self.frames, self._changes, self._hot, strict=True)]}
+        template = resources.files(__package__).joinpath("player.html").read_text("utf-8")
+        fragment = _fill(template, ID=f"mgp{uuid.uuid4().hex[:12]}", HOT=HOT_COLOUR,
+                         DATA=_inert_json(data))
+        if not standalone:
+            return fragment
+        title = html.escape(self.frames[0].caption)
+        return (f'<!DOCTYPE html>\n<html lang="ja"><head><meta charset="utf-8">'
+                f"<title>{title}</title></head>\n<body>\n{fragment}</body></html>\n")
+
+    def _repr_html_(self) -> str:
+        return self.html(standalone=False)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Return the path written: the player as one HTML file that works from ``file://``."""
+        path = Path(path)
+        if path.suffix.lower() not in (".html", ".htm"):
+            raise DrawingError(message(
+                f"Player.save({str(path)!r})", "a player is an HTML page",
+                "end the path with .html (save_frames and save_animation write pictures)"))
+        _engines.write_atomically(path, self.html().encode("utf-8"))
+        return path
+
+    def frame_svgs(self, *, caption: Captions = "both") -> Iterator[str]:
+        """Yield each frame as a self-contained SVG: its texts, highlights and caption lines.
+
+        Every frame has the same size (the caption strip fits the longest caption), so the
+        frames line up in an animation.
+        """
+        _check_choice("caption", caption, get_args(Captions))
+        return _pictures.frame_svgs(self._svg, self.frames, self.states(), caption)
+
+    def save_frames(
+        self, folder: str | os.PathLike[str], *, fmt: Literal["svg", "png"] = "svg",
+        caption: Captions = "both",
+    ) -> list[Path]:
+        """Return the files written into ``folder``: ``frame_001.svg`` (or ``.png``), one a frame.
+
+        PNG frames are drawn as the package draws any Japanese PNG (resvg with a Japanese font
+        found here, or the ``japanese`` extra's).
+        """
+        folder = Path(folder)
+        _check_choice("fmt", fmt, ("svg", "png"))
+        written = []
+        digits = max(3, len(str(len(self.frames))))  # names sort in frame order
+        for k, svg in enumerate(self.frame_svgs(caption=caption), start=1):
+            path = folder / f"frame_{k:0{digits}d}.{fmt}"
+            data = svg.encode("utf-8") if fmt == "svg" else _pictures.png(svg)
+            _engines.write_atomically(path, data)
+            written.append(path)
+        return written
+
+    def save_animation(
+        self, path: str | os.PathLike[str], *, phase: Literal["both", "forward", "backward"]
+        = "both", seconds: float = 1.5, caption: Captions = "both",
+    ) -> Path:
+        """Return the path written: the frames as an animated ``.gif`` or ``.png`` (APNG).
+
+        ``phase`` keeps the forward or the backward frames only (the backward ones start from
+        the finished forward pass); ``seconds`` is each frame's time on screen. Needs the
+        ``animate`` extra (Pillow writes the file; each frame is drawn as `save_frames` does).
+        """
+        path = Path(path)
+        formats = {".gif": "GIF", ".png": "PNG", ".apng": "PNG"}
+        if path.suffix.lower() not in formats:
+            raise DrawingError(message(
+                f"save_animation({str(path)!r})", "an animation is a .gif or an animated .png",
+                "end the path with .gif or .png"))
+        _check_choice("phase", phase, ("both", "forward", "backward"))
+        if not seconds > 0:  # also refuses nan
+            raise DrawingError(message(f"seconds={seconds!r}", "a frame must stay on screen for "
+                                       "a positive time", "pass seconds=1.5, say"))
+        wanted = {"both": ("inputs", "forward", "seed", "backward"),
+                  "forward": ("inputs", "forward"), "backward": ("seed", "backward")}[phase]
+        pictures = (_pictures.png(svg) for frame, svg in
+                    zip(self.frames, self.frame_svgs(caption=caption), strict=True)
+                    if frame.kind in wanted)
+        data = _pictures.animation(pictures, formats[path.suffix.lower()], seconds)
+        _engines.write_atomically(path, data)
+        return path
+
+    def finished(self) -> dict[int, str]:
+        """Return each tagged text as the finished drawing (`viz.to_dot`) has it."""
+        return {int(e.get("data-t", "")): e.text or "" for e in self._svg.iter()
+                if e.get("data-t") is not None}
+
+
+def _tag(
+    svg: ElementTree.Element, ids: dict[Value, str]
+) -> tuple[dict[Slot, int], dict[Slot, int]]:
+    # Mark the texts a frame changes (data-t) and the groups it lights (data-g) in the one
+    # layout. Both engines title each group with its DOT name ("v0", "v0->v1op") and number
+    # edges in DOT order (edge1, edge2, ...), which tells apart the two edges of a * a.
+    by_title: dict[str, list[ElementTree.Element]] = {}
+    for group in svg.iter(f"{{{SVG_NS}}}g"):
+        title = group.find(f"{{{SVG_NS}}}title")
+        if title is not None and group.get("class") in ("node", "edge"):
+            by_title.setdefault(title.text or "", []).append(group)
+    for groups in by_title.values():
+        groups.sort(key=lambda g: int("0" + "".join(filter(str.isdigit, g.get("id", "")))))
+    texts: dict[Slot, int] = {}
+    lit: dict[Slot, int] = {}
+
+    def light(key: Slot, group: ElementTree.Element) -> None:
+        lit[key] = len(lit)
+        group.set("data-g", str(lit[key]))
+
+    def text(key: Slot, element: ElementTree.Element | None) -> None:
+        if element is not None:  # an edge drawn without a label has no text to change
+            texts[key] = len(texts)
+            element.set("data-t", str(texts[key]))
+
+    for node, name in ids.items():
+        [group] = by_title[name]
+        light(("node", node, 0), group)
+        *_, data, grad = group.findall(f"{{{SVG_NS}}}text")  # the label's last two lines
+        text(("data", node, 0), data)
+        text(("grad", node, 0), grad)
+        if not node.parents:
+            continue
+        light(("op", node, 0), by_title[f"{name}op"][0])
+        [flow] = by_title[f"{name}op->{name}"]
+        light(("flow", node, 0), flow)
+        text(("flow", node, 0), flow.find(f"{{{SVG_NS}}}text"))
+        seen: dict[Value, int] = {}
+        for position, parent in enumerate(node.parents):
+            if parent in ids:  # an input outside a focus has no edge of its own
+                seen[parent] = occurrence = seen.get(parent, -1) + 1
+                edge = by_title[f"{ids[parent]}->{name}op"][occurrence]
+                light(("edge", node, position), edge)
+                text(("edge", node, position), edge.find(f"{{{SVG_NS}}}text"))
+    return texts, lit
+
+
+def _inert_json(data: object) -> str:
+    # Inside <script type="application/json"> the JSON must not contain "<" (it could end the
+    # script or open a comment), ">" or "&": JSON writes all three as \u escapes, and the
+    # line separators JavaScript once rejected go the same way.
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for char in "<>&\u2028\u2029":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
+
+
+def _fill(template: str, **values: str) -> str:
+    # One pass over the template: a marker inside a filled-in value is never filled again.
+    return re.sub(r"__([A-Z]+)__", lambda match: values[match.group(1)], template)
+
+
+def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise DrawingError(message(f"{option}={value!r}", f"{option} must be one of "
+                                   f"{', '.join(choices)}", f"pass {option}={choices[0]!r}"))

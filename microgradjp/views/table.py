@@ -1,0 +1,157 @@
+"""The backward pass as a text table, for terminals and for machines without Graphviz.
+
+One row per edge, in the order backward visits the nodes (newest first): which node pushes how
+much gradient to which input. `viz` draws the same edges; this module only reads and prints.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import unicodedata
+from typing import NamedTuple, TextIO
+
+from ..core.node import Value
+from ..core.walk import backward_steps, made_by_ops
+
+__all__ = ["Edge", "backward_edges", "backward_table", "creation_order", "print_backward"]
+
+
+class Edge(NamedTuple):
+    """One step of the backward pass: ``node`` adds ``upstream * local`` to ``input``'s gradient.
+
+    >>> edge = backward_edges(Value(3.0, label="x") * 2)[0]
+    >>> edge.input.label, edge.upstream, edge.local, edge.contribution
+    ('x', 1.0, 2.0, 2.0)
+    """
+
+    node: Value
+    input: Value
+    upstream: float  # d root / d node
+    local: float  # d node / d input: the rule's partial at this point
+    contribution: float  # upstream * local, this edge's share of d root / d input
+
+
+def backward_edges(root: Value) -> list[Edge]:
+    """Return every edge of the backward pass from ``root``, in the order backward visits them.
+
+    Leaves no trace on ``.grad``. An input used twice (``a * a``) has two edges.
+
+    >>> a = Value(2.0, label="a"); y = a * a
+    >>> [(e.input.label, e.contribution) for e in backward_edges(y)]
+    [('a', 2.0), ('a', 2.0)]
+    """
+    return _backward(root)[0]
+
+
+def _backward(root: Value) -> tuple[list[Edge], dict[Value, float]]:
+    # The edges and every node's d root / d node: the table and the drawing need both, and
+    # both come from the engine's one walk.
+    grads: dict[Value, float] = {root: 1.0}
+    edges = []
+    for node, local_grads in backward_steps(root, grads, create_graph=False):
+        upstream = grads[node]
+        for parent, local in zip(node.parents, local_grads, strict=True):
+            edges.append(Edge(node, parent, upstream, local, upstream * local))
+    return edges, grads
+
+
+def backward_table(root: Value, *, digits: int = 6) -> str:
+    """Return the backward pass from ``root`` as a table, then each leaf's gradient.
+
+    Unlabelled nodes are named ``#k``, k counting nodes in the order they were made.
+
+    >>> x, y, z = Value(-2.0, label="x"), Value(5.0, label="y"), Value(-4.0, label="z")
+    >>> print(backward_table(((x + y) * z).named("f")))
+    node  value  op  upstream  input  local  contribution
+    f       -12  *          1  #3        -4            -4
+                               z          3             3
+    #3        3  +         -4  x          1            -4
+                               y          1            -4
+    <BLANKLINE>
+    leaf  value  grad
+    x        -2    -4
+    y         5    -4
+    z        -4     3
+    """
+    names = _names(root)
+    edges, grads = _backward(root)
+    number = functools.partial(_number, digits=digits)
+    rows = [["node", "value", "op", "upstream", "input", "local", "contribution"]]
+    previous = None
+    for edge in edges:
+        node = edge.node
+        first = node is not previous  # name the pushing node on its first row only
+        previous = node
+        pusher = [names[node], number(node.data), node.op, number(edge.upstream)]
+        rows.append([*(pusher if first else [""] * 4), names[edge.input], number(edge.local),
+                     number(edge.contribution)])
+    leaves = [["leaf", "value", "grad"]]
+    leaves += [[names[n], number(n.data), number(grads[n])] for n in names if not n.parents]
+    return f"{_table(rows, numeric={1, 3, 5, 6})}\n\n{_table(leaves, numeric={1, 2})}"
+
+
+def print_backward(root: Value, *, digits: int = 6, file: TextIO | None = None) -> None:
+    """Print `backward_table` of ``root`` (to ``file``, standard output by default).
+
+    >>> print_backward(Value(2.0, label="a") * 3)
+    node  value  op  upstream  input  local  contribution
+    #3        6  *          1  a          3             3
+                               #2         2             2
+    <BLANKLINE>
+    leaf  value  grad
+    a         2     3
+    #2        3     2
+    """
+    print(backward_table(root, digits=digits), file=file or sys.stdout)
+
+
+def creation_order(root: Value) -> list[Value]:
+    """Return the nodes under ``root`` in the order they were made, each leaf before its first use.
+
+    The reverse of the order backward visits them, and the same on every run.
+
+    >>> a = Value(1.0, label="a"); b = Value(2.0, label="b")
+    >>> [node.label for node in creation_order((b * a).named("y"))]
+    ['b', 'a', 'y']
+    """
+    ordered: dict[Value, None] = {}
+    for node in made_by_ops(root):
+        for parent in node.parents:
+            ordered.setdefault(parent, None)  # op-made parents are there already; adds leaves
+        ordered[node] = None
+    return list(ordered) or [root]
+
+
+def _names(root: Value) -> dict[Value, str]:
+    # A node's label, else #k for the k-th node made ("" too: a blank reads as a continuation).
+    return {node: _printable(node.label) if node.label else f"#{k}"
+            for k, node in enumerate(creation_order(root), start=1)}
+
+
+def _printable(text: str) -> str:
+    # Control characters would break the line; a lone surrogate cannot even be encoded.
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) in ("Cc", "Cs") else c
+                   for c in text)
+
+
+def _number(x: float, digits: int) -> str:
+    return f"{x + 0.0:.{digits}g}"  # + 0.0 turns -0.0 into 0.0
+
+
+def _width(text: str) -> int:
+    # Terminals give East Asian wide characters (りんご) two columns.
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _table(rows: list[list[str]], numeric: set[int]) -> str:
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = []
+        for i, (cell, width) in enumerate(zip(row, widths, strict=True)):
+            padding = " " * (width - _width(cell))
+            right = i in numeric and row is not rows[0]
+            cells.append(padding + cell if right else cell + padding)
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
