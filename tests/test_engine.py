@@ -19,7 +19,7 @@ from microgradjp import (
     minimum,
     no_grad,
 )
-from microgradjp.core.walk import nodes_under
+from microgradjp.core.node import nodes_under
 from microgradjp.functional import gradients
 
 # -- the seed graphs (reference-cases.md) --------------------------------------------------------

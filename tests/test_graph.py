@@ -5,7 +5,8 @@ import gc
 import pytest
 
 from microgradjp import Value
-from microgradjp.core.walk import backpropagate, made_by_ops, newest_first, nodes_under
+from microgradjp.core.node import made_by_ops, newest_first, nodes_under
+from microgradjp.core.walk import backpropagate
 
 
 def test_a_constant_becomes_one_leaf_and_stays_that_leaf():

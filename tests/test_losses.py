@@ -5,7 +5,7 @@ import math
 import pytest
 
 from microgradjp import Value, sigmoid
-from microgradjp.core.walk import nodes_under
+from microgradjp.core.node import nodes_under
 from microgradjp.errors import DomainError, ValueTypeError
 from microgradjp.losses import (
     binary_cross_entropy,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 
 from microgradjp import Value, define_op, sigmoid
-from microgradjp.core.walk import made_by_ops
+from microgradjp.core.node import made_by_ops
 from microgradjp.testing.strategies import expressions
 from microgradjp.trace import creation_order
 from microgradjp.views.storyboard import frames

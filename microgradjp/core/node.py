@@ -9,15 +9,17 @@ beside a Value stays a float until asked (`constants`); built-ins on a Value are
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import operator
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, SupportsFloat, Union
 
+from ..errors import MicrogradError
 from . import rules
-from .constants import ALL_IN_X, constants_as_leaves
 from .conversions import (
     check_label,
     data_of,
@@ -35,10 +37,11 @@ from .conversions import (
     refuse_round,
     short,
 )
-from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, power
-from .walk import newest_first, nodes_under, push_gradients
+from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, describe, power
 
-__all__ = ["Value", "apply", "data_of", "maximum", "minimum", "no_grad"]
+__all__ = ["ALL_IN_X", "Parameter", "Value", "apply", "backward_error", "constants_as_leaves",
+           "data_of", "made_by_ops", "maximum", "minimum", "newest_first", "no_grad", "nodes_under",
+           "push_gradients"]
 
 Operand = Union["Value", float, int]
 
@@ -264,14 +267,6 @@ class Value:
         label = f", label={self._label!r}" if self._label is not None else ""
         return f"Value(data={self._data!r}, grad={self._grad!r}{label})"
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
-                          **_: Any) -> dict[str, str]:
-        # Jupyter shows a Value as its graph, as micrograd's draw_dot users expect; the drawing
-        # code (and graphviz) is imported only when a notebook asks.
-        from ..views.drawing import notebook_bundle
-
-        return notebook_bundle(self, include, exclude)
-
     # Arithmetic: each operator is a row of the rule table, recorded by one of two recorders
     # (made below, before the class is used; see _binary_recorder for why they are closures).
     __add__ = _binary_recorder(rules.ADD)
@@ -423,3 +418,237 @@ def minimum(a: Operand, b: Operand) -> Value:
     """
     return _binary_recorder(MINIMUM)(a, b)
 
+
+class Parameter(Value):
+    """A `Value` a model trains (like ``torch.nn.Parameter``): drawings colour it as a parameter.
+
+    Defined here, beside `Value`, so the views recognise a parameter by its type without
+    importing the neural-net layer.
+
+    >>> isinstance(Parameter(0.5), Value)
+    True
+    """
+
+    __slots__ = ()  # a marker only: the same slots as any leaf
+
+
+# How an op node stores its inputs, and a number beside a Value turned into a leaf when asked.
+# This module is the one reader of the slots: the walks below read them directly for speed.
+
+ALL_IN_X: Any = object()  # in ``_y``: the node's inputs are all in ``_x``, as a tuple
+
+
+def _inputs(node: Value) -> tuple[Any, ...]:
+    """Return an op node's inputs as stored: Values, and floats for constants."""
+    if node._y is None:
+        return (node._x,)
+    if node._y is ALL_IN_X:
+        return node._x  # type: ignore[no-any-return]
+    return (node._x, node._y)
+
+
+def _data(x: Any) -> float:
+    return x if type(x) is float else x._data
+
+
+def constants_as_leaves(node: Value) -> tuple[Value, ...]:
+    """Return an op node's inputs, first turning any float constant into a leaf in its slot.
+
+    Asked by ``parents`` (drawings, trace, walks) and by backward on a node's second pass, so a
+    constant's leaf adds up every pass as any leaf does: the first pass is counted when the leaf
+    is made (see _leaves_for_constants), later ones by backward itself.
+
+    >>> from microgradjp import Value
+    >>> y = Value(3.0) * 2
+    >>> constants_as_leaves(y)[1], constants_as_leaves(y)[1] is y.parents[1]
+    (Value(data=2.0, grad=0.0), True)
+    """
+    inputs = _inputs(node)
+    if float in map(type, inputs):
+        inputs = _leaves_for_constants(node, inputs)
+        node._x, node._y = (inputs, ALL_IN_X) if node._y is ALL_IN_X else inputs
+    return inputs
+
+
+def _leaves_for_constants(node: Value, inputs: tuple[Any, ...]) -> tuple[Value, ...]:
+    # A constant's leaf holds what the latest backward would have pushed to it: each constant
+    # feeds exactly one node, so that is upstream * its local derivative (0.0 before any pass).
+    local_grads: tuple[Any, ...] = ()
+    # If that derivative fails, backward would have raised: there is nothing to show.
+    with contextlib.suppress(ValueError, ArithmeticError):
+        if node._grad:
+            local_grads = node._rule.partials(*map(_data, inputs), node._data)
+    leaves = []
+    for i, x in enumerate(inputs):
+        if type(x) is float:
+            x = type(node)(x)  # the node's class is Value: a float makes a plain leaf
+            if local_grads:
+                x._grad = node._grad * local_grads[i]
+        leaves.append(x)
+    return tuple(leaves)
+
+
+# Walking the recorded graph: the nodes under a root, their topological order, gradients.
+# Everything is iterative, so a graph a million nodes deep never meets the recursion limit.
+
+
+def nodes_under(root: Value) -> list[Value]:
+    """Return root and every node it depends on, each once, in no particular order.
+
+    >>> from microgradjp import Value
+    >>> x = Value(2.0); len(nodes_under(x * x + 1))
+    4
+    """
+    seen = {root}
+    stack = [root]
+    while stack:
+        for parent in stack.pop().parents:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return list(seen)
+
+
+def made_by_ops(root: Value) -> list[Any]:
+    """Return the nodes under ``root`` made by ops, oldest first: a topological order.
+
+    Every op node is numbered when it is made, after its inputs, so sorting by that number
+    puts each node after everything it was made from; reversed, it is backward's order.
+
+    >>> from microgradjp import Value
+    >>> a = Value(1.0); b = a.exp(); c = b * a
+    >>> made_by_ops(c) == [b, c]
+    True
+    """
+    # Reads the inputs as stored (leaves and float constants are skipped, never made into
+    # nodes), so backward walks only the nodes it pushes through.
+    value, all_in_x = Value, ALL_IN_X
+    made = [root] if root._rule is not LEAF else []
+    seen = set(made)
+    stack = made[:]
+    while stack:
+        node = stack.pop()
+        x, y = node._x, node._y
+        # Floats (constants), None (no second input) and leaves are not walked. The common
+        # one- and two-input nodes are read slot by slot: no tuple per node.
+        for parent in x if y is all_in_x else (x,) if y is None else (x, y):
+            if type(parent) is value and parent._rule is not LEAF and parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+                made.append(parent)
+    made.sort(key=_creation_number)
+    return made
+
+
+_creation_number = operator.attrgetter("_order")
+
+
+def newest_first(root: Value) -> list[Value]:
+    """Return the op nodes under root newest first, each with ``.grad`` reset to 0.0.
+
+    The walk `Value.backward` takes (made_by_ops is the same walk, with a set and no writes). A
+    node is marked as seen by setting its grad to a float made for this call: a 0.0 that no other
+    node can hold by accident (identity, not value, is compared), so no set is needed, and every
+    node the walk reaches is already reset, even if the walk is interrupted.
+
+    >>> from microgradjp import Value
+    >>> a = Value(1.0); b = a.exp(); c = b * a
+    >>> newest_first(c) == [c, b], b.grad
+    (True, 0.0)
+    """
+    value, all_in_x = Value, ALL_IN_X
+    mark = float(0)  # a new object on every call, unlike the literal 0.0
+    made: list[Value] = []
+    stack = [root] if root._rule is not LEAF else []
+    # `while True`, not `while stack`: CPython 3.11 warms a function up for its specializing
+    # interpreter on calls and on this loop's back edge, not on a `while stack:` back edge, so
+    # a long walk run once (a training step's backward) would otherwise never be specialized.
+    while True:
+        if not stack:
+            break
+        node = stack.pop()
+        if node._grad is mark:
+            continue  # reached along a second path
+        if node._grad:  # an earlier pass went through it: its constants keep their share
+            constants_as_leaves(node)
+        node._grad = mark
+        made.append(node)
+        x, y = node._x, node._y
+        # Slot by slot, no tuple per node. Floats (constants), None (no second input) and
+        # leaves are not walked; an n-ary node's inputs are the tuple in x.
+        if type(x) is value and x._rule is not LEAF and x._grad is not mark:
+            stack.append(x)
+        if type(y) is value and y._rule is not LEAF and y._grad is not mark:
+            stack.append(y)
+        if y is all_in_x:
+            for parent in x:
+                if type(parent) is value and parent._rule is not LEAF:
+                    stack.append(parent)
+    return _newest_first_order(made)
+
+
+def _newest_first_order(made: list[Value]) -> list[Value]:
+    # The root is the newest node of its graph, and when nothing else was recorded while the
+    # graph was built, its creation numbers are consecutive: each node's place is then
+    # root's number minus its own, and no sort is needed. Otherwise some place is past the
+    # end (IndexError), and the nodes are sorted.
+    if not made:
+        return made
+    top, order = made[0]._order, [made[0]] * len(made)
+    try:
+        for node in made:
+            order[top - node._order] = node
+    except IndexError:
+        made.sort(key=_creation_number, reverse=True)
+        return made
+    return order
+
+
+def push_gradients(order: list[Value]) -> None:
+    """Add each node's ``.grad`` times its local derivatives into its inputs' ``.grad``.
+
+    ``order`` is newest_first's list, whose grads it reset: each node is reached after every
+    node made from it, so its grad is complete when it is pushed. `Value.backward` seeds the root.
+
+    >>> from microgradjp import Value
+    >>> x = Value(3.0); y = x * x; order = newest_first(y); y.grad = 1.0
+    >>> push_gradients(order); x.grad
+    6.0
+    """
+    try:
+        # Newest first: every node before the nodes it was made from. The loop asks a
+        # node's arity, never its op: the partials come from the node's rule.
+        for node in order:
+            upstream = node._grad
+            partials = node._rule.partials
+            x = node._x
+            y = node._y
+            if y is None:
+                x._grad += upstream * partials(x._data, node._data)[0]
+            elif type(y) is float:  # a constant is owed nothing
+                if type(x) is not float:  # maximum(1.0, 2.0) has two constants
+                    x._grad += upstream * partials(x._data, y, node._data)[0]
+            elif y is ALL_IN_X:
+                local_grads = partials(
+                    *[x_i if type(x_i) is float else x_i._data for x_i in x], node._data)
+                for x_i, local_grad in zip(x, local_grads, strict=True):
+                    if type(x_i) is not float:
+                        x_i._grad += upstream * local_grad
+            elif type(x) is float:
+                y._grad += upstream * partials(x, y._data, node._data)[1]
+            else:
+                dx, dy = partials(x._data, y._data, node._data)
+                x._grad += upstream * dx
+                y._grad += upstream * dy
+    except (ValueError, ArithmeticError) as failure:
+        raise backward_error(node, failure) from None
+
+
+def backward_error(node: Value, failure: Exception) -> Exception:
+    """Return the error for a derivative that failed at ``node`` (``sqrt`` at 0, say)."""
+    args = tuple(p.data for p in node.parents)
+    labels = tuple(p.label for p in node.parents)
+    if isinstance(failure, MicrogradError):  # a rule inside the partials already explained
+        return type(failure)(f"in backward through {describe(node.op, args, labels)}, {failure}")
+    error = node.rule.error(failure, args, labels)
+    return type(error)(f"in backward, the derivative of {error}")

@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from ..core.node import Value, apply
+from ..core.node import Parameter, Value, apply
 from ..core.rules import IDENTITY, RELU, SIGMOID, STEP, TANH, WEIGHTED_SUM, Rule
 from ..errors import DomainError, ValueTypeError, message
 from ._inputs import finite, matrix, plain, shape, vector
@@ -38,16 +38,6 @@ _UNIT_ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
 _RULE_NAMES = {rule: rule.name for rule in (IDENTITY, RELU, SIGMOID, STEP, TANH)}
 # softmax mixes all units of a layer, so it is a layer's activation, never a neuron's.
 ACTIVATIONS = (*sorted(_UNIT_ACTIVATIONS), "softmax")
-
-
-class Parameter(Value):
-    """A `Value` a model trains (like ``torch.nn.Parameter``): drawings colour it as a parameter.
-
-    >>> isinstance(Neuron(2).bias, Parameter), isinstance(Neuron(2).bias, Value)
-    (True, True)
-    """
-
-    __slots__ = ()  # a marker only: the same three slots as any leaf
 
 
 class Module:

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.functional import grad, value_and_grad
-from ..core.node import Value, data_of
+from ..core.node import Value, data_of, made_by_ops
 from ..core.rules import describe
-from ..core.walk import made_by_ops
 from ..errors import MicrogradError, ValueTypeError, message
 
 __all__ = ["GradcheckError", "KinkWarning", "gradcheck", "gradgradcheck", "numerical_grad"]

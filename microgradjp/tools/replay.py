@@ -12,8 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..core import rules
-from ..core.node import Value, apply
-from ..core.walk import made_by_ops
+from ..core.node import Value, apply, made_by_ops
 from ..errors import ValueTypeError, message
 
 __all__ = ["Replay"]

@@ -26,9 +26,8 @@ from typing import Literal, TypedDict, Unpack, get_args
 import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
 
 from ..core import rules
-from ..core.node import Value
+from ..core.node import Parameter, Value
 from ..errors import message
-from ..nn.modules import Parameter
 from . import layout as _engines
 from .digraph import Drawing, DrawingError
 from .layout import EngineError, EngineNotFoundError

@@ -11,8 +11,8 @@ import sys
 import unicodedata
 from typing import NamedTuple, TextIO
 
-from ..core.node import Value
-from ..core.walk import backward_steps, made_by_ops
+from ..core.node import Value, made_by_ops
+from ..core.walk import backward_steps
 
 __all__ = ["Edge", "backward_edges", "backward_table", "creation_order", "print_backward"]
 
