@@ -1,7 +1,13 @@
-"""Shared test settings: Hypothesis profiles (quick locally, more examples in CI), and the
-seeds' two small graphs as fixtures."""
+"""Shared test settings: Hypothesis profiles (quick locally, more examples in CI), the markers'
+skips, and the seeds' two small graphs as fixtures.
+
+Markers (registered in pyproject.toml): ``slow`` (seconds each; ``pytest -m "not slow"`` for a
+quick loop), ``browser`` (real headless Chromium, skipped without chromium and chromedriver) and
+``system_dot`` (the system Graphviz ``dot``, skipped without it). ``pytest`` runs them all.
+"""
 
 import os
+import shutil
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -13,6 +19,22 @@ settings.register_profile(
     "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# What each marker needs from the machine, and what to install when it is missing.
+NEEDS = {
+    "system_dot": (("dot",), "no system Graphviz dot (Debian: apt-get install graphviz)"),
+    "browser": (("chromium", "chromedriver"), "no system Chromium and chromedriver (Debian: "
+                "apt-get install chromium chromium-driver; .ci/run installs them)"),
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for marker, (programs, reason) in NEEDS.items():
+        if all(shutil.which(program) for program in programs):
+            continue
+        for item in items:
+            if marker in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture

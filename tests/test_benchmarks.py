@@ -22,6 +22,8 @@ import workloads  # noqa: E402
 
 from microgradjp import Value  # noqa: E402
 
+pytestmark = pytest.mark.slow  # runs scripts, demos or benchmarks in subprocesses
+
 
 def test_the_benchmark_runs_and_prints_every_table():
     out = subprocess.run([sys.executable, str(BENCHMARKS / "run.py"), "--quick"],

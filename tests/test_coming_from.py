@@ -22,6 +22,8 @@ from microgradjp.losses import (
 )
 from microgradjp.nn import MLP
 
+pytestmark = pytest.mark.slow  # runs scripts, demos or benchmarks in subprocesses
+
 np = pytest.importorskip("numpy")
 
 

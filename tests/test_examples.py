@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs scripts, demos or benchmarks in subprocesses
+
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
 USES_MATPLOTLIB = [path for path in EXAMPLES if "import matplotlib" in path.read_text("utf-8")]
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs scripts, demos or benchmarks in subprocesses
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SCRIPTS = Path(sysconfig.get_path("scripts"))
 CONSOLE_SCRIPT = SCRIPTS / ("microgradjp.exe" if os.name == "nt" else "microgradjp")
@@ -27,6 +29,7 @@ import json, pathlib, sys, warnings
 warnings.simplefilter("ignore")  # graphviz-pure's PNG warns about Japanese: not tested here
 from microgradjp import Value
 from microgradjp.viz import render, to_dot
+
 folder = pathlib.Path(sys.argv[1])
 x, y = Value(-2.0, label="x"), Value(5.0, label="y")
 f = (x * y).named("f")
@@ -79,7 +82,7 @@ def test_every_drawing_entry_point_finds_graphviz_pure_off_path(tmp_path, empty_
     assert {report["png"], report["digraph_render"]} == {PNG_MAGIC.hex()}
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="system Graphviz is not installed")
+@pytest.mark.system_dot
 def test_system_dot_comes_first_when_it_is_on_path(tmp_path):
     system_folder = str(Path(shutil.which("dot")).parent)
     report = run_probe(tmp_path, os.pathsep.join([str(SCRIPTS), system_folder]))

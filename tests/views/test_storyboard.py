@@ -1,4 +1,4 @@
-"""Tests for microgradjp.steps: the frames of a forward and backward pass, their order, every
+"""Tests for the storyboard (views/storyboard.py): the frames of a forward and backward pass, every
 number against backward() and central differences, fan-out sums, custom ops, captions."""
 
 import math

@@ -4,7 +4,6 @@ graphviz-pure's own PNG, an engine's SVG drawn by resvg), a small graph keeps 14
 import io
 import math
 import re
-import shutil
 
 import pytest
 from hypothesis import given
@@ -16,13 +15,12 @@ from microgradjp.views import fonts, raster
 from microgradjp.views import layout as engines
 from microgradjp.viz import render, to_dot
 
-HAVE_DOT = shutil.which("dot", path=engines.search_path()) is not None
 JAPANESE_FONT = fonts.japanese_font() or fonts._from_pip()
 # (engine, labels): the labels pick who draws the pixels. graphviz-pure never draws Japanese
 # itself, so its Japanese PNG is always resvg's.
 ROUTES = [
     pytest.param("dot", "latin", id="dot-png",
-                 marks=pytest.mark.skipif(not HAVE_DOT, reason="no system dot")),
+                 marks=pytest.mark.system_dot),
     pytest.param("graphviz-pure", "latin", id="graphviz-pure-png"),
     pytest.param("graphviz-pure", "japanese", id="resvg",
                  marks=pytest.mark.skipif(JAPANESE_FONT is None, reason="no Japanese font")),

@@ -31,8 +31,7 @@ from microgradjp.views.drawing import (
     to_dot,
 )
 
-HAVE_DOT = shutil.which("dot") is not None
-needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="system Graphviz is not installed")
+needs_dot = pytest.mark.system_dot
 ENGINES = [pytest.param("dot", marks=needs_dot), "graphviz-pure"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SVG = "{http://www.w3.org/2000/svg}"

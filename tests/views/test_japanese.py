@@ -18,8 +18,7 @@ from microgradjp.views import fonts, raster
 from microgradjp.views import layout as engines
 from microgradjp.views.drawing import ELLIPSIS, LABEL_COLUMNS, LABEL_LINES, render, to_dot
 
-HAVE_DOT = shutil.which("dot") is not None
-ENGINES = [pytest.param("dot", marks=pytest.mark.skipif(not HAVE_DOT, reason="no system dot")),
+ENGINES = [pytest.param("dot", marks=pytest.mark.system_dot),
            "graphviz-pure"]
 SVG = "{http://www.w3.org/2000/svg}"
 PIP_FONT = fonts._from_pip()  # the dev extra installs matplotlib-fontja

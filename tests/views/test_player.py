@@ -4,7 +4,6 @@ frame equal to the finished drawing, focus, the HTML page, SVG/PNG frames and an
 import json
 import math
 import re
-import shutil
 import xml.etree.ElementTree as ElementTree
 
 import pytest
@@ -16,8 +15,7 @@ from microgradjp.views import layout as engines
 from microgradjp.viz import DrawingError, to_dot
 
 TIMES = "\N{MULTIPLICATION SIGN}"
-HAVE_DOT = shutil.which("dot") is not None
-ENGINES = [pytest.param("dot", marks=pytest.mark.skipif(not HAVE_DOT, reason="no system dot")),
+ENGINES = [pytest.param("dot", marks=pytest.mark.system_dot),
            "graphviz-pure"]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SVG = "{http://www.w3.org/2000/svg}"

@@ -4,6 +4,7 @@ import functools
 import math
 from collections import Counter
 
+import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,7 @@ def test_domain_floats_stay_inside_the_domain(case):
     assert low <= (abs(x) if OPS[op].symmetric else x) <= high
 
 
+@pytest.mark.slow
 @settings(max_examples=300)
 @given(expressions(("x", "y", "z")))
 def test_random_expressions_first_derivatives(case):
@@ -27,6 +29,7 @@ def test_random_expressions_first_derivatives(case):
     assert gradcheck(expression, *point)
 
 
+@pytest.mark.slow
 @settings(max_examples=150)
 @given(expressions(("x", "y")))
 def test_random_expressions_second_derivatives(case):

@@ -93,6 +93,7 @@ def test_seed_000_sigmoid_network_learns_and_by_gradient_descent():
 # -- fit ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_mlp_reaches_97_percent_on_two_moons():
     # 100 points, a 2-8-8-1 relu net, 30 epochs of mini-batches of 10 with Adam: about 0.6 s.
     inputs, labels = two_moons(100, 0.1, seed=0)

@@ -133,6 +133,7 @@ def test_backward_of_a_leaf_accumulates_the_seed():
     assert a.grad == 3.0
 
 
+@pytest.mark.slow
 def test_a_million_node_chain_at_the_default_recursion_limit():
     assert sys.getrecursionlimit() <= 10_000
     x = Value(1.0)

@@ -23,6 +23,7 @@ def eager(expression, point):
     return out.data, [x.grad for x in leaves]
 
 
+@pytest.mark.slow
 @settings(max_examples=200)
 @given(expressions(("x", "y", "z")), st.data())
 def test_replay_equals_eager_on_new_points(case, data):
