@@ -10,15 +10,14 @@ what it claims (the architecture must describe exactly the parameters the file h
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 import reprlib
-import tempfile
 from collections import Counter
 from typing import Any, cast
 
+from .._files import write_atomically
 from ..errors import DomainError, MicrogradError, ValueTypeError, message
 from .modules import MLP, Layer, Module, Neuron
 
@@ -65,23 +64,7 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
     document = {"format": FORMAT, "version": VERSION, "architecture": _architecture(model),
                 "parameters": parameters}
     text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
-    target = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(target))
-    handle, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())  # the bytes are on disk before the name points at them
-        if os.path.exists(target):
-            os.chmod(temporary, os.stat(target).st_mode & 0o777)
-        else:
-            os.chmod(temporary, 0o644)  # mkstemp makes 0o600; a model file is for sharing
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    write_atomically(path, text.encode("utf-8"))
 
 
 def load(path: str | os.PathLike[str], *, max_parameters: int = MAX_PARAMETERS) -> Module:

@@ -12,6 +12,7 @@ from typing import Any
 
 import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
 
+from .._files import write_atomically
 from ..errors import MicrogradError, message
 from . import layout as _engines
 
@@ -59,7 +60,7 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
             filename, directory = outfile.with_suffix(".gv").name, outfile.parent
         source_path = self.save(filename, directory=directory)
         target = Path(outfile) if outfile is not None else Path(f"{source_path}.{fmt}")
-        _engines.write_atomically(target, _engines.pipe(self.source, fmt))
+        write_atomically(target, _engines.pipe(self.source, fmt), make_folders=True)
         if cleanup:
             os.remove(source_path)
         if view or quiet_view:

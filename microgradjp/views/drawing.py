@@ -25,6 +25,7 @@ from typing import Literal, TypedDict, Unpack, get_args
 
 import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
 
+from .._files import write_atomically
 from ..core import rules
 from ..core.node import Parameter, Value
 from ..errors import message
@@ -241,7 +242,7 @@ def render(
     source = to_dot(root, **options).source
     fmt = FORMATS[suffix]
     data = source.encode("utf-8") if fmt is None else _engines.pipe(source, fmt, engine)
-    _engines.write_atomically(path, data)
+    write_atomically(path, data, make_folders=True)
     return path
 
 

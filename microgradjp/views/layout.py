@@ -14,7 +14,6 @@ import subprocess
 import sys
 import sysconfig
 import threading
-import uuid
 import warnings
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from . import raster as _raster
 from .fonts import cjk_font, needs_cjk
 
 __all__ = ["EngineError", "EngineNotFoundError", "cjk_font", "needs_cjk", "pipe", "search_path",
-           "warn_once", "write_atomically"]
+           "warn_once"]
 
 # What each engine can write (graphviz-pure 0.2 has no PDF yet), in the order we try them.
 FORMATS = {"dot": ("svg", "png", "pdf"), "graphviz-pure": ("svg", "png")}
@@ -147,18 +146,6 @@ def _run(command: list[str], source: str) -> bytes:
             " ".join(command), f"it exited with status {done.returncode}: {errors}",
             "write .dot to inspect the source, or try engine='dot' or 'graphviz-pure'"))
     return bytes(done.stdout)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file, so ``path`` is never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A random name beside the target: same file system, so the rename is atomic.
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 _warned: set[str] = set()

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal, get_args
 
+from .._files import write_atomically
 from ..core.node import Value
 from ..errors import message
 from . import layout as _engines
@@ -182,7 +183,7 @@ class Player:
             raise DrawingError(message(
                 f"Player.save({str(path)!r})", "a player is an HTML page",
                 "end the path with .html (save_frames and save_animation write pictures)"))
-        _engines.write_atomically(path, self.html().encode("utf-8"))
+        write_atomically(path, self.html().encode("utf-8"), make_folders=True)
         return path
 
     def frame_svgs(self, *, caption: Captions = "both") -> Iterator[str]:
@@ -210,7 +211,7 @@ class Player:
         for k, svg in enumerate(self.frame_svgs(caption=caption), start=1):
             path = folder / f"frame_{k:0{digits}d}.{fmt}"
             data = svg.encode("utf-8") if fmt == "svg" else _pictures.png(svg)
-            _engines.write_atomically(path, data)
+            write_atomically(path, data, make_folders=True)
             written.append(path)
         return written
 
@@ -240,7 +241,7 @@ class Player:
                     zip(self.frames, self.frame_svgs(caption=caption), strict=True)
                     if frame.kind in wanted)
         data = _pictures.animation(pictures, formats[path.suffix.lower()], seconds)
-        _engines.write_atomically(path, data)
+        write_atomically(path, data, make_folders=True)
         return path
 
     def finished(self) -> dict[int, str]:
