@@ -37,7 +37,8 @@ TEXT = {
                  "engine), forward + backward + freeing, ns per op",
         "chain_head": "| ops | engine | forward | backward | free | total "
                       "| vs hand-written floats | vs micrograd |",
-        "faster": "faster",
+        "faster": "{:.1f}x faster",
+        "times": "{}x",
         "mlp": "**MLP 2-16-16-1 (tanh) training step** on {points} two-moons points, "
                "max-margin loss + L2, ms per step",
         "mlp_head": "| engine (graph) | ms per step | vs hand-written floats | vs micrograd |",
@@ -50,7 +51,7 @@ TEXT = {
         "summary": "In this run, on the chain, microgradjp's eager mode costs {floor} the "
                    "floor's time and {floats} hand-written floats', and is {micrograd} faster "
                    "than micrograd; its fused MLP step is {step} faster than micrograd's, "
-                   "and replay's step takes {replay} of hand-written floats' time.",
+                   "and replay's step takes {replay} hand-written floats' time.",
     },
     "ja": {
         "run": "`{command}` の実行結果です(Python {python}、{machine}({processor})、{date}、"
@@ -59,20 +60,21 @@ TEXT = {
                  "順伝播 + 逆伝播 + 解放、1 演算あたりのナノ秒",
         "chain_head": "| 演算数 | エンジン | 順伝播 | 逆伝播 | 解放 | 合計 "
                       "| 手書きの float 計算との比 | micrograd との比 |",
-        "faster": "倍速い",
+        "faster": "{:.1f} 倍速い",
+        "times": "{} 倍",
         "mlp": "**MLP 2-16-16-1(tanh)の学習 1 ステップ**(two moons の {points} 点、"
                "max-margin 損失 + L2)、1 ステップあたりのミリ秒",
         "mlp_head": "| エンジン(グラフ) | ミリ秒 / ステップ | 手書きの float 計算との比 "
                     "| micrograd との比 |",
         "depth": "**逆伝播できる最も長い鎖**(上限 {limit:,})、既定の再帰上限で",
         "depth_head": "| エンジン | ノード数 |",
-        "memory": "**メモリ**({ops:,} 演算の鎖を保持したとき、1 演算あたり。グラフが持つものすべて、"
-                  "定数と入力を含む)",
+        "memory": "**メモリ**({ops:,} 演算の鎖を保持したとき、1 演算あたり。"
+                  "グラフが持つものすべて、定数と入力を含む)",
         "memory_head": "| エンジン | バイト | GC が追跡するオブジェクト | 解放 / 順伝播 |",
         "summary": "この実行では、鎖で microgradjp の eager モードは floor の {floor}、"
-                   "手書きの float 計算の {floats} の時間がかかり、micrograd より {micrograd} "
-                   "速く、ニューロンを 1 ノードにした MLP の 1 ステップは micrograd より {step} "
-                   "速く、replay の 1 ステップは手書きの float 計算の {replay} の時間です。",
+                   "手書きの float 計算の {floats}の時間がかかり、micrograd より {micrograd}"
+                   "速く、ニューロンを 1 ノードにした MLP の 1 ステップは micrograd より {step}"
+                   "速く、replay の 1 ステップは手書きの float 計算の {replay}の時間です。",
     },
 }
 
@@ -91,7 +93,7 @@ def render(results: dict[str, Any], lang: str) -> str:
             parts = ("| | |" if engine == "hand-written floats" else
                      " | ".join(f"{row[k]:,.0f}" for k in ("forward", "backward", "free")))
             lines.append(f"| {n_ops:,} | {name(engine)} | {parts} | {row['total']:,.0f} "
-                         f"| {row['total'] / floats:.1f}x | {base / row['total']:.1f}x {faster} |")
+                         f"| {row['total'] / floats:.1f}x | {faster.format(base / row['total'])} |")
     mlp = results["mlp"]
     lines += ["", text["mlp"].format(points=mlp["points"]), "", text["mlp_head"],
               "|---|---:|---:|---:|"]
@@ -99,7 +101,7 @@ def render(results: dict[str, Any], lang: str) -> str:
     floats, base = steps["hand-written floats"], steps["micrograd, elementary ops"]
     for engine, ms in steps.items():
         lines.append(f"| {name(engine)} | {ms:,.1f} | {ms / floats:.1f}x "
-                     f"| {base / ms:.1f}x {faster} |")
+                     f"| {faster.format(base / ms)} |")
     depth = results["depth"]
     lines += ["", text["depth"].format(limit=depth["limit"]), "", text["depth_head"], "|---|---:|"]
     lines += [f"| {name(engine)} | {nodes:,} |" for engine, nodes in depth["nodes"].items()]
@@ -121,8 +123,8 @@ def summary(results: dict[str, Any], lang: str) -> str:
                 and ours["ops"] == other["ops"]]
 
     def span(values: list[float]) -> str:
-        low, high = min(values), max(values)
-        return f"{low:.1f}x" if f"{low:.1f}" == f"{high:.1f}" else f"{low:.1f}-{high:.1f}x"
+        low, high = f"{min(values):.1f}", f"{max(values):.1f}"
+        return TEXT[lang]["times"].format(low if low == high else f"{low}-{high}")
 
     steps = results["mlp"]["steps"]
     return TEXT[lang]["summary"].format(
