@@ -1,6 +1,6 @@
 """Benchmarks: microgradjp (eager and replay) against the floor, micrograd and hand-written floats.
 
-    pip install -e ".[bench]" && python benchmarks/run.py        # about two minutes
+    pip install -e ".[bench]" && python benchmarks/run.py        # about a minute
     python benchmarks/run.py --quick                              # a smoke run of everything
     python benchmarks/run.py --write-docs     # and write the tables into the performance pages
 
