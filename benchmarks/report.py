@@ -8,10 +8,10 @@ performance pages, so the pages' figures are always one real run's, never pasted
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from microgradjp._files import write_atomically  # the project's one atomic write
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path("benchmarks/results.json")
@@ -158,9 +158,5 @@ def write_docs(results: dict[str, Any], root: Path = ROOT) -> list[Path]:
 
 
 def _write(path: Path, text: str) -> Path:
-    # Write beside, then rename: an interrupted run never leaves half a page.
-    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-        file.write(text)
-    os.replace(temporary, path)
-    return path
+    # An interrupted run never leaves half a page.
+    return write_atomically(path, text.encode("utf-8"))
