@@ -1,7 +1,8 @@
 """Benchmarks: microgradjp (eager and replay) against the floor, micrograd and hand-written floats.
 
-    pip install -e ".[bench]" && python benchmarks/run.py        # about two minutes
+    pip install -e ".[bench]" && python benchmarks/run.py        # about a minute
     python benchmarks/run.py --quick                              # a smoke run of everything
+    python benchmarks/run.py --write-docs     # and write the tables into the performance pages
 
 The floor (floor.py) is the leanest eager recorder we could write in plain Python: a yardstick
 for what recording a graph costs at all, never imported by the package.
@@ -14,6 +15,7 @@ garbage is not billed to the next.
 from __future__ import annotations
 
 import argparse
+import datetime
 import gc
 import platform
 import statistics
@@ -26,6 +28,7 @@ from typing import Any
 import floor
 import handwritten
 import micrograd_ext
+import report
 import workloads
 
 from microgradjp import Value, losses
@@ -189,8 +192,20 @@ def memory(make: Callable[[float], Any], n_ops: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks it all runs")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="also write the tables into docs/performance.md, "
+                             "docs/ja/performance.md and benchmarks/results.json")
     args = parser.parse_args()
-    rounds, sizes, n_points, depth = (QUICK_ROUNDS, QUICK_CHAIN_SIZES, 10, 10_000) if args.quick \
+    results = measure(quick=args.quick)
+    print(report.render(results, "en"))
+    if args.write_docs:
+        for path in report.write_docs(results):
+            print(f"wrote {path}")
+
+
+def measure(*, quick: bool) -> dict[str, Any]:
+    """Run every workload and return the medians as a plain dict (what report.py renders)."""
+    rounds, sizes, n_points, depth = (QUICK_ROUNDS, QUICK_CHAIN_SIZES, 10, 10_000) if quick \
         else (ROUNDS, CHAIN_SIZES, 100, 1_000_000)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 3 * max(sizes)))  # micrograd recurses
 
@@ -202,58 +217,39 @@ def main() -> None:
         for n_ops in sizes:
             for name, make in ENGINES.items():
                 chains.setdefault((name, n_ops), []).append(time_chain(make, n_ops))
-            chains.setdefault(("floats", n_ops), []).append(time_handwritten_chain(n_ops))
+            chains.setdefault(("hand-written floats", n_ops), []).append(
+                time_handwritten_chain(n_ops))
         for name, step in runners.items():
             steps[name].append(timed(step))
 
     def median(name: str, n_ops: int, key: str = "total") -> float:
         return statistics.median(run[key] for run in chains[name, n_ops])
 
-    print(f"microgradjp benchmarks - Python {platform.python_version()} on "
-          f"{platform.machine()} ({platform.processor() or platform.platform()}), "
-          f"{rounds} rounds, medians")
-    print("\n**Chain** (mul, add, relu, exp, log, repeated; the same graph in every engine), "
-          "forward + backward + freeing, ns per op\n")
-    print("| ops | engine | forward | backward | free | total | vs hand-written floats "
-          "| vs micrograd |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
-    for n_ops in sizes:
-        floats, base = median("floats", n_ops), median("micrograd", n_ops)
-        for name in ENGINES:
-            parts = " | ".join(f"{median(name, n_ops, k):,.0f}"
-                               for k in ("forward", "backward", "free"))
-            total = median(name, n_ops)
-            print(f"| {n_ops:,} | {name} | {parts} | {total:,.0f} | {total / floats:.1f}x "
-                  f"| {base / total:.1f}x faster |")
-        print(f"| {n_ops:,} | hand-written floats | | | | {floats:,.0f} | 1.0x "
-              f"| {base / floats:.1f}x faster |")
-
-    print(f"\n**MLP 2-16-16-1 (tanh) training step** on {n_points} two-moons points, "
-          "max-margin loss + L2, ms per step\n")
-    print("| engine (graph) | ms per step | vs hand-written floats | vs micrograd |")
-    print("|---|---:|---:|---:|")
-    step_medians = {name: statistics.median(times) for name, times in steps.items()}
-    floats, base = step_medians["hand-written floats"], step_medians["micrograd, elementary ops"]
-    for name, ms in step_medians.items():
-        print(f"| {name} | {ms:,.1f} | {ms / floats:.1f}x | {base / ms:.1f}x faster |")
-
-    print(f"\n**Deepest chain whose backward succeeds** (limit {depth:,}), default recursion "
-          "limit\n")
-    print("| engine | nodes |\n|---|---:|")
-    sys.setrecursionlimit(1000)
-    for name in ("microgradjp", "micrograd"):
-        print(f"| {name} | {longest_chain(ENGINES[name], depth):,} |")
+    chain_rows = [{"ops": n_ops, "engine": name,
+                   **{key: median(name, n_ops, key) for key in chains[name, n_ops][0]}}
+                  for n_ops in sizes for name in [*ENGINES, "hand-written floats"]]
+    sys.setrecursionlimit(1000)  # the default: how deep each engine goes as users run it
+    deepest = {name: longest_chain(ENGINES[name], depth) for name in ("microgradjp", "micrograd")}
     sys.setrecursionlimit(max(1000, 3 * max(sizes)))
-
     n_ops = max(sizes)
-    print(f"\n**Memory** with a {n_ops:,}-op chain alive, per op (everything the graph holds, "
-          "constants and the input included)\n")
-    print("| engine | bytes | GC-tracked objects | freeing / forward |")
-    print("|---|---:|---:|---:|")
+    memory_rows = {}
     for name, make in ENGINES.items():
         size, tracked = memory(make, n_ops)
-        freeing = median(name, n_ops, "free") / median(name, n_ops, "forward")
-        print(f"| {name} | {size:,.0f} | {tracked:.2f} | {freeing:.0%} |")
+        memory_rows[name] = {"bytes": size, "tracked": tracked,
+                             "freeing": median(name, n_ops, "free") / median(name, n_ops,
+                                                                             "forward")}
+    command = "python benchmarks/run.py" + (" --quick" if quick else "")
+    return {
+        "run": {"command": command, "python": platform.python_version(),
+                "machine": platform.machine(),
+                "processor": platform.processor() or platform.platform(),
+                "date": datetime.date.today().isoformat(), "rounds": rounds},
+        "chain": chain_rows,
+        "mlp": {"points": n_points,
+                "steps": {name: statistics.median(times) for name, times in steps.items()}},
+        "depth": {"limit": depth, "nodes": deepest},
+        "memory": {"ops": n_ops, "engines": memory_rows},
+    }
 
 
 if __name__ == "__main__":

@@ -96,11 +96,13 @@ def test_demo_without_matplotlib_writes_the_graph_and_exits_1(monkeypatch, tmp_p
     assert [p.name for p in tmp_path.iterdir()] == ["graph.svg"]
 
 
-def test_the_readme_command_lines_work(tmp_path, monkeypatch):
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    commands = [line for line in readme.splitlines()
-                if line.startswith(("microgradjp graph", "microgradjp gradcheck"))]
-    assert len(commands) >= 3  # the English tour and the Japanese section
+def test_the_command_lines_in_the_docs_work(tmp_path, monkeypatch):
+    root = Path(__file__).parents[2]
+    pages = [root / "README.md", *sorted((root / "docs").glob("**/*.md"))]
+    commands = [line for page in pages for line in page.read_text(encoding="utf-8").splitlines()
+                if line.startswith(("microgradjp graph", "microgradjp gradcheck",
+                                    "microgradjp steps"))]
+    assert len(commands) >= 6  # the tour in English and Japanese, drawing, testing
     monkeypatch.chdir(tmp_path)
     for line in commands:
         assert main(shlex.split(line)[1:]) == 0, line
