@@ -40,8 +40,8 @@ class Replay:
         self._output = output
         self._made = made_by_ops(output)
         source, namespace = _generate(self._made, output, self.inputs)
-        # The source is built only from our own templates and generated names (v12, g12); no
-        # user text (labels, custom op names) ever reaches it.
+        # The source is built only from generated names (v12, g12, f3), Python operators and the
+        # repr of floats (see _Writer); no user text (labels, custom op names) ever reaches it.
         exec(compile(source, "<microgradjp replay>", "exec"), namespace)
         self._run: Callable[[Sequence[float]], tuple[float, tuple[float, ...]]] = namespace["run"]
         self.source = source
