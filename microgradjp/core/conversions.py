@@ -91,23 +91,28 @@ def short(x: Any) -> str:
 
 
 # numpy ufuncs a Value answers with its own operators, so np.exp(v) keeps the gradient and
-# np.float64(2) * v is Value's reflected product, never a numpy object array.
+# np.float64(2) * v is Value's reflected product, never a numpy object array. numpy's names for
+# Python's operators (which go through Value's dunders, so np.power(v, 2) is v ** 2), then the
+# rows that name the ufunc they answer (np.tanh).
 _UFUNCS: dict[str, Callable[..., Any]] = {
     "add": operator.add, "subtract": operator.sub, "multiply": operator.mul,
     "divide": operator.truediv, "true_divide": operator.truediv, "power": operator.pow,
     "negative": operator.neg, "positive": operator.pos, "absolute": operator.abs,
     "less": operator.lt, "less_equal": operator.le, "greater": operator.gt,
     "greater_equal": operator.ge, "equal": operator.eq, "not_equal": operator.ne,
-    "exp": rules.EXP, "log": rules.LOG, "sqrt": rules.SQRT, "tanh": rules.TANH,
-    "sin": rules.SIN, "cos": rules.COS, "maximum": rules.MAXIMUM, "minimum": rules.MINIMUM,
+    **{row.numpy: row for row in rules.ROWS if row.numpy},
 }
+_UFUNC_ROWS = [row for row in rules.ROWS if row.numpy]
+# math.* has the one-input ones: what float() names as the methods that keep the gradient.
+_METHODS = ", ".join(f"v.{row.name}()" for row in _UFUNC_ROWS if row.domain and
+                     len(row.domain.intervals) == 1)
 
 # Built-ins that would turn a Value into a plain number: what each would lose, and the fix.
 _LEAVES_GRAPH = {
     # float() is also the hook of math.*: math.exp(v) calls v.__float__, so one refusal serves
     # both, and float(v) cannot work without math.exp(v) silently dropping the gradient.
     "float": "read v.data for the number, or keep the gradient with the Value's method: "
-             "v.exp(), v.log(), v.sqrt(), v.tanh(), v.sin(), v.cos() (math.* calls float())",
+             f"{_METHODS} (math.* calls float())",
     "int": "use int(v.data) for the number",
     "round": "use round(v.data, ndigits) for the number, or f\"{v:.3f}\" to print it",
 }
@@ -212,7 +217,8 @@ def numpy_ufunc(v: Any, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) ->
         return operation(*[x if _is_value(x) else real_number(x, name, "") for x in inputs])
     raise ValueTypeError(message(
         f"numpy.{name}({', '.join(type(x).__name__ for x in inputs)})",
-        "numpy can apply only +, -, *, /, **, comparisons, abs, exp, log, sqrt, tanh, sin, cos, "
-        "maximum and minimum to a single Value, and never mix it into an array",
+        "numpy can apply only +, -, *, /, **, comparisons, abs, "
+        f"{', '.join(row.numpy for row in _UFUNC_ROWS[:-1])} and {_UFUNC_ROWS[-1].numpy} to a "
+        "single Value, and never mix it into an array",
         "use the Value's method or operator (v.exp(), v.relu(), x * v for each x of the "
         "array), or v.data for the number"))

@@ -1,8 +1,10 @@
-"""THE table of differentiable primitives: one row per op, forward and partials side by side.
+"""THE table of differentiable primitives: one row per op, every fact about the op on its row.
 
 A row's ``partials`` use only arithmetic and other rows, so the same row works on floats (a plain
 backward) and on Values (``create_graph``, any order). Rows know nothing about graphs: the engine
-records nodes and walks them; the errors, gradcheck and the drawings read these same rows.
+records nodes and walks them; the errors, gradcheck, the drawings and captions, replay, the
+command line, numpy, the neural nets and the property tests read these same rows. Adding an op is
+one row here (every row is in `ROWS`) plus its export in ``microgradjp/__init__.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from ..errors import DivisionByZeroError, DomainError, ValueOverflowError, ValueTypeError, message
 
-__all__ = ["Rule", "as_float", "describe", "power"]
+__all__ = ["ROWS", "Domain", "Rule", "anywhere", "as_float", "describe", "power"]
 
 # Which of our errors stands for which failure of a float computation.
 _ERROR_CLASS: dict[type[Exception], type[Exception]] = {
@@ -32,23 +34,73 @@ _DEFAULT_EXPLANATIONS: dict[type[Exception], tuple[str, str]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """Where a row is smooth and well conditioned: the intervals property tests draw from.
+
+    One ``(low, high)`` per argument (for an n-ary row, the arguments of one sample call), each
+    with a margin from any edge, pole or kink. ``symmetric``: the intervals bound ``|x|``, both
+    sides of a kink or pole are fine. ``apart``: the arguments stay this far apart (a tie of
+    ``maximum`` has no derivative).
+
+    >>> anywhere(2)
+    Domain(intervals=((-20.0, 20.0), (-20.0, 20.0)), symmetric=False, apart=0.0)
+    """
+
+    intervals: tuple[tuple[float, float], ...]
+    symmetric: bool = False
+    apart: float = 0.0
+
+
+BIG = 20.0  # how far from 0 the property tests go: exp(20) and 20 ** 5 are still exact enough
+
+
+def anywhere(arity: int = 1) -> Domain:
+    """Return the domain of a row defined and smooth for every finite input (to +-BIG)."""
+    return Domain(((-BIG, BIG),) * arity)
+
+
+def _positive(low: float = 0.01, *, symmetric: bool = False) -> Domain:
+    return Domain(((low, BIG),), symmetric=symmetric)
+
+
 @dataclass(frozen=True, eq=False, slots=True)
 class Rule:
-    """One differentiable primitive: its name, its forward on floats and its partials.
+    """One differentiable primitive: its forward, its partials, and every other fact about it.
 
     ``partials(*inputs, out)`` returns one partial derivative per input; ``out`` is the op's
     result, which many derivatives reuse (``exp``: ``out``). Calling a rule applies it: on
-    numbers it returns a float, on Values it records a node.
+    numbers it returns a float, on Values it records a node. The other fields, each read by one
+    place: ``errors`` (why and fix per failure), ``domain`` (property tests), ``symbol`` (how a
+    formula writes it; default the name), ``drawn`` (its circle in a drawing; default the
+    symbol), ``why`` (the step caption's reason for its local derivative, English and Japanese),
+    ``called`` (its name in a generated expression; default the name), ``cli`` (its function name
+    on the command line, "" if not offered), ``numpy`` (the ufunc it answers, "" if none) and
+    ``activation`` (a neuron may apply it by name).
 
     >>> from microgradjp.core.rules import EXP
-    >>> EXP(0.0), EXP.partials(0.0, 1.0)
-    (1.0, (1.0,))
+    >>> EXP(0.0), EXP.partials(0.0, 1.0), EXP.symbol
+    (1.0, (1.0,), 'exp')
     """
 
     name: str
     forward: Callable[..., float]
     partials: Callable[..., tuple[Any, ...]]
     errors: Mapping[type[Exception], tuple[str, str]] = field(default_factory=dict)
+    domain: Domain | None = None
+    symbol: str = ""
+    drawn: str = ""
+    why: tuple[str, str] | None = None
+    called: str = ""
+    cli: str = ""
+    numpy: str = ""
+    activation: bool = False
+
+    def __post_init__(self) -> None:
+        # Defaults that follow the name: a custom op (define_op) is shown by its name everywhere.
+        object.__setattr__(self, "symbol", self.symbol or self.name)
+        object.__setattr__(self, "drawn", self.drawn or self.symbol)
+        object.__setattr__(self, "called", self.called or self.name)
 
     def __call__(self, *args: Any) -> Any:
         # Partials call rules (sin's partial is cos) on floats or, for create_graph, on Values.
@@ -169,46 +221,83 @@ _ZERO_BASE = ("zero cannot be raised to a negative power",
 # Piecewise derivatives (relu, abs, max) are constants between kinks, so they are written as
 # float(comparison): a comparison of Values compares data, and a constant has derivative 0.
 
-ADD = Rule("+", operator.add, lambda x, y, out: (1.0, 1.0))
-SUB = Rule("-", operator.sub, lambda x, y, out: (1.0, -1.0))
-MUL = Rule("*", operator.mul, lambda x, y, out: (y, x))
+TIMES, DIVIDE, MINUS = "\N{MULTIPLICATION SIGN}", "\N{DIVISION SIGN}", "\N{MINUS SIGN}"
+
+ADD = Rule("+", operator.add, lambda x, y, out: (1.0, 1.0), domain=anywhere(2),
+           why=("+ passes the gradient on unchanged", "足し算は勾配をそのまま流す"))
+SUB = Rule("-", operator.sub, lambda x, y, out: (1.0, -1.0), domain=anywhere(2), symbol=MINUS)
+MUL = Rule("*", operator.mul, lambda x, y, out: (y, x), domain=anywhere(2), symbol=TIMES,
+           why=(f"{TIMES} multiplies by the other input", "掛け算はもう一方の入力を掛ける"))
 DIV = Rule("/", operator.truediv, lambda x, y, out: (1.0 / y, -out / y),
-           {ZeroDivisionError: ("division by zero", "keep the divisor away from zero")})
-NEG = Rule("-", operator.neg, lambda x, out: (-1.0,))
+           {ZeroDivisionError: ("division by zero", "keep the divisor away from zero")},
+           domain=Domain(((0.0, BIG), (0.1, BIG)), symmetric=True), symbol=DIVIDE)
+# Drawn as "-x": a circle holding "-" alone would read as subtraction.
+NEG = Rule("-", operator.neg, lambda x, out: (-1.0,), domain=anywhere(), symbol=MINUS,
+           drawn=f"{MINUS}x", called="neg")
 # "0 <= x <= 0", not "x == 0": x is a Value under create_graph, and == on a Value is identity.
 POW = Rule("**", _real_pow,
            lambda x, y, out: (y * x ** (y - 1.0), 0.0 * out if 0.0 <= x <= 0.0 else out * LOG(x)),
-           {ValueError: _NEGATIVE_BASE, ZeroDivisionError: _ZERO_BASE})
+           {ValueError: _NEGATIVE_BASE, ZeroDivisionError: _ZERO_BASE},
+           domain=Domain(((0.1, 5.0), (-3.0, 3.0))))
 EXP = Rule("exp", math.exp, lambda x, out: (out,),
            {OverflowError: ("exp(x) overflows a float for x > 709.78",
-                            "use sigmoid or softmax, which are overflow-safe")})
+                            "use sigmoid or softmax, which are overflow-safe")},
+           domain=anywhere(), why=("the slope of exp is exp itself", "exp の微分は exp 自身"),
+           cli="exp", numpy="exp")
 LOG: Rule = Rule("log", math.log, lambda x, out: (1.0 / x,),
            {ValueError: ("log is defined for x > 0",
-                         "clamp the input or add a small positive constant")})
+                         "clamp the input or add a small positive constant")},
+           domain=_positive(), why=("the slope of log x is 1/x", "log x の微分は 1/x"),
+           cli="log", numpy="log")
 SQRT = Rule("sqrt", math.sqrt, lambda x, out: (0.5 / out,),
             {ValueError: ("sqrt is defined for x >= 0", "clamp the input, or use abs(x)"),
              ZeroDivisionError: ("the derivative of sqrt is infinite at 0",
-                                 "add a small positive constant inside the sqrt")})
-TANH = Rule("tanh", math.tanh, lambda x, out: (1.0 - out * out,))
-SIGMOID = Rule("sigmoid", _sigmoid, lambda x, out: (out * (1.0 - out),))
-STEP = Rule("step", lambda x: 1.0 if x > 0.0 else 0.0, lambda x, out: (0.0,))
-RELU = Rule("relu", lambda x: 0.0 if x <= 0.0 else x, lambda x, out: (float(x > 0.0),))
-ABS = Rule("abs", abs, lambda x, out: (float(x > 0.0) - float(x < 0.0),))
+                                 "add a small positive constant inside the sqrt")},
+            domain=_positive(), cli="sqrt", numpy="sqrt")
+TANH = Rule("tanh", math.tanh, lambda x, out: (1.0 - out * out,), domain=anywhere(),
+            why=("the slope of tanh is 1 - tanh**2", "tanh の微分は 1 - tanh**2"),
+            cli="tanh", numpy="tanh", activation=True)
+SIGMOID = Rule("sigmoid", _sigmoid, lambda x, out: (out * (1.0 - out),), domain=anywhere(),
+               why=("the slope of sigmoid is sigmoid (1 - sigmoid)",
+                    "sigmoid の微分は sigmoid (1 - sigmoid)"),
+               cli="sigmoid", activation=True)
+STEP = Rule("step", lambda x: 1.0 if x > 0.0 else 0.0, lambda x, out: (0.0,),
+            domain=_positive(symmetric=True), cli="step", activation=True)
+RELU = Rule("relu", lambda x: 0.0 if x <= 0.0 else x, lambda x, out: (float(x > 0.0),),
+            domain=_positive(symmetric=True),
+            why=("relu lets the gradient through where its input is > 0",
+                 "ReLU は入力が正のときだけ勾配を通す"),
+            cli="relu", activation=True)
+ABS = Rule("abs", abs, lambda x, out: (float(x > 0.0) - float(x < 0.0),),
+           domain=_positive(symmetric=True), cli="abs")
 SIN = Rule("sin", math.sin, lambda x, out: (COS(x),),
-           {ValueError: ("sin is defined for finite x", "keep the input finite")})
+           {ValueError: ("sin is defined for finite x", "keep the input finite")},
+           domain=anywhere(), cli="sin", numpy="sin")
 COS: Rule = Rule("cos", math.cos, lambda x, out: (-SIN(x),),
-           {ValueError: ("cos is defined for finite x", "keep the input finite")})
+           {ValueError: ("cos is defined for finite x", "keep the input finite")},
+           domain=anywhere(), cli="cos", numpy="cos")
 MAXIMUM = Rule("maximum", lambda x, y: x if x >= y else y,
-               lambda x, y, out: (float(x >= y), float(x < y)))
+               lambda x, y, out: (float(x >= y), float(x < y)),
+               domain=Domain(anywhere(2).intervals, apart=0.01),
+               why=("max routes the gradient to the larger input",
+                    "max は大きい方の入力にだけ流す"),
+               cli="max", numpy="maximum")
 MINIMUM = Rule("minimum", lambda x, y: x if x <= y else y,
-               lambda x, y, out: (float(x <= y), float(x > y)))
-SOFTPLUS = Rule("softplus", _softplus, lambda x, out: (SIGMOID(x),))
-SUM = Rule("sum", lambda *xs: math.fsum(xs), lambda *args: (1.0,) * (len(args) - 1))
+               lambda x, y, out: (float(x <= y), float(x > y)),
+               domain=Domain(anywhere(2).intervals, apart=0.01), cli="min", numpy="minimum")
+SOFTPLUS = Rule("softplus", _softplus, lambda x, out: (SIGMOID(x),), domain=anywhere())
+SUM = Rule("sum", lambda *xs: math.fsum(xs), lambda *args: (1.0,) * (len(args) - 1),
+           domain=anywhere(4))
 LOGSUMEXP = Rule("logsumexp", _logsumexp,
-                 lambda *args: tuple(EXP(x - args[-1]) for x in args[:-1]))
-WEIGHTED_SUM = Rule("weighted_sum", _weighted_sum, _weighted_sum_partials)
-IDENTITY = Rule("identity", lambda x: x, lambda x, out: (1.0,))
+                 lambda *args: tuple(EXP(x - args[-1]) for x in args[:-1]), domain=anywhere(3))
+WEIGHTED_SUM = Rule("weighted_sum", _weighted_sum, _weighted_sum_partials,
+                    domain=anywhere(5))  # w1, w2, x1, x2, bias
+IDENTITY = Rule("identity", lambda x: x, lambda x, out: (1.0,), domain=anywhere())
 LEAF = Rule("", lambda: 0.0, lambda out: ())
+
+# Every row above but LEAF, in table order, for the readers that go through them all.
+ROWS: tuple[Rule, ...] = tuple(
+    row for row in dict(globals()).values() if isinstance(row, Rule) and row is not LEAF)
 
 
 @lru_cache(maxsize=1024)
@@ -220,6 +309,12 @@ def power(exponent: float) -> Rule:
     >>> power(2.0).name, power(2.0)(3.0), power(2.0).partials(3.0, 9.0)
     ('**2', 9.0, (6.0,))
     """
+    # An integer exponent is smooth everywhere but at a pole at 0 (negative ones); any other
+    # needs a positive base.
+    if exponent.is_integer():
+        domain = anywhere() if exponent >= 0 else _positive(0.1, symmetric=True)
+    else:
+        domain = _positive(0.1)
     return Rule(f"**{exponent:g}", lambda x: _real_pow(x, exponent),
                 lambda x, out: (exponent * x ** (exponent - 1.0),),
-                {ValueError: _NEGATIVE_BASE, ZeroDivisionError: _ZERO_BASE})
+                {ValueError: _NEGATIVE_BASE, ZeroDivisionError: _ZERO_BASE}, domain=domain)

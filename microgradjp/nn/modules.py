@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..core.node import Parameter, Value, apply
-from ..core.rules import IDENTITY, RELU, SIGMOID, STEP, TANH, WEIGHTED_SUM, Rule
+from ..core.rules import IDENTITY, ROWS, WEIGHTED_SUM, Rule
 from ..errors import DomainError, ValueTypeError, message
 from ._inputs import finite, matrix, plain, shape, vector
 from ._inputs import inputs as checked_inputs
@@ -29,13 +29,15 @@ Vector = Sequence[float] | Any  # Any: a 1-d numpy array
 Output = Value | list[Value]  # one output unit gives a Value, as in micrograd; more, a list
 Inputs = Sequence[Value | float] | Any  # Any: a 1-d numpy array (or a Value for one input)
 
-# Per-unit activations by name. ``None`` means "no node": identity costs nothing at forward.
-# The unbound methods (Value.relu) reach the engine in one call, faster than calling the row.
+# Per-unit activations by name: the rows marked ``activation``. ``None`` means "no node":
+# identity costs nothing at forward. A row's Value method (Value.relu), where it has one,
+# reaches the engine in one call, faster than calling the row.
+_ACTIVATION_ROWS = [row for row in ROWS if row.activation]
 _UNIT_ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
-    "identity": None, "linear": None, "relu": Value.relu, "sigmoid": Value.sigmoid,
-    "step": Value.step, "tanh": Value.tanh,
+    "identity": None, "linear": None,
+    **{row.name: getattr(Value, row.name, row) for row in _ACTIVATION_ROWS},
 }
-_RULE_NAMES = {rule: rule.name for rule in (IDENTITY, RELU, SIGMOID, STEP, TANH)}
+_RULE_NAMES = {rule: rule.name for rule in (IDENTITY, *_ACTIVATION_ROWS)}
 # softmax mixes all units of a layer, so it is a layer's activation, never a neuron's.
 ACTIVATIONS = (*sorted(_UNIT_ACTIVATIONS), "softmax")
 

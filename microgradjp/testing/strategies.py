@@ -1,8 +1,9 @@
 """Hypothesis strategies for property-testing derivatives (needs the ``testing`` extra).
 
-`domain_floats(op)` draws points inside one op's domain; `expressions()` draws a random
-differentiable expression together with a point where every op is comfortably inside its domain.
-Expressions shrink toward a single variable, so a failure reads like ``sin(x) * y``.
+`domain_floats(op)` draws points inside one op's domain, `domain_points(rule)` a whole call;
+`expressions()` draws a random differentiable expression together with a point where every op is
+comfortably inside its domain. The domains are the rows' own (``Rule.domain``). Expressions
+shrink toward a single variable, so a failure reads like ``sin(x) * y``.
 """
 
 from __future__ import annotations
@@ -15,47 +16,40 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ..core.node import Value, data_of, maximum, minimum
-from ..core.rules import COS, EXP, LOG, POW, RELU, SIGMOID, SIN, SQRT, STEP, TANH
+from ..core.node import Value, data_of
+from ..core.rules import ROWS, Domain, Rule, power
 from ..errors import MicrogradError
 
-__all__ = ["OPS", "Expression", "domain_floats", "expressions"]
-
-# Every elementary op by name: how to apply it (to Values or floats), and where it is smooth and
-# well-conditioned for a check: each (low, high) keeps a margin from any edge, pole or kink.
-_BIG = 20.0
+__all__ = ["OPS", "Expression", "domain_floats", "domain_points", "expressions"]
 
 
 @dataclass(frozen=True)
 class _Op:
-    apply: Callable[..., Any]
+    apply: Callable[..., Any]  # the row itself: applied to Values it records, to floats computes
     domain: tuple[tuple[float, float], ...]  # one (low, high) per argument
     symmetric: bool = False  # the interval bounds |x|: both sides of a kink or pole are fine
+    apart: float = 0.0  # how far the inputs stay from a tie (maximum, minimum)
 
 
+def _op(rule: Rule) -> _Op:
+    domain = _domain(rule)
+    return _Op(rule, domain.intervals, domain.symmetric, domain.apart)
+
+
+def _domain(rule: Rule) -> Domain:
+    if rule.domain is None:
+        raise ValueError(f"the row {rule.name!r} has no domain: give its Rule a domain= (the "
+                         "intervals property tests draw from), e.g. rules.anywhere()")
+    return rule.domain
+
+
+# The expressions' ops by name: every row of one or two inputs, and two fixed powers. Where each
+# is smooth and well conditioned is its row's domain, which keeps a margin from any edge.
 OPS: dict[str, _Op] = {
-    "+": _Op(lambda x, y: x + y, ((-_BIG, _BIG), (-_BIG, _BIG))),
-    "-": _Op(lambda x, y: x - y, ((-_BIG, _BIG), (-_BIG, _BIG))),
-    "*": _Op(lambda x, y: x * y, ((-_BIG, _BIG), (-_BIG, _BIG))),
-    "/": _Op(lambda x, y: x / y, ((0.0, _BIG), (0.1, _BIG)), symmetric=True),
-    "**": _Op(POW, ((0.1, 5.0), (-3.0, 3.0))),
-    "neg": _Op(lambda x: -x, ((-_BIG, _BIG),)),
-    "abs": _Op(abs, ((0.01, _BIG),), symmetric=True),
-    "exp": _Op(EXP, ((-_BIG, _BIG),)),
-    "log": _Op(LOG, ((0.01, _BIG),)),
-    "sqrt": _Op(SQRT, ((0.01, _BIG),)),
-    "tanh": _Op(TANH, ((-_BIG, _BIG),)),
-    "sigmoid": _Op(SIGMOID, ((-_BIG, _BIG),)),
-    "relu": _Op(RELU, ((0.01, _BIG),), symmetric=True),
-    "step": _Op(STEP, ((0.01, _BIG),), symmetric=True),
-    "sin": _Op(SIN, ((-_BIG, _BIG),)),
-    "cos": _Op(COS, ((-_BIG, _BIG),)),
-    "square": _Op(lambda x: x ** 2, ((-_BIG, _BIG),)),
-    "cube": _Op(lambda x: x ** 3, ((-_BIG, _BIG),)),
-    "maximum": _Op(maximum, ((-_BIG, _BIG), (-_BIG, _BIG))),
-    "minimum": _Op(minimum, ((-_BIG, _BIG), (-_BIG, _BIG))),
+    **{row.called: _op(row) for row in ROWS if row.domain and len(row.domain.intervals) <= 2},
+    "square": _op(power(2.0)),
+    "cube": _op(power(3.0)),
 }
-_MARGIN = 0.01  # how far maximum/minimum inputs stay from a tie
 
 
 def domain_floats(op: str, *, argument: int = 0) -> st.SearchStrategy[float]:
@@ -67,9 +61,33 @@ def domain_floats(op: str, *, argument: int = 0) -> st.SearchStrategy[float]:
     ...     assert math.isfinite(Value(x).log().data)
     >>> test_log_is_finite()
     """
-    low, high = OPS[op].domain[argument]
-    inside = st.floats(low, high, allow_nan=False, allow_infinity=False)
-    return inside | inside.map(lambda x: -x) if OPS[op].symmetric else inside
+    return _floats(OPS[op].domain[argument], symmetric=OPS[op].symmetric)
+
+
+def domain_points(rule: Rule) -> st.SearchStrategy[tuple[float, ...]]:
+    """Return a strategy for one call's arguments inside ``rule``'s domain (its ``Rule.domain``).
+
+    Raises ValueError for a row without a domain. Shrinks each argument toward its low end.
+
+    >>> from hypothesis import given
+    >>> from microgradjp.core.rules import MAXIMUM
+    >>> @given(domain_points(MAXIMUM))
+    ... def test_no_ties(args):
+    ...     assert abs(args[0] - args[1]) >= 0.01
+    >>> test_no_ties()
+    """
+    domain = _domain(rule)
+    points = st.tuples(*[_floats(interval, symmetric=domain.symmetric)
+                         for interval in domain.intervals])
+    if domain.apart:
+        return points.filter(lambda xs: all(abs(a - b) >= domain.apart
+                                            for a, b in combinations(xs, 2)))
+    return points
+
+
+def _floats(interval: tuple[float, float], *, symmetric: bool) -> st.SearchStrategy[float]:
+    inside = st.floats(*interval, allow_nan=False, allow_infinity=False)
+    return inside | inside.map(lambda x: -x) if symmetric else inside
 
 
 @dataclass(frozen=True)
@@ -90,8 +108,8 @@ class Expression:
             return repr(self.constant)
         if not self.children:
             return self.op
-        if self.op in _INFIX:
-            return f" {self.op} ".join(f"({c})" if c.op in _INFIX else str(c)
+        if not self.op.isidentifier():  # +, -, *, /, **: written between their inputs
+            return f" {self.op} ".join(f"({c})" if not c.op.isidentifier() else str(c)
                                        for c in self.children)
         return f"{self.op}({', '.join(str(c) for c in self.children)})"
 
@@ -131,9 +149,6 @@ class Expression:
         inputs = [data_of(child.evaluate(env), "expression") for child in self.children]
         inside = all(_inside(self.op, i, x) for i, x in enumerate(inputs))
         return inside and all(child.in_domain(env) for child in self.children)
-
-
-_INFIX = {"+", "-", "*", "/", "**"}
 
 
 def _inside(op: str, argument: int, x: float) -> bool:
@@ -234,8 +249,9 @@ def _well_posed(expression: Expression, point: dict[str, float]) -> bool:
 
 
 def _near_tie(expression: Expression, env: dict[str, Value]) -> bool:
-    if expression.op in ("maximum", "minimum"):
+    apart = OPS[expression.op].apart if expression.children else 0.0
+    if apart:
         a, b = (data_of(child.evaluate(env), "expression") for child in expression.children)
-        if abs(a - b) < _MARGIN:
+        if abs(a - b) < apart:
             return True
     return any(_near_tie(child, env) for child in expression.children)

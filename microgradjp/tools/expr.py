@@ -22,17 +22,16 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..core.node import Value, maximum, minimum
+from ..core import rules
+from ..core.node import Value
 from ..errors import DivisionByZeroError, DomainError, MicrogradError, ValueOverflowError
 
 __all__ = ["FUNCTIONS", "ExpressionError", "evaluate", "variables", "width"]
 
-FUNCTIONS: dict[str, Callable[..., Value]] = {
-    "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt, "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid, "relu": Value.relu, "step": Value.step, "sin": Value.sin,
-    "cos": Value.cos, "abs": abs, "max": maximum, "min": minimum,
-}
-_ARITY = {"max": 2, "min": 2}
+# The functions are the rows that give themselves a command-line name (``Rule.cli``); a row
+# applied to Values records its node, as the Value's method would.
+FUNCTIONS: dict[str, Callable[..., Value]] = {row.cli: row for row in rules.ROWS if row.cli}
+_ARITY = {row.cli: len(row.domain.intervals) for row in rules.ROWS if row.cli and row.domain}
 _INFIX: dict[str, Callable[[Value, Value], Value]] = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 MAX_LENGTH = 2000  # characters: a command-line expression, not a program

@@ -48,10 +48,7 @@ ROLE_COLOURS = {
 }
 GRAD_COLOUR = "#b03a2e"  # the seeds draw the backward flow in red
 LOCAL_COLOUR = "#1f5fa8"
-TIMES = "\N{MULTIPLICATION SIGN}"
-# Keyed by rule, not name: negation and subtraction are both "-" to Python.
-OP_SYMBOLS = {rules.MUL: TIMES, rules.DIV: "\N{DIVISION SIGN}", rules.SUB: "\N{MINUS SIGN}",
-              rules.NEG: "\N{MINUS SIGN}x"}
+TIMES = rules.TIMES
 CAPTION_COLOUR = "#555555"
 # A Value shown in Jupyter draws itself up to this size; past it, a layout takes seconds.
 NOTEBOOK_MAX_NODES = 150
@@ -163,7 +160,7 @@ def to_dot(
         if not node.parents:
             continue
         op_id = f"{node_id}op"
-        symbol = _shorten(OP_SYMBOLS.get(node.rule, node.op))
+        symbol = _shorten(node.rule.drawn)  # the row's own circle text
         dot.node(op_id, graphviz.nohtml("\\n".join(map(_escape, symbol))), shape="circle",
                  fillcolor="white", **_fitting(symbol, font))
         flowing = edge_labels in ("grad", "both")  # what reaches the op from its output

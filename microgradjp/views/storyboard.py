@@ -12,6 +12,7 @@ import functools
 from collections.abc import Callable
 from typing import Literal, NamedTuple
 
+from ..core import rules
 from ..core.node import Value
 from ..core.walk import backward_steps
 from .table import _number, _printable, creation_order
@@ -19,23 +20,9 @@ from .table import _number, _printable, creation_order
 __all__ = ["Frame", "Kind", "frames"]
 
 Kind = Literal["inputs", "forward", "seed", "backward"]
-SYMBOLS = {"*": "\N{MULTIPLICATION SIGN}", "/": "\N{DIVISION SIGN}", "-": "\N{MINUS SIGN}"}
 MAX_LISTED_INPUTS = 8  # the inputs frame names this many leaves, then says how many more
 MAX_LISTED_TERMS = 6  # a fan-out sum shows this many terms, the last one included
-TIMES = SYMBOLS["*"]
-# Why a local derivative is what it is, for the ops a learner meets first (CS231n's patterns).
-WHY = {
-    "+": ("+ passes the gradient on unchanged", "足し算は勾配をそのまま流す"),
-    "*": (f"{TIMES} multiplies by the other input", "掛け算はもう一方の入力を掛ける"),
-    "maximum": ("max routes the gradient to the larger input", "max は大きい方の入力にだけ流す"),
-    "relu": ("relu lets the gradient through where its input is > 0",
-             "ReLU は入力が正のときだけ勾配を通す"),
-    "exp": ("the slope of exp is exp itself", "exp の微分は exp 自身"),
-    "log": ("the slope of log x is 1/x", "log x の微分は 1/x"),
-    "tanh": ("the slope of tanh is 1 - tanh**2", "tanh の微分は 1 - tanh**2"),
-    "sigmoid": ("the slope of sigmoid is sigmoid (1 - sigmoid)",
-                "sigmoid の微分は sigmoid (1 - sigmoid)"),
-}
+TIMES = rules.TIMES
 _Formatter = Callable[[float], str]
 _Namer = Callable[[Value], str]
 
@@ -126,9 +113,9 @@ def _backward_frames(root: Value, name: _Namer, number: _Formatter) -> list[Fram
             caption_ja = (f"逆伝播 {name(node)}: {name(parent)} の微分は 上流の勾配 "
                           f"{number(upstream)} {TIMES} 局所的な微分 {number(local)} = "
                           f"{number(contribution)}")
-            if node.op in WHY:
-                caption += f" ({WHY[node.op][0]})"
-                caption_ja += f"({WHY[node.op][1]})"
+            if node.rule.why:  # why the local derivative is what it is, from the op's row
+                caption += f" ({node.rule.why[0]})"
+                caption_ja += f"({node.rule.why[1]})"
             if len(terms[parent]) > 1:  # fan-out: the gradients of every use add up
                 shown = [number(term) for term in terms[parent]]
                 if len(shown) > MAX_LISTED_TERMS:  # a weight shared by many uses
@@ -152,7 +139,7 @@ def _name(node: Value, number: _Formatter, depth: int = 3) -> str:
         return number(node.data)
     if depth == 0:
         return "…"
-    return _apply(node.op, [_name(p, number, depth - 1) for p in node.parents])
+    return _apply(node.rule, [_name(p, number, depth - 1) for p in node.parents])
 
 
 def _bracketed(shown: str) -> str:
@@ -160,20 +147,21 @@ def _bracketed(shown: str) -> str:
     return f"({shown})" if " " in shown or shown.startswith("-") else shown
 
 
-def _apply(op: str, shown: list[str]) -> str:
+def _apply(rule: rules.Rule, shown: list[str]) -> str:
+    op = rule.name
     if op.isidentifier():
         return f"{op}({', '.join(shown)})"
     if op.startswith("**") and len(shown) == 1:  # a fixed exponent such as **2
         return f"{_bracketed(shown[0])}**{op[2:]}"
-    symbol = SYMBOLS.get(op, op)
+    symbol = rule.symbol
     shown = [_bracketed(operand) for operand in shown]
     return f"{symbol}{shown[0]}" if len(shown) == 1 else f" {symbol} ".join(shown)
 
 
 def _formula(node: Value, name: _Namer, number: _Formatter) -> str:
     # "y = a * b = 2 * 3 = 6" (with a times sign); an unlabelled node's name already is "a * b".
-    by_value = _apply(node.op, [number(p.data) for p in node.parents])
+    by_value = _apply(node.rule, [number(p.data) for p in node.parents])
     steps = [name(node), by_value, number(node.data)]
     if node.label:
-        steps.insert(1, _apply(node.op, [name(p) for p in node.parents]))
+        steps.insert(1, _apply(node.rule, [name(p) for p in node.parents]))
     return " = ".join(dict.fromkeys(steps))
