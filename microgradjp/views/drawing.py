@@ -19,22 +19,23 @@ import itertools
 import math
 import os
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Literal, TypedDict, Unpack, get_args
+from typing import Literal, NamedTuple, Protocol, TypedDict, Unpack, get_args
 
 import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
 
 from ..core import rules
 from ..core.node import Parameter, Value
+from ..core.walk import BackwardPass, record
 from ..errors import message
 from . import layout as _engines
 from .digraph import Drawing, DrawingError
 from .layout import EngineError, EngineNotFoundError
-from .table import Edge, _backward, _number, _printable, creation_order
+from .table import _number, _printable
 
 __all__ = ["DrawOptions", "DrawingError", "EngineError", "EngineNotFoundError", "notebook_bundle",
-           "render", "to_dot"]
+           "render", "to_dot"]  # draw, DrawnIds and the *_text helpers serve the player
 
 EdgeLabels = Literal["grad", "local", "both", "none"]
 RankDir = Literal["LR", "TB"]
@@ -69,6 +70,29 @@ NODE_MARGIN = (0.1, 0.05)  # inches, left/right and top/bottom
 # these are upper bounds for the Latin letters of Japanese fonts (IPA digits are 0.63 em).
 CHARACTER_EMS = {"wide": 1.0, "broad latin": 0.95, "other": 0.65}
 BROAD_LATIN = frozenset("MWmw@%")
+# Where a box's two numbers are among the lines the engines draw for it, one text a line: from
+# the end, since the label's lines come first and engines drop an empty one (never these).
+DATA_LINE, GRAD_LINE = -2, -1
+
+
+class DrawnIds(NamedTuple):
+    """The ids `draw` gave one node's parts: DOT names, and the ids of their SVG groups.
+
+    ``box`` is the node's box, ``op`` its op circle, ``flow`` the edge from the op into the box
+    (labelled with the gradient reaching the op), ``inputs`` the edge into the op from each
+    input, by position (``None``: that input is outside a focus). A leaf has only a box.
+
+    >>> _, ids = draw(record(Value(2.0, label="a") * 3), with_ids=True)
+    >>> [ids[node] for node in ids]  # doctest: +NORMALIZE_WHITESPACE
+    [DrawnIds(box='v0', op=None, flow=None, inputs=()),
+     DrawnIds(box='v1', op=None, flow=None, inputs=()),
+     DrawnIds(box='v2', op='v2op', flow='v2flow', inputs=('v2in0', 'v2in1'))]
+    """
+
+    box: str
+    op: str | None = None
+    flow: str | None = None
+    inputs: tuple[str | None, ...] = ()
 
 
 class DrawOptions(TypedDict, total=False):
@@ -121,7 +145,39 @@ def to_dot(
     """
     _check_choice("edge_labels", edge_labels, get_args(EdgeLabels))
     _check_choice("rankdir", rankdir, get_args(RankDir))
-    nodes = creation_order(root)
+    return draw(record(root), edge_labels=edge_labels, rankdir=rankdir, parameters=parameters,
+                focus=focus, depth=depth, max_nodes=max_nodes, legend=legend, font=font,
+                digits=digits, grads=grads)[0]
+
+
+def draw(
+    recorded: BackwardPass,
+    *,
+    edge_labels: EdgeLabels = "grad",
+    rankdir: RankDir = "LR",
+    parameters: Iterable[Value] = (),
+    focus: Value | None = None,
+    depth: int = 2,
+    max_nodes: int = 500,
+    legend: bool = False,
+    font: str | None = None,
+    digits: int = 4,
+    grads: Mapping[Value, float] | None = None,
+    with_ids: bool = False,
+) -> tuple[graphviz.Digraph, dict[Value, DrawnIds]]:
+    """Return `to_dot`'s drawing of ``recorded``'s pass, and the ids it gave each drawn node.
+
+    ``with_ids`` writes them into the DOT as each box's, op circle's and edge's ``id``, which
+    both engines copy onto the SVG groups they draw: a caller that animates the picture (the
+    player) finds its parts there. The other options are `to_dot`'s.
+
+    >>> drawing, ids = draw(record(Value(3.0, label="x") ** 2), with_ids=True)
+    >>> [ids[node].box for node in ids], drawing.source.count("id=v1in0")
+    (['v0', 'v1'], 1)
+    """
+    _check_choice("edge_labels", edge_labels, get_args(EdgeLabels))
+    _check_choice("rankdir", rankdir, get_args(RankDir))
+    root, nodes, flows = recorded.root, list(recorded.nodes), recorded.grads
     if focus is not None:
         nodes = _around(nodes, focus, depth)
     if len(nodes) > max_nodes:
@@ -137,43 +193,42 @@ def to_dot(
                              "margin": ",".join(map(str, NODE_MARGIN))},
                   edge_attr={"fontname": font, "fontsize": "10", "arrowsize": "0.7",
                              "fontcolor": LOCAL_COLOUR if edge_labels == "local" else GRAD_COLOUR})
-    edges, flows = _backward(root)
-    edges_into: dict[Value, list[Edge]] = {}
-    for edge in edges:
-        edges_into.setdefault(edge.node, []).append(edge)
     parameter_set = set(parameters)
     number = functools.partial(_number, digits=digits)
 
-    def edge_label(edge: Edge) -> str | None:
-        grad, local = number(edge.contribution), number(edge.local)
-        return {"grad": grad, "local": local, "none": None,
-                "both": f"{number(edge.upstream)} {TIMES} {local} = {grad}"}[edge_labels]
+    def id_attribute(name: str) -> dict[str, str]:
+        return {"id": name} if with_ids else {}  # to_dot's DOT stays as it always was
 
-    ids: dict[Value, str] = {}
+    ids: dict[Value, DrawnIds] = {}
     for node in nodes:
-        ids[node] = node_id = f"v{len(ids)}"
+        node_id = f"v{len(ids)}"
+        ids[node] = DrawnIds(node_id)
         grad = node.grad if grads is None else grads[node]
-        lines = [f"data {number(node.data)}", f"grad {number(grad)}"]
+        lines = [data_text(node.data, number), grad_text(grad, number)]
         if node.label:  # "" would draw an empty first line
             lines[:0] = _shorten(node.label)
         role = _role(node, root, parameter_set)
-        dot.node(node_id, graphviz.nohtml("\\n".join(map(_escape, lines))),
+        dot.node(node_id, graphviz.nohtml("\\n".join(map(_escape, lines))), **id_attribute(node_id),
                  fillcolor=ROLE_COLOURS[role], **_fitting(lines, font))
         if not node.parents:
             continue
-        op_id = f"{node_id}op"
+        op_id, flow_id = f"{node_id}op", f"{node_id}flow"
         symbol = _shorten(OP_SYMBOLS.get(node.rule, node.op))
-        dot.node(op_id, graphviz.nohtml("\\n".join(map(_escape, symbol))), shape="circle",
-                 fillcolor="white", **_fitting(symbol, font))
+        dot.node(op_id, graphviz.nohtml("\\n".join(map(_escape, symbol))), **id_attribute(op_id),
+                 shape="circle", fillcolor="white", **_fitting(symbol, font))
         flowing = edge_labels in ("grad", "both")  # what reaches the op from its output
-        dot.edge(op_id, node_id, **_edge_text(number(flows[node]) if flowing else None, rankdir))
-        hidden = 0
-        for edge in edges_into[node]:
+        dot.edge(op_id, node_id, **id_attribute(flow_id),
+                 **_edge_text(flow_text(flows[node], number) if flowing else None, rankdir))
+        inputs: list[str | None] = []
+        for edge in recorded.edges_of(node):
             if edge.input in ids:
-                dot.edge(ids[edge.input], op_id, **_edge_text(edge_label(edge), rankdir))
+                inputs.append(edge_id := f"{node_id}in{edge.position}")
+                dot.edge(ids[edge.input].box, op_id, **id_attribute(edge_id),
+                         **_edge_text(edge_text(edge, edge_labels, number), rankdir))
             else:
-                hidden += 1
-        if hidden:  # inputs outside the focus: say how many, so nothing looks missing
+                inputs.append(None)
+        ids[node] = DrawnIds(node_id, op_id, flow_id, tuple(inputs))
+        if hidden := inputs.count(None):  # inputs outside the focus: say how many
             dot.node(f"{op_id}_hidden", f"{hidden} more", shape="plaintext", style="")
             dot.edge(f"{op_id}_hidden", op_id, style="dashed")
     if legend:
@@ -181,7 +236,53 @@ def to_dot(
     if grads is None and (caption := _caption(root, nodes, flows, edge_labels, number)):
         dot.attr("graph", label=graphviz.nohtml(caption), labelloc="b", labeljust="l",
                  fontsize="9", fontcolor=CAPTION_COLOUR)
-    return dot
+    return dot, ids
+
+
+def data_text(data: float, number: Callable[[float], str]) -> str:
+    """Return the line a box shows for a node's data (``number`` formats it).
+
+    >>> data_text(2.5, str)
+    'data 2.5'
+    """
+    return f"data {number(data)}"
+
+
+def grad_text(grad: float, number: Callable[[float], str]) -> str:
+    """Return the line a box shows for a node's gradient."""
+    return f"grad {number(grad)}"
+
+
+def flow_text(upstream: float, number: Callable[[float], str]) -> str:
+    """Return the label of the edge from an op into its node: the gradient reaching the op."""
+    return number(upstream)
+
+
+class Flowing(Protocol):
+    """What flows back along one edge: a recorded `walk.Edge`, or a step player's frame."""
+
+    @property
+    def upstream(self) -> float: ...
+    @property
+    def local(self) -> float: ...
+    @property
+    def contribution(self) -> float: ...
+
+
+def edge_text(edge: Flowing, edge_labels: EdgeLabels, number: Callable[[float], str]) -> str | None:
+    """Return the label of the edge from an input into its op (``None``: no label).
+
+    >>> edge_text(record(Value(3.0) * 2).edges[0], "both", str)
+    '1.0 \N{MULTIPLICATION SIGN} 2.0 = 2.0'
+    """
+    grad, local = number(edge.contribution), number(edge.local)
+    return {"grad": grad, "local": local, "none": None,
+            "both": f"{number(edge.upstream)} {TIMES} {local} = {grad}"}[edge_labels]
+
+
+def edge_label(text: str | None, rankdir: RankDir) -> str:
+    """Return ``text`` as the engines draw it on an edge in this direction (``""``: no label)."""
+    return _edge_text(text, rankdir).get("label", "")
 
 
 def notebook_bundle(root: Value, include: Iterable[str] | None = None,
@@ -364,7 +465,7 @@ def _edge_text(text: str | None, rankdir: RankDir) -> dict[str, str]:
     return {"label": text if rankdir == "LR" else f" {text} "}
 
 
-def _caption(root: Value, nodes: list[Value], flows: dict[Value, float],
+def _caption(root: Value, nodes: list[Value], flows: Mapping[Value, float],
              edge_labels: EdgeLabels, number: functools.partial[str]) -> str:
     # The boxes show .grad, the edges one pass's flow: say which is which, and say where they
     # differ, so a learner never reconciles numbers that are not meant to agree.
