@@ -63,11 +63,19 @@ class BackwardPass:
     nodes: tuple[Value, ...]
     edges: tuple[Edge, ...]
     grads: Mapping[Value, float]
-    _edges_of: Mapping[Value, tuple[Edge, ...]] = field(repr=False)
+    # Where each op node's edges start in ``edges`` (they are consecutive): a plain int per
+    # node, not a tuple, which on a million-node graph the garbage collector would keep scanning.
+    _first_edge: Mapping[Value, int] = field(repr=False)
 
     def edges_of(self, node: Value) -> tuple[Edge, ...]:
         """Return the edges from ``node`` to its inputs, by position (``()`` for a leaf)."""
-        return self._edges_of.get(node, ())
+        start = self._first_edge.get(node)
+        if start is None:
+            return ()
+        end = start + 1  # an op node has at least one input
+        while end < len(self.edges) and self.edges[end].node is node:
+            end += 1
+        return self.edges[start:end]
 
 
 def record(root: Value) -> BackwardPass:
@@ -83,16 +91,15 @@ def record(root: Value) -> BackwardPass:
     made = made_by_ops(root)
     grads: dict[Value, float] = {root: 1.0}
     edges: list[Edge] = []
-    edges_of: dict[Value, tuple[Edge, ...]] = {}
+    first_edge: dict[Value, int] = {}
     for node, parents, local_grads in _steps(made, grads, create_graph=False):
         upstream = grads[node]  # final once the walk yields the node
-        start = len(edges)
+        first_edge[node] = len(edges)
         for position, (parent, local) in enumerate(zip(parents, local_grads, strict=True)):
             # The same product the walk adds into grads, so a view's running sums match it.
             edges.append(Edge(node, parent, upstream, local, upstream * local, position))
-        edges_of[node] = tuple(edges[start:])
     return BackwardPass(root, _creation_order(made, root), tuple(edges),
-                        MappingProxyType(grads), MappingProxyType(edges_of))
+                        MappingProxyType(grads), MappingProxyType(first_edge))
 
 
 def creation_order(root: Value) -> list[Value]:

@@ -26,7 +26,7 @@ from typing import Literal, NamedTuple, Protocol, TypedDict, Unpack, get_args
 import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
 
 from ..core import rules
-from ..core.node import Parameter, Value
+from ..core.node import Parameter, Value, nodes_under
 from ..core.walk import BackwardPass, record
 from ..errors import message
 from . import layout as _engines
@@ -145,6 +145,10 @@ def to_dot(
     """
     _check_choice("edge_labels", edge_labels, get_args(EdgeLabels))
     _check_choice("rankdir", rankdir, get_args(RankDir))
+    # Counted before recording a pass: a notebook cell holding a million-node loss is told
+    # "too large" in a second, not after a backward pass over all of it.
+    if focus is None and (count := len(nodes_under(root))) > max_nodes:
+        raise _too_many(root, count, max_nodes)
     return draw(record(root), edge_labels=edge_labels, rankdir=rankdir, parameters=parameters,
                 focus=focus, depth=depth, max_nodes=max_nodes, legend=legend, font=font,
                 digits=digits, grads=grads)[0]
@@ -181,11 +185,7 @@ def draw(
     if focus is not None:
         nodes = _around(nodes, focus, depth)
     if len(nodes) > max_nodes:
-        raise DrawingError(message(
-            f"drawing {_name(root)}", f"{len(nodes)} nodes is more than max_nodes={max_nodes} "
-            "(a layout that large is slow and unreadable)",
-            "draw part of it with focus=node, depth=2 (the nodes within 2 edges of node), print "
-            "it with microgradjp.trace.print_backward, or raise max_nodes"))
+        raise _too_many(root, len(nodes), max_nodes)
     font = font or _font_for(nodes)
     dot = Drawing(graph_attr={"rankdir": rankdir, "fontname": font},
                   node_attr={"fontname": font, "fontsize": str(NODE_FONT_SIZE), "shape": "box",
@@ -351,6 +351,14 @@ def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
         raise DrawingError(message(
             f"{option}={value!r}", f"{option} must be one of {', '.join(choices)}",
             f"pass {option}={choices[0]!r}"))
+
+
+def _too_many(root: Value, count: int, max_nodes: int) -> DrawingError:
+    return DrawingError(message(
+        f"drawing {_name(root)}", f"{count} nodes is more than max_nodes={max_nodes} (a layout "
+        "that large is slow and unreadable)", "draw part of it with focus=node, depth=2 (the "
+        "nodes within 2 edges of node), print it with microgradjp.trace.print_backward, or raise "
+        "max_nodes"))
 
 
 def _around(nodes: list[Value], focus: Value, depth: int) -> list[Value]:
