@@ -2,8 +2,9 @@
 
 The backward view of the seeds' apple figure: every edge carries the gradient that flows back
 along it in one backward pass (upstream gradient times local derivative), every node its data
-and its ``.grad``. Finding and running a layout engine is `_engines`'s job, the Digraph that
-renders through it `_drawing`'s; the same numbers as a text table are `trace`'s.
+and its ``.grad``, all read from one `walk.record` pass; `draw` also hands out the ids it gave
+each part, for the player. Finding and running a layout engine is `layout`'s job, the Digraph
+that renders through it `digraph`'s; the same numbers as a text table are `table`'s.
 
 Colours by role: input (a labelled leaf) blue, parameter (an `nn.Parameter`, or a leaf passed
 in ``parameters=``) orange, constant (an unlabelled leaf, such as the 2 in ``x * 2``) grey,
@@ -19,9 +20,9 @@ import itertools
 import math
 import os
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Literal, NamedTuple, Protocol, TypedDict, Unpack, get_args
+from typing import Literal, NamedTuple, TypedDict, Unpack, get_args
 
 import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
 
@@ -31,14 +32,22 @@ from ..core.walk import BackwardPass, record
 from ..errors import message
 from . import layout as _engines
 from .digraph import Drawing, DrawingError
+from .labels import (
+    TIMES,
+    EdgeLabels,
+    RankDir,
+    data_text,
+    edge_label,
+    edge_text,
+    flow_text,
+    grad_text,
+)
 from .layout import EngineError, EngineNotFoundError
 from .table import _number, _printable
 
 __all__ = ["DrawOptions", "DrawingError", "EngineError", "EngineNotFoundError", "notebook_bundle",
-           "render", "to_dot"]  # draw, DrawnIds and the *_text helpers serve the player
+           "render", "to_dot"]  # draw and DrawnIds serve the player
 
-EdgeLabels = Literal["grad", "local", "both", "none"]
-RankDir = Literal["LR", "TB"]
 ROLE_COLOURS = {
     "input": "#cfe2f3",  # a labelled leaf
     "parameter": "#fce5cd",  # an nn.Parameter, or a leaf passed in parameters=
@@ -48,7 +57,6 @@ ROLE_COLOURS = {
 }
 GRAD_COLOUR = "#b03a2e"  # the seeds draw the backward flow in red
 LOCAL_COLOUR = "#1f5fa8"
-TIMES = "\N{MULTIPLICATION SIGN}"
 # Keyed by rule, not name: negation and subtraction are both "-" to Python.
 OP_SYMBOLS = {rules.MUL: TIMES, rules.DIV: "\N{DIVISION SIGN}", rules.SUB: "\N{MINUS SIGN}",
               rules.NEG: "\N{MINUS SIGN}x"}
@@ -70,9 +78,6 @@ NODE_MARGIN = (0.1, 0.05)  # inches, left/right and top/bottom
 # these are upper bounds for the Latin letters of Japanese fonts (IPA digits are 0.63 em).
 CHARACTER_EMS = {"wide": 1.0, "broad latin": 0.95, "other": 0.65}
 BROAD_LATIN = frozenset("MWmw@%")
-# Where a box's two numbers are among the lines the engines draw for it, one text a line: from
-# the end, since the label's lines come first and engines drop an empty one (never these).
-DATA_LINE, GRAD_LINE = -2, -1
 
 
 class DrawnIds(NamedTuple):
@@ -237,52 +242,6 @@ def draw(
         dot.attr("graph", label=graphviz.nohtml(caption), labelloc="b", labeljust="l",
                  fontsize="9", fontcolor=CAPTION_COLOUR)
     return dot, ids
-
-
-def data_text(data: float, number: Callable[[float], str]) -> str:
-    """Return the line a box shows for a node's data (``number`` formats it).
-
-    >>> data_text(2.5, str)
-    'data 2.5'
-    """
-    return f"data {number(data)}"
-
-
-def grad_text(grad: float, number: Callable[[float], str]) -> str:
-    """Return the line a box shows for a node's gradient."""
-    return f"grad {number(grad)}"
-
-
-def flow_text(upstream: float, number: Callable[[float], str]) -> str:
-    """Return the label of the edge from an op into its node: the gradient reaching the op."""
-    return number(upstream)
-
-
-class Flowing(Protocol):
-    """What flows back along one edge: a recorded `walk.Edge`, or a step player's frame."""
-
-    @property
-    def upstream(self) -> float: ...
-    @property
-    def local(self) -> float: ...
-    @property
-    def contribution(self) -> float: ...
-
-
-def edge_text(edge: Flowing, edge_labels: EdgeLabels, number: Callable[[float], str]) -> str | None:
-    """Return the label of the edge from an input into its op (``None``: no label).
-
-    >>> edge_text(record(Value(3.0) * 2).edges[0], "both", str)
-    '1.0 \N{MULTIPLICATION SIGN} 2.0 = 2.0'
-    """
-    grad, local = number(edge.contribution), number(edge.local)
-    return {"grad": grad, "local": local, "none": None,
-            "both": f"{number(edge.upstream)} {TIMES} {local} = {grad}"}[edge_labels]
-
-
-def edge_label(text: str | None, rankdir: RankDir) -> str:
-    """Return ``text`` as the engines draw it on an edge in this direction (``""``: no label)."""
-    return _edge_text(text, rankdir).get("label", "")
 
 
 def notebook_bundle(root: Value, include: Iterable[str] | None = None,
@@ -464,13 +423,8 @@ def _legend(edge_labels: EdgeLabels, font: str) -> str:
 
 
 def _edge_text(text: str | None, rankdir: RankDir) -> dict[str, str]:
-    # Left to right, a label sits above its edge and reads fine. Top to bottom, it starts right
-    # at its line (a "-4" there reads as "--4" or "|4"), and the labels of edges converging on
-    # one op sit side by side: a space first keeps it off its line and apart from the next one.
-    # (xlabel was tried: both engines then draw other edges straight through the labels.)
-    if text is None:
-        return {}
-    return {"label": text if rankdir == "LR" else f" {text} "}
+    label = edge_label(text, rankdir)
+    return {} if label is None else {"label": label}
 
 
 def _caption(root: Value, nodes: list[Value], flows: Mapping[Value, float],

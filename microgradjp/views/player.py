@@ -1,9 +1,11 @@
 """Step through the forward and backward pass: an HTML player, numbered frames, an animation.
 
-The graph is laid out once (`viz.to_dot` with "upstream x local = grad" on every edge, as the
-finished drawing shows it); each frame of `steps.frames` then says which texts of that one
-picture are known yet and which nodes and edges to highlight. The player applies that with a few
-lines of JavaScript; `save_frames` applies it in Python, one SVG (or PNG) per frame.
+One recorded pass (`walk.record`) feeds both the picture and the frames. The graph is laid out
+once (`drawing.draw` with "upstream x local = grad" on every edge, as the finished drawing shows
+it), and the drawing hands out the id of every box, op circle and edge, which the engines put on
+the SVG groups; each frame of `storyboard.frames_of` then says which texts of that one picture
+are known yet and which groups to highlight, written by the drawing's own text functions. The
+player applies that with a few lines of JavaScript; `save_frames` applies it in Python.
 """
 
 from __future__ import annotations
@@ -25,18 +27,8 @@ from ..core.walk import record
 from ..errors import message
 from . import layout as _engines
 from . import pictures as _pictures
-from .drawing import (
-    DATA_LINE,
-    GRAD_LINE,
-    DrawingError,
-    DrawnIds,
-    data_text,
-    draw,
-    edge_label,
-    edge_text,
-    flow_text,
-    grad_text,
-)
+from .drawing import DrawingError, DrawnIds, draw
+from .labels import DATA_LINE, GRAD_LINE, data_text, edge_label, edge_text, flow_text, grad_text
 from .pictures import HOT_COLOUR, SVG_NS, Captions
 from .storyboard import Frame, frames_of
 from .table import _number
@@ -132,8 +124,8 @@ class Player:
         elif node is not None and frame.input is not None:
             edge: Slot = ("edge", node, frame.position)
             # Written by the drawing's own functions, so the last frame is the finished drawing.
-            texts["flow", node, 0] = edge_label(flow_text(frame.upstream, number), "LR")
-            texts[edge] = edge_label(edge_text(frame, "both", number), "LR")
+            texts["flow", node, 0] = edge_label(flow_text(frame.upstream, number), "LR") or ""
+            texts[edge] = edge_label(edge_text(frame, "both", number), "LR") or ""
             texts["grad", frame.input, 0] = grad_text(frame.total, number)
             contributed.setdefault(frame.input, []).append(edge)
             # The input receiving, the node pushing, its op, and every use of the input so far.
