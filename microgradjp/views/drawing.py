@@ -2,8 +2,9 @@
 
 The backward view of the seeds' apple figure: every edge carries the gradient that flows back
 along it in one backward pass (upstream gradient times local derivative), every node its data
-and its ``.grad``. Finding and running a layout engine is `_engines`'s job, the Digraph that
-renders through it `_drawing`'s; the same numbers as a text table are `trace`'s.
+and its ``.grad``, all read from one `walk.record` pass; `draw` also hands out the ids it gave
+each part, for the player. Finding and running a layout engine is `layout`'s job, the Digraph
+that renders through it `digraph`'s; the same numbers as a text table are `table`'s.
 
 Colours by role: input (a labelled leaf) blue, parameter (an `nn.Parameter`, or a leaf passed
 in ``parameters=``) orange, constant (an unlabelled leaf, such as the 2 in ``x * 2``) grey,
@@ -21,24 +22,32 @@ import os
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Literal, TypedDict, Unpack, get_args
+from typing import Literal, NamedTuple, TypedDict, Unpack, get_args
 
 import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
 
 from .._files import write_atomically
-from ..core import rules
-from ..core.node import Parameter, Value
+from ..core.node import Parameter, Value, nodes_under
+from ..core.rules import TIMES
+from ..core.walk import BackwardPass, record
 from ..errors import message
 from . import layout as _engines
 from .digraph import Drawing, DrawingError
+from .labels import (
+    EdgeLabels,
+    RankDir,
+    data_text,
+    edge_label,
+    edge_text,
+    flow_text,
+    grad_text,
+)
 from .layout import EngineError, EngineNotFoundError
-from .table import Edge, _backward, _number, _printable, creation_order
+from .table import _number, _printable
 
 __all__ = ["DrawOptions", "DrawingError", "EngineError", "EngineNotFoundError", "notebook_bundle",
-           "render", "to_dot"]
+           "render", "to_dot"]  # draw and DrawnIds serve the player
 
-EdgeLabels = Literal["grad", "local", "both", "none"]
-RankDir = Literal["LR", "TB"]
 ROLE_COLOURS = {
     "input": "#cfe2f3",  # a labelled leaf
     "parameter": "#fce5cd",  # an nn.Parameter, or a leaf passed in parameters=
@@ -48,7 +57,6 @@ ROLE_COLOURS = {
 }
 GRAD_COLOUR = "#b03a2e"  # the seeds draw the backward flow in red
 LOCAL_COLOUR = "#1f5fa8"
-TIMES = rules.TIMES
 CAPTION_COLOUR = "#555555"
 # A Value shown in Jupyter draws itself up to this size; past it, a layout takes seconds.
 NOTEBOOK_MAX_NODES = 150
@@ -67,6 +75,26 @@ NODE_MARGIN = (0.1, 0.05)  # inches, left/right and top/bottom
 # these are upper bounds for the Latin letters of Japanese fonts (IPA digits are 0.63 em).
 CHARACTER_EMS = {"wide": 1.0, "broad latin": 0.95, "other": 0.65}
 BROAD_LATIN = frozenset("MWmw@%")
+
+
+class DrawnIds(NamedTuple):
+    """The ids `draw` gave one node's parts: DOT names, and the ids of their SVG groups.
+
+    ``box`` is the node's box, ``op`` its op circle, ``flow`` the edge from the op into the box
+    (labelled with the gradient reaching the op), ``inputs`` the edge into the op from each
+    input, by position (``None``: that input is outside a focus). A leaf has only a box.
+
+    >>> _, ids = draw(record(Value(2.0, label="a") * 3), with_ids=True)
+    >>> [ids[node] for node in ids]  # doctest: +NORMALIZE_WHITESPACE
+    [DrawnIds(box='v0', op=None, flow=None, inputs=()),
+     DrawnIds(box='v1', op=None, flow=None, inputs=()),
+     DrawnIds(box='v2', op='v2op', flow='v2flow', inputs=('v2in0', 'v2in1'))]
+    """
+
+    box: str
+    op: str | None = None
+    flow: str | None = None
+    inputs: tuple[str | None, ...] = ()
 
 
 class DrawOptions(TypedDict, total=False):
@@ -119,15 +147,47 @@ def to_dot(
     """
     _check_choice("edge_labels", edge_labels, get_args(EdgeLabels))
     _check_choice("rankdir", rankdir, get_args(RankDir))
-    nodes = creation_order(root)
+    # Counted before recording a pass: a notebook cell holding a million-node loss is told
+    # "too large" in a second, not after a backward pass over all of it.
+    if focus is None and (count := len(nodes_under(root))) > max_nodes:
+        raise _too_many(root, count, max_nodes)
+    return draw(record(root), edge_labels=edge_labels, rankdir=rankdir, parameters=parameters,
+                focus=focus, depth=depth, max_nodes=max_nodes, legend=legend, font=font,
+                digits=digits, grads=grads)[0]
+
+
+def draw(
+    recorded: BackwardPass,
+    *,
+    edge_labels: EdgeLabels = "grad",
+    rankdir: RankDir = "LR",
+    parameters: Iterable[Value] = (),
+    focus: Value | None = None,
+    depth: int = 2,
+    max_nodes: int = 500,
+    legend: bool = False,
+    font: str | None = None,
+    digits: int = 4,
+    grads: Mapping[Value, float] | None = None,
+    with_ids: bool = False,
+) -> tuple[graphviz.Digraph, dict[Value, DrawnIds]]:
+    """Return `to_dot`'s drawing of ``recorded``'s pass, and the ids it gave each drawn node.
+
+    ``with_ids`` writes them into the DOT as each box's, op circle's and edge's ``id``, which
+    both engines copy onto the SVG groups they draw: a caller that animates the picture (the
+    player) finds its parts there. The other options are `to_dot`'s.
+
+    >>> drawing, ids = draw(record(Value(3.0, label="x") ** 2), with_ids=True)
+    >>> [ids[node].box for node in ids], drawing.source.count("id=v1in0")
+    (['v0', 'v1'], 1)
+    """
+    _check_choice("edge_labels", edge_labels, get_args(EdgeLabels))
+    _check_choice("rankdir", rankdir, get_args(RankDir))
+    root, nodes, flows = recorded.root, list(recorded.nodes), recorded.grads
     if focus is not None:
         nodes = _around(nodes, focus, depth)
     if len(nodes) > max_nodes:
-        raise DrawingError(message(
-            f"drawing {_name(root)}", f"{len(nodes)} nodes is more than max_nodes={max_nodes} "
-            "(a layout that large is slow and unreadable)",
-            "draw part of it with focus=node, depth=2 (the nodes within 2 edges of node), print "
-            "it with microgradjp.trace.print_backward, or raise max_nodes"))
+        raise _too_many(root, len(nodes), max_nodes)
     font = font or _font_for(nodes)
     dot = Drawing(graph_attr={"rankdir": rankdir, "fontname": font},
                   node_attr={"fontname": font, "fontsize": str(NODE_FONT_SIZE), "shape": "box",
@@ -135,43 +195,42 @@ def to_dot(
                              "margin": ",".join(map(str, NODE_MARGIN))},
                   edge_attr={"fontname": font, "fontsize": "10", "arrowsize": "0.7",
                              "fontcolor": LOCAL_COLOUR if edge_labels == "local" else GRAD_COLOUR})
-    edges, flows = _backward(root)
-    edges_into: dict[Value, list[Edge]] = {}
-    for edge in edges:
-        edges_into.setdefault(edge.node, []).append(edge)
     parameter_set = set(parameters)
     number = functools.partial(_number, digits=digits)
 
-    def edge_label(edge: Edge) -> str | None:
-        grad, local = number(edge.contribution), number(edge.local)
-        return {"grad": grad, "local": local, "none": None,
-                "both": f"{number(edge.upstream)} {TIMES} {local} = {grad}"}[edge_labels]
+    def id_attribute(name: str) -> dict[str, str]:
+        return {"id": name} if with_ids else {}  # to_dot's DOT stays as it always was
 
-    ids: dict[Value, str] = {}
+    ids: dict[Value, DrawnIds] = {}
     for node in nodes:
-        ids[node] = node_id = f"v{len(ids)}"
+        node_id = f"v{len(ids)}"
+        ids[node] = DrawnIds(node_id)
         grad = node.grad if grads is None else grads[node]
-        lines = [f"data {number(node.data)}", f"grad {number(grad)}"]
+        lines = [data_text(node.data, number), grad_text(grad, number)]
         if node.label:  # "" would draw an empty first line
             lines[:0] = _shorten(node.label)
         role = _role(node, root, parameter_set)
-        dot.node(node_id, graphviz.nohtml("\\n".join(map(_escape, lines))),
+        dot.node(node_id, graphviz.nohtml("\\n".join(map(_escape, lines))), **id_attribute(node_id),
                  fillcolor=ROLE_COLOURS[role], **_fitting(lines, font))
         if not node.parents:
             continue
-        op_id = f"{node_id}op"
+        op_id, flow_id = f"{node_id}op", f"{node_id}flow"
         symbol = _shorten(node.rule.drawn)  # the row's own circle text
-        dot.node(op_id, graphviz.nohtml("\\n".join(map(_escape, symbol))), shape="circle",
-                 fillcolor="white", **_fitting(symbol, font))
+        dot.node(op_id, graphviz.nohtml("\\n".join(map(_escape, symbol))), **id_attribute(op_id),
+                 shape="circle", fillcolor="white", **_fitting(symbol, font))
         flowing = edge_labels in ("grad", "both")  # what reaches the op from its output
-        dot.edge(op_id, node_id, **_edge_text(number(flows[node]) if flowing else None, rankdir))
-        hidden = 0
-        for edge in edges_into[node]:
+        dot.edge(op_id, node_id, **id_attribute(flow_id),
+                 **_edge_text(flow_text(flows[node], number) if flowing else None, rankdir))
+        inputs: list[str | None] = []
+        for edge in recorded.edges_of(node):
             if edge.input in ids:
-                dot.edge(ids[edge.input], op_id, **_edge_text(edge_label(edge), rankdir))
+                inputs.append(edge_id := f"{node_id}in{edge.position}")
+                dot.edge(ids[edge.input].box, op_id, **id_attribute(edge_id),
+                         **_edge_text(edge_text(edge, edge_labels, number), rankdir))
             else:
-                hidden += 1
-        if hidden:  # inputs outside the focus: say how many, so nothing looks missing
+                inputs.append(None)
+        ids[node] = DrawnIds(node_id, op_id, flow_id, tuple(inputs))
+        if hidden := inputs.count(None):  # inputs outside the focus: say how many
             dot.node(f"{op_id}_hidden", f"{hidden} more", shape="plaintext", style="")
             dot.edge(f"{op_id}_hidden", op_id, style="dashed")
     if legend:
@@ -179,7 +238,7 @@ def to_dot(
     if grads is None and (caption := _caption(root, nodes, flows, edge_labels, number)):
         dot.attr("graph", label=graphviz.nohtml(caption), labelloc="b", labeljust="l",
                  fontsize="9", fontcolor=CAPTION_COLOUR)
-    return dot
+    return dot, ids
 
 
 def notebook_bundle(root: Value, include: Iterable[str] | None = None,
@@ -248,6 +307,14 @@ def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
         raise DrawingError(message(
             f"{option}={value!r}", f"{option} must be one of {', '.join(choices)}",
             f"pass {option}={choices[0]!r}"))
+
+
+def _too_many(root: Value, count: int, max_nodes: int) -> DrawingError:
+    return DrawingError(message(
+        f"drawing {_name(root)}", f"{count} nodes is more than max_nodes={max_nodes} (a layout "
+        "that large is slow and unreadable)", "draw part of it with focus=node, depth=2 (the "
+        "nodes within 2 edges of node), print it with microgradjp.trace.print_backward, or raise "
+        "max_nodes"))
 
 
 def _around(nodes: list[Value], focus: Value, depth: int) -> list[Value]:
@@ -353,16 +420,11 @@ def _legend(edge_labels: EdgeLabels, font: str) -> str:
 
 
 def _edge_text(text: str | None, rankdir: RankDir) -> dict[str, str]:
-    # Left to right, a label sits above its edge and reads fine. Top to bottom, it starts right
-    # at its line (a "-4" there reads as "--4" or "|4"), and the labels of edges converging on
-    # one op sit side by side: a space first keeps it off its line and apart from the next one.
-    # (xlabel was tried: both engines then draw other edges straight through the labels.)
-    if text is None:
-        return {}
-    return {"label": text if rankdir == "LR" else f" {text} "}
+    label = edge_label(text, rankdir)
+    return {} if label is None else {"label": label}
 
 
-def _caption(root: Value, nodes: list[Value], flows: dict[Value, float],
+def _caption(root: Value, nodes: list[Value], flows: Mapping[Value, float],
              edge_labels: EdgeLabels, number: functools.partial[str]) -> str:
     # The boxes show .grad, the edges one pass's flow: say which is which, and say where they
     # differ, so a learner never reconciles numbers that are not meant to agree.

@@ -1,9 +1,11 @@
 """Step through the forward and backward pass: an HTML player, numbered frames, an animation.
 
-The graph is laid out once (`viz.to_dot` with "upstream x local = grad" on every edge, as the
-finished drawing shows it); each frame of `steps.frames` then says which texts of that one
-picture are known yet and which nodes and edges to highlight. The player applies that with a few
-lines of JavaScript; `save_frames` applies it in Python, one SVG (or PNG) per frame.
+One recorded pass (`walk.record`) feeds both the picture and the frames. The graph is laid out
+once (`drawing.draw` with "upstream x local = grad" on every edge, as the finished drawing shows
+it), and the drawing hands out the id of every box, op circle and edge, which the engines put on
+the SVG groups; each frame of `storyboard.frames_of` then says which texts of that one picture
+are known yet and which groups to highlight, written by the drawing's own text functions. The
+player applies that with a few lines of JavaScript; `save_frames` applies it in Python.
 """
 
 from __future__ import annotations
@@ -22,13 +24,15 @@ from typing import Literal, get_args
 
 from .._files import write_atomically
 from ..core.node import Value
+from ..core.walk import record
 from ..errors import message
 from . import layout as _engines
 from . import pictures as _pictures
-from .drawing import DrawingError, _around, to_dot
+from .drawing import DrawingError, DrawnIds, draw
+from .labels import DATA_LINE, GRAD_LINE, data_text, edge_label, edge_text, flow_text, grad_text
 from .pictures import HOT_COLOUR, SVG_NS, Captions
-from .storyboard import TIMES, Frame, frames
-from .table import _backward, _number, creation_order
+from .storyboard import Frame, frames_of
+from .table import _number
 
 __all__ = ["Player"]
 
@@ -63,19 +67,18 @@ class Player:
         digits: int = 4,
         engine: Literal["auto", "dot", "graphviz-pure"] = "auto",
     ) -> None:
-        # The boxes show the gradients of the pass being played, which .grad holds only after
-        # one backward() from root: the last frame is the drawing as it will be then.
-        dot = to_dot(root, edge_labels="both", focus=focus, depth=depth, max_nodes=max_nodes,
-                     font=font, digits=digits, grads=_backward(root)[1])
+        # One recorded pass feeds the drawing and the frames. The boxes show its gradients,
+        # which .grad holds only after one backward() from root: the last frame is the
+        # drawing as it will be then.
+        recorded = record(root)
+        dot, self._ids = draw(recorded, edge_labels="both", focus=focus, depth=depth,
+                              max_nodes=max_nodes, font=font, digits=digits,
+                              grads=recorded.grads, with_ids=True)
         self._svg = ElementTree.fromstring(_engines.pipe(dot.source, "svg", engine))
-        nodes = creation_order(root)
-        drawn = _around(nodes, focus, depth) if focus is not None else nodes
-        # to_dot names the drawn nodes v0, v1, ... in this order; its op circles vKop.
-        self._ids = {node: f"v{k}" for k, node in enumerate(drawn)}
         self._number = functools.partial(_number, digits=digits)
         self._texts, self._groups = _tag(self._svg, self._ids)
-        all_frames = frames(root, digits=digits)
-        self.frames, self._changes, self._hot = self._storyboard(all_frames)
+        self.frames, self._changes, self._hot = self._storyboard(frames_of(recorded,
+                                                                           digits=digits))
 
     def _storyboard(
         self, all_frames: list[Frame]
@@ -110,21 +113,21 @@ class Player:
         if frame.kind == "inputs":
             for leaf in self._ids:
                 if not leaf.parents:
-                    texts["data", leaf, 0] = f"data {number(leaf.data)}"
+                    texts["data", leaf, 0] = data_text(leaf.data, number)
                     lit.append(("node", leaf, 0))
         elif frame.kind == "forward" and node is not None:
-            texts["data", node, 0] = f"data {number(node.data)}"
+            texts["data", node, 0] = data_text(node.data, number)
             lit += [("node", node, 0), ("op", node, 0)]
             lit += [("edge", node, k) for k in range(len(node.parents))]
         elif frame.kind == "seed" and node is not None:
-            texts["grad", node, 0] = f"grad {number(1.0)}"
+            texts["grad", node, 0] = grad_text(1.0, number)
             lit.append(("node", node, 0))
         elif node is not None and frame.input is not None:
             edge: Slot = ("edge", node, frame.position)
-            texts["flow", node, 0] = number(frame.upstream)
-            texts[edge] = (f"{number(frame.upstream)} {TIMES} {number(frame.local)} = "
-                           f"{number(frame.contribution)}")
-            texts["grad", frame.input, 0] = f"grad {number(frame.total)}"
+            # Written by the drawing's own functions, so the last frame is the finished drawing.
+            texts["flow", node, 0] = edge_label(flow_text(frame.upstream, number), "LR") or ""
+            texts[edge] = edge_label(edge_text(frame, "both", number), "LR") or ""
+            texts["grad", frame.input, 0] = grad_text(frame.total, number)
             contributed.setdefault(frame.input, []).append(edge)
             # The input receiving, the node pushing, its op, and every use of the input so far.
             lit += [("node", frame.input, 0), ("node", node, 0), ("op", node, 0),
@@ -251,18 +254,12 @@ class Player:
 
 
 def _tag(
-    svg: ElementTree.Element, ids: dict[Value, str]
+    svg: ElementTree.Element, drawn: dict[Value, DrawnIds]
 ) -> tuple[dict[Slot, int], dict[Slot, int]]:
     # Mark the texts a frame changes (data-t) and the groups it lights (data-g) in the one
-    # layout. Both engines title each group with its DOT name ("v0", "v0->v1op") and number
-    # edges in DOT order (edge1, edge2, ...), which tells apart the two edges of a * a.
-    by_title: dict[str, list[ElementTree.Element]] = {}
-    for group in svg.iter(f"{{{SVG_NS}}}g"):
-        title = group.find(f"{{{SVG_NS}}}title")
-        if title is not None and group.get("class") in ("node", "edge"):
-            by_title.setdefault(title.text or "", []).append(group)
-    for groups in by_title.values():
-        groups.sort(key=lambda g: int("0" + "".join(filter(str.isdigit, g.get("id", "")))))
+    # layout. Both engines give each node's and edge's group the id the drawing gave it.
+    groups = {group.get("id"): group for group in svg.iter(f"{{{SVG_NS}}}g")
+              if group.get("class") in ("node", "edge")}
     texts: dict[Slot, int] = {}
     lit: dict[Slot, int] = {}
 
@@ -275,23 +272,21 @@ def _tag(
             texts[key] = len(texts)
             element.set("data-t", str(texts[key]))
 
-    for node, name in ids.items():
-        [group] = by_title[name]
-        light(("node", node, 0), group)
-        *_, data, grad = group.findall(f"{{{SVG_NS}}}text")  # the label's last two lines
-        text(("data", node, 0), data)
-        text(("grad", node, 0), grad)
-        if not node.parents:
+    for node, ids in drawn.items():
+        box = groups[ids.box]
+        light(("node", node, 0), box)
+        lines = box.findall(f"{{{SVG_NS}}}text")  # one a drawn line
+        text(("data", node, 0), lines[DATA_LINE])
+        text(("grad", node, 0), lines[GRAD_LINE])
+        if ids.op is None or ids.flow is None:  # a leaf
             continue
-        light(("op", node, 0), by_title[f"{name}op"][0])
-        [flow] = by_title[f"{name}op->{name}"]
+        light(("op", node, 0), groups[ids.op])
+        flow = groups[ids.flow]
         light(("flow", node, 0), flow)
         text(("flow", node, 0), flow.find(f"{{{SVG_NS}}}text"))
-        seen: dict[Value, int] = {}
-        for position, parent in enumerate(node.parents):
-            if parent in ids:  # an input outside a focus has no edge of its own
-                seen[parent] = occurrence = seen.get(parent, -1) + 1
-                edge = by_title[f"{ids[parent]}->{name}op"][occurrence]
+        for position, edge_id in enumerate(ids.inputs):
+            if edge_id is not None:  # an input outside a focus has no edge of its own
+                edge = groups[edge_id]
                 light(("edge", node, position), edge)
                 text(("edge", node, position), edge.find(f"{{{SVG_NS}}}text"))
     return texts, lit

@@ -1,9 +1,9 @@
 """The forward and backward pass as a sequence of frames, for a learner to step through.
 
 Forward: one frame with the inputs, then one per node made by an op, oldest first. Backward: one
-frame for the seed gradient, then one per edge in the order the engine's own walk
-(`graph.backward_steps`) visits them, each written as "upstream x local = contribution" with
-fan-out shown as a sum. Captions come in English and Japanese. Drawing them is `player`'s job.
+frame for the seed gradient, then one per edge of `walk.record`'s pass (the engine's own walk,
+in its order), each written as "upstream x local = contribution" with fan-out shown as a sum.
+Captions come in English and Japanese. Drawing them is `player`'s job.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Literal, NamedTuple
 
 from ..core import rules
 from ..core.node import Value
-from ..core.walk import backward_steps
-from .table import _number, _printable, creation_order
+from ..core.walk import BackwardPass, record
+from .table import _number, _printable
 
-__all__ = ["Frame", "Kind", "frames"]
+__all__ = ["Frame", "Kind", "frames", "frames_of"]
 
 Kind = Literal["inputs", "forward", "seed", "backward"]
 MAX_LISTED_INPUTS = 8  # the inputs frame names this many leaves, then says how many more
@@ -70,9 +70,18 @@ def frames(root: Value, *, digits: int = 4) -> list[Frame]:
       (+ passes the gradient on unchanged); a is used 2 times, so its gradient is the sum
       1 + 1 = 2.']
     """
+    return frames_of(record(root), digits=digits)
+
+
+def frames_of(recorded: BackwardPass, *, digits: int = 4) -> list[Frame]:
+    """Return the frames of ``recorded``: its forward pass, then its backward pass edge by edge.
+
+    >>> [frame.kind for frame in frames_of(record(Value(2.0, label="a") * 3))]
+    ['inputs', 'forward', 'seed', 'backward', 'backward']
+    """
     number = functools.partial(_number, digits=digits)
     name = functools.partial(_name, number=number)
-    ordered = creation_order(root)
+    root, ordered = recorded.root, recorded.nodes
     leaves = [node for node in ordered if not node.parents and node.label]  # constants show
     listed = ", ".join(f"{name(leaf)} = {number(leaf.data)}" for leaf in
                        leaves[:MAX_LISTED_INPUTS])
@@ -89,22 +98,21 @@ def frames(root: Value, *, digits: int = 4) -> list[Frame]:
     seed = f"d{_bracketed(name(root))}/d{_bracketed(name(root))} = 1"
     result.append(Frame("seed", root, f"Backward pass starts at {name(root)}: {seed}.",
                         f"逆伝播は {name(root)} から始まる: {seed}。"))
-    result += _backward_frames(root, name, number)
+    result += _backward_frames(recorded, name, number)
     return result
 
 
-def _backward_frames(root: Value, name: _Namer, number: _Formatter) -> list[Frame]:
-    grads: dict[Value, float] = {root: 1.0}
+def _backward_frames(recorded: BackwardPass, name: _Namer, number: _Formatter) -> list[Frame]:
+    totals: dict[Value, float] = {}
     terms: dict[Value, tuple[float, ...]] = {}
     result = []
-    for node, local_grads in backward_steps(root, grads, create_graph=False):
-        upstream = grads[node]  # final once the walk yields the node
-        # The walk adds into grads after this loop; totals within one node (a * a) add here in
-        # the same order and with the same float additions, so they match it bit for bit.
-        totals = {parent: grads.get(parent) for parent in node.parents}
-        for position, (parent, local) in enumerate(zip(node.parents, local_grads, strict=True)):
-            contribution = upstream * local
-            previous = totals[parent]
+    for node in reversed(recorded.nodes):  # the order backward visits them, newest first
+        upstream = recorded.grads[node]
+        for edge in recorded.edges_of(node):
+            parent, local, contribution = edge.input, edge.local, edge.contribution
+            # The walk added each contribution into grads in this order, with these float
+            # additions, so each running total is what the walk had then, bit for bit.
+            previous = totals.get(parent)
             totals[parent] = total = contribution if previous is None else previous + contribution
             terms[parent] = (*terms.get(parent, ()), contribution)
             caption = (f"Backward through {name(node)}: the gradient for {name(parent)} is "
@@ -126,7 +134,8 @@ def _backward_frames(root: Value, name: _Namer, number: _Formatter) -> list[Fram
                 caption_ja += (f"。{name(parent)} は {len(terms[parent])} か所で使われるので、"
                                f"勾配は和 {summed} = {number(total)}")
             result.append(Frame("backward", node, f"{caption}.", f"{caption_ja}。", parent,
-                                position, upstream, local, contribution, terms[parent], total))
+                                edge.position, upstream, local, contribution, terms[parent],
+                                total))
     return result
 
 

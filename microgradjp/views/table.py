@@ -1,7 +1,8 @@
 """The backward pass as a text table, for terminals and for machines without Graphviz.
 
 One row per edge, in the order backward visits the nodes (newest first): which node pushes how
-much gradient to which input. `viz` draws the same edges; this module only reads and prints.
+much gradient to which input, read from `walk.record` (the pass the drawing and the player
+show too); this module only formats and prints. `Edge` and `creation_order` live with `record`.
 """
 
 from __future__ import annotations
@@ -9,27 +10,13 @@ from __future__ import annotations
 import functools
 import sys
 import unicodedata
-from typing import NamedTuple, TextIO
+from collections.abc import Sequence
+from typing import TextIO
 
-from ..core.node import Value, made_by_ops
-from ..core.walk import backward_steps
+from ..core.node import Value
+from ..core.walk import Edge, creation_order, record
 
 __all__ = ["Edge", "backward_edges", "backward_table", "creation_order", "print_backward"]
-
-
-class Edge(NamedTuple):
-    """One step of the backward pass: ``node`` adds ``upstream * local`` to ``input``'s gradient.
-
-    >>> edge = backward_edges(Value(3.0, label="x") * 2)[0]
-    >>> edge.input.label, edge.upstream, edge.local, edge.contribution
-    ('x', 1.0, 2.0, 2.0)
-    """
-
-    node: Value
-    input: Value
-    upstream: float  # d root / d node
-    local: float  # d node / d input: the rule's partial at this point
-    contribution: float  # upstream * local, this edge's share of d root / d input
 
 
 def backward_edges(root: Value) -> list[Edge]:
@@ -41,19 +28,7 @@ def backward_edges(root: Value) -> list[Edge]:
     >>> [(e.input.label, e.contribution) for e in backward_edges(y)]
     [('a', 2.0), ('a', 2.0)]
     """
-    return _backward(root)[0]
-
-
-def _backward(root: Value) -> tuple[list[Edge], dict[Value, float]]:
-    # The edges and every node's d root / d node: the table and the drawing need both, and
-    # both come from the engine's one walk.
-    grads: dict[Value, float] = {root: 1.0}
-    edges = []
-    for node, local_grads in backward_steps(root, grads, create_graph=False):
-        upstream = grads[node]
-        for parent, local in zip(node.parents, local_grads, strict=True):
-            edges.append(Edge(node, parent, upstream, local, upstream * local))
-    return edges, grads
+    return list(record(root).edges)
 
 
 def backward_table(root: Value, *, digits: int = 6) -> str:
@@ -74,12 +49,12 @@ def backward_table(root: Value, *, digits: int = 6) -> str:
     y         5    -4
     z        -4     3
     """
-    names = _names(root)
-    edges, grads = _backward(root)
+    recorded = record(root)
+    names = _names(recorded.nodes)
     number = functools.partial(_number, digits=digits)
     rows = [["node", "value", "op", "upstream", "input", "local", "contribution"]]
     previous = None
-    for edge in edges:
+    for edge in recorded.edges:
         node = edge.node
         first = node is not previous  # name the pushing node on its first row only
         previous = node
@@ -87,7 +62,8 @@ def backward_table(root: Value, *, digits: int = 6) -> str:
         rows.append([*(pusher if first else [""] * 4), names[edge.input], number(edge.local),
                      number(edge.contribution)])
     leaves = [["leaf", "value", "grad"]]
-    leaves += [[names[n], number(n.data), number(grads[n])] for n in names if not n.parents]
+    leaves += [[names[n], number(n.data), number(recorded.grads[n])]
+               for n in names if not n.parents]
     return f"{_table(rows, numeric={1, 3, 5, 6})}\n\n{_table(leaves, numeric={1, 2})}"
 
 
@@ -106,27 +82,10 @@ def print_backward(root: Value, *, digits: int = 6, file: TextIO | None = None) 
     print(backward_table(root, digits=digits), file=file or sys.stdout)
 
 
-def creation_order(root: Value) -> list[Value]:
-    """Return the nodes under ``root`` in the order they were made, each leaf before its first use.
-
-    The reverse of the order backward visits them, and the same on every run.
-
-    >>> a = Value(1.0, label="a"); b = Value(2.0, label="b")
-    >>> [node.label for node in creation_order((b * a).named("y"))]
-    ['b', 'a', 'y']
-    """
-    ordered: dict[Value, None] = {}
-    for node in made_by_ops(root):
-        for parent in node.parents:
-            ordered.setdefault(parent, None)  # op-made parents are there already; adds leaves
-        ordered[node] = None
-    return list(ordered) or [root]
-
-
-def _names(root: Value) -> dict[Value, str]:
+def _names(nodes: Sequence[Value]) -> dict[Value, str]:
     # A node's label, else #k for the k-th node made ("" too: a blank reads as a continuation).
     return {node: _printable(node.label) if node.label else f"#{k}"
-            for k, node in enumerate(creation_order(root), start=1)}
+            for k, node in enumerate(nodes, start=1)}
 
 
 def _printable(text: str) -> str:

@@ -1,12 +1,13 @@
 """Walking graphs: backward's walk, and number constants kept as floats until someone looks."""
 
+import dataclasses
 import gc
 
 import pytest
 
 from microgradjp import Value
 from microgradjp.core.node import made_by_ops, newest_first, nodes_under
-from microgradjp.core.walk import backpropagate
+from microgradjp.core.walk import backpropagate, creation_order, record
 
 
 def test_a_constant_becomes_one_leaf_and_stays_that_leaf():
@@ -84,3 +85,67 @@ def test_newest_first_orders_graphs_built_between_others():
     b = (a + 1).tanh() * a
     assert unrelated and newest_first(b) == made_by_ops(b)[::-1]
     assert [node.op for node in newest_first(b)] == ["*", "tanh", "+", "*"]
+
+
+def fan_out_graph():
+    """w feeds 14 nodes, and 0.5 is a constant beside a Value."""
+    w, x = Value(0.3, label="w"), Value(-1.2, label="x")
+    loss = x * 0.5
+    for k in range(7):
+        loss = loss + (w * k + x).tanh() * w
+    return loss, (w, x)
+
+
+def test_a_recorded_pass_has_the_grads_backward_gives_bit_for_bit_and_leaves_grad_alone():
+    loss, leaves = fan_out_graph()
+    recorded = record(loss)
+    assert all(node.grad == 0.0 for node in recorded.nodes)
+    loss.backward()
+    assert {node: recorded.grads[node] for node in recorded.nodes} == {
+        node: node.grad for node in recorded.nodes}
+    assert all(recorded.grads[leaf] != 0.0 for leaf in leaves)
+
+
+def test_each_input_s_contributions_in_edge_order_add_up_to_its_grad_bit_for_bit():
+    loss, _ = fan_out_graph()
+    recorded = record(loss)
+    totals = {}
+    for edge in recorded.edges:
+        assert edge.upstream == recorded.grads[edge.node]
+        assert edge.contribution == edge.upstream * edge.local
+        previous = totals.get(edge.input)
+        totals[edge.input] = edge.contribution if previous is None else previous + edge.contribution
+    assert totals == {node: grad for node, grad in recorded.grads.items() if node is not loss}
+
+
+def test_a_recorded_pass_lists_nodes_in_creation_order_and_edges_newest_node_first():
+    loss, _ = fan_out_graph()
+    recorded = record(loss)
+    assert list(recorded.nodes) == creation_order(loss)
+    pushing = list(dict.fromkeys(edge.node for edge in recorded.edges))
+    assert pushing == made_by_ops(loss)[::-1]
+
+
+def test_edges_of_a_node_are_its_inputs_by_position_and_a_leaf_has_none():
+    a = Value(2.0, label="a")
+    y = (a * a).exp()
+    recorded = record(y)
+    square = y.parents[0]
+    assert [(e.input, e.position, e.local) for e in recorded.edges_of(square)] == [
+        (a, 0, 2.0), (a, 1, 2.0)]
+    assert [e.input for e in recorded.edges_of(y)] == [square]
+    assert recorded.edges_of(a) == ()
+
+
+def test_a_lone_leaf_records_itself_with_gradient_one_and_no_edges():
+    x = Value(4.0, label="x")
+    recorded = record(x)
+    assert (recorded.nodes, recorded.edges, dict(recorded.grads)) == ((x,), (), {x: 1.0})
+
+
+def test_a_recorded_pass_cannot_be_changed():
+    recorded = record(Value(2.0) * 3)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        recorded.edges = ()
+    with pytest.raises(TypeError):
+        recorded.grads[recorded.root] = 0.0

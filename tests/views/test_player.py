@@ -9,9 +9,11 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 
 from microgradjp import Value, define_op, maximum, minimum, sigmoid
+from microgradjp.core import walk
 from microgradjp.player import Player
 from microgradjp.tools.cli import main
 from microgradjp.views import layout as engines
+from microgradjp.views.drawing import draw
 from microgradjp.viz import DrawingError, to_dot
 
 TIMES = "\N{MULTIPLICATION SIGN}"
@@ -84,6 +86,41 @@ def test_every_op_and_a_custom_one_end_on_the_grads_backward_gives(engine):
     shown = texts_by_slot(player, last)
     assert [shown["grad", leaf.label, 0] for leaf in (x, y)] == [
         f"grad {player._number(leaf.grad)}" for leaf in (x, y)]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_svg_groups_carry_the_ids_the_drawing_handed_out(apple, engine):
+    drawing, ids = draw(walk.record(apple), edge_labels="both", with_ids=True)
+    svg = ElementTree.fromstring(engines.pipe(drawing.source, "svg", engine))
+    groups = {g.get("id"): g.get("class") for g in svg.iter(f"{SVG}g")}
+    for drawn in ids.values():
+        assert groups[drawn.box] == "node"
+        if drawn.op is not None:
+            assert groups[drawn.op] == "node" and groups[drawn.flow] == "edge"
+            assert all(groups[edge] == "edge" for edge in drawn.inputs)
+    assert sum(len(drawn.inputs) for drawn in ids.values()) == 4
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_label_with_a_blank_line_keeps_its_numbers_where_they_are(engine):
+    x = Value(3.0, label="top\n\nbottom")  # engines draw no text for the blank line
+    player = Player((x * 2).named("y"), engine=engine)
+    *_, (_, last, _) = player.states()
+    assert last == player.finished()
+    shown = texts_by_slot(player, last)
+    assert (shown["data", "top\n\nbottom", 0], shown["grad", "top\n\nbottom", 0]) == (
+        "data 3", "grad 2")
+
+
+def test_one_player_sorts_the_graph_once_and_walks_backward_once(apple, monkeypatch):
+    sorts, partials = [], []
+    real_sort = walk.made_by_ops
+    monkeypatch.setattr(walk, "made_by_ops", lambda root: sorts.append(root) or real_sort(root))
+    real_steps = walk._steps
+    monkeypatch.setattr(walk, "_steps", lambda *args, **kwargs: partials.append(args[0])
+                        or real_steps(*args, **kwargs))
+    Player(apple)
+    assert (sorts, len(partials)) == ([apple], 1)
 
 
 def test_a_lone_leaf_has_its_input_and_seed_frames():
