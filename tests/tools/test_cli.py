@@ -198,3 +198,18 @@ class TestRandomCommandLines:
         assert column in boundaries  # on a character, never in the middle of a wide one
         k = boundaries[column]
         assert k == len(echo) or not echo[k].isspace()  # on the culprit, or at the end
+
+
+# -- hostile and careless inputs (issue 21) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("expression", "at", "lines"), [
+    ("(y - t)**2", "y=0.5,t=1", ["value 0.25", "d/dy -1", "d/dt 1"]),
+    ("x**2", "x=-3", ["value 9", "d/dx -6"]),
+    ("(-x)**2", "x=3", ["value 9", "d/dx 6"]),
+    ("x**0", "x=0", ["value 1", "d/dx 0"]),
+])
+def test_a_number_in_the_expression_is_a_constant_not_a_leaf(expression, at, lines, capsys):
+    # The 2 of a square is no leaf whose gradient would need log of a negative base.
+    assert main(["graph", expression, "--at", at, "-o", "-"]) == 0
+    assert capsys.readouterr().out.splitlines() == lines
