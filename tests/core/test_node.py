@@ -436,3 +436,71 @@ def test_x_to_the_zero_has_slope_zero_at_zero(power):
     y = power(x)
     y.backward()
     assert (y.data, x.grad) == (1.0, 0.0)
+
+
+# -- backward under threads, and as a transaction (issue 21, items 5 and 8) ----------------------
+
+
+def _in_threads(work, count):
+    # A tiny switch interval makes the threads interleave inside backward, as a busy server does.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def test_concurrent_passes_into_one_leaf_lose_nothing():
+    w = Value(0.0)
+
+    def work():
+        for _ in range(5000):
+            (w * 1.0).backward()
+
+    _in_threads(work, 4)
+    assert w.grad == 20000.0
+
+
+def test_concurrent_passes_over_one_graph_lose_nothing():
+    x = Value(1.0)
+    y = x * 2.0 + x * x  # dy/dx = 4 at 1
+
+    def work():
+        for _ in range(200):
+            y.backward()
+
+    _in_threads(work, 3)
+    assert x.grad == 4.0 * 600
+
+
+def _failing_graph():
+    x, w = Value(2.0, label="x"), Value(3.0, label="w")
+    # The log's branch is pushed first; the sqrt's derivative then fails (infinite at 0).
+    return x, w, (x * 0.0).sqrt() + (x * w + 1.0).log()
+
+
+def test_a_failing_backward_leaves_every_grad_as_it_was():
+    x, w, y = _failing_graph()
+    x.grad, w.grad = 0.1, -2.5
+    with pytest.raises(DivisionByZeroError, match="sqrt"):
+        y.backward()
+    assert (x.grad, w.grad) == (0.1, -2.5)
+    assert all(node.grad == 0.0 for node in nodes_under(y) if node not in (x, w))
+
+
+def test_a_failing_second_backward_keeps_the_first_passes_grads():
+    x = Value(2.0)
+    a = x * x
+    b = a.log()
+    b.backward()
+    before = {node: node.grad for node in nodes_under(b)}
+    x.data = 0.0  # the next pass reads the new data: log's derivative 1 / a now divides by 0
+    a.data = 0.0
+    with pytest.raises(DivisionByZeroError):
+        b.backward()
+    assert {node: node.grad for node in nodes_under(b)} == before
