@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, SupportsFloat, Union
 
-from ..errors import MicrogradError
+from ..errors import MicrogradError, NonFiniteError, message
 from . import rules
 from .conversions import (
     check_label,
@@ -40,19 +40,21 @@ from .conversions import (
 from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, describe, power
 
 __all__ = ["ALL_IN_X", "Parameter", "Value", "apply", "backward_error", "constants_as_leaves",
-           "data_of", "made_by_ops", "maximum", "minimum", "newest_first", "no_grad", "nodes_under",
-           "push_gradients"]
+           "data_of", "detect_anomaly", "made_by_ops", "maximum", "minimum", "newest_first",
+           "no_grad", "nodes_under", "push_gradients"]
 
 Operand = Union["Value", float, int]
 
 
 class _GradMode(threading.local):
     recording = True  # class default: every new thread starts out recording
+    anomaly = False  # inside detect_anomaly
 
 
 _mode = _GradMode()
 # Reading a thread-local costs more than the rest of an op's bookkeeping, so ops first read this
-# count of open no_grad blocks (all threads) and consult _mode only while some block is open.
+# count of open no_grad and detect_anomaly blocks (all threads) and consult _mode only while some
+# block is open: checking every result for inf and nan costs nothing outside detect_anomaly.
 _open_no_grad_blocks = 0
 _blocks_lock = threading.Lock()
 
@@ -79,6 +81,50 @@ def no_grad() -> Iterator[None]:
             _open_no_grad_blocks -= 1
 
 
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Return a context in which the first op or backward step that makes inf or nan raises.
+
+    Outside it, float arithmetic is IEEE's: ``Value(1e308) * 10`` is inf and ``inf - inf`` nan,
+    as in PyTorch, and nothing is checked (checking every op would cost every op). Inside it
+    (per thread, nestable), each result and each gradient pushed is checked, and the first that
+    is not finite raises `NonFiniteError` naming the op and its inputs.
+
+    >>> with detect_anomaly():  # doctest: +ELLIPSIS
+    ...     Value(1e308) * 10
+    Traceback (most recent call last):
+    microgradjp.errors.NonFiniteError: 1e+308 * 10.0 = inf: an input or the result is not ...
+    """
+    global _open_no_grad_blocks
+    previous = _mode.anomaly
+    _mode.anomaly = True
+    with _blocks_lock:
+        _open_no_grad_blocks += 1
+    try:
+        yield
+    finally:
+        _mode.anomaly = previous
+        with _blocks_lock:
+            _open_no_grad_blocks -= 1
+
+
+def _off_the_record(rule: Rule, data: float, inputs: tuple[Any, ...]) -> bool:
+    # Asked only while a no_grad or detect_anomaly block is open in some thread: True if this
+    # thread records no graph now. Under detect_anomaly, raises if the op made inf or nan, or
+    # was given one (maximum(nan, 1.0) is 1.0: the nan would vanish unseen).
+    if _mode.anomaly:
+        datas = tuple(map(_data, inputs))
+        if any(x - x != 0.0 for x in (data, *datas)):  # inf - inf and nan - nan are nan
+            raise _non_finite(f"{describe(rule.name, datas)} = {data!r}")
+    return not _mode.recording
+
+
+def _non_finite(asked: str) -> NonFiniteError:
+    return NonFiniteError(message(asked, "an input or the result is not a finite number",
+                                  "scale the inputs or lower the learning rate; where a nan "
+                                  "comes from an inf, look for the op that overflowed first"))
+
+
 # The two recorders every op goes through, one closure per rule: an operator *is* its recorder,
 # so ``x * y`` costs one Python call, not two, and the rule and its forward are read from the
 # closure. One statement per slot: a tuple assignment of seven slots builds and unpacks a tuple.
@@ -90,7 +136,7 @@ def _make_unary_recorder(rule: Rule) -> Callable[[Value], Value]:
             data = forward(x._data)
         except (ValueError, ArithmeticError) as failure:
             raise rule.error(failure, (x._data,), (x._label,)) from None
-        if _open_no_grad_blocks and not _mode.recording:
+        if _open_no_grad_blocks and _off_the_record(rule, data, (x,)):
             return _leaf(data)
         node: Value = _new(Value)
         node._data = data
@@ -126,7 +172,7 @@ def _make_binary_recorder(rule: Rule) -> Callable[[Any, Any], Value]:
         except (ValueError, ArithmeticError) as failure:
             labels = (getattr(x, "_label", None), getattr(y, "_label", None))
             raise rule.error(failure, (x_data, y_data), labels) from None
-        if _open_no_grad_blocks and not _mode.recording:
+        if _open_no_grad_blocks and _off_the_record(rule, data, (x, y)):
             return _leaf(data)
         node: Value = _new(Value)
         node._data = data
@@ -352,6 +398,17 @@ _next_order = itertools.count().__next__
 _backward_lock = threading.RLock()  # reentrant: a custom op's partials may call backward
 
 
+def _push_checked(order: list[Value]) -> None:
+    # detect_anomaly's backward: node by node, so the first step that makes inf or nan is named.
+    for node in order:
+        push_gradients([node])
+        for parent in _inputs(node):
+            if type(parent) is not float and parent._grad - parent._grad != 0.0:
+                inputs = tuple(map(_data, _inputs(node)))
+                raise _non_finite(f"in backward through {describe(node.op, inputs)}, an "
+                                  f"input's gradient = {parent._grad!r}")
+
+
 def _backward(root: Value, seed: float) -> None:
     # A transaction: a pass that raises puts back every grad it wrote (the leaves' sums and the
     # other nodes' latest-pass values), so a failed backward changes nothing.
@@ -360,7 +417,10 @@ def _backward(root: Value, seed: float) -> None:
     try:
         order = newest_first(root, saved)
         root._grad += seed
-        push_gradients(order)
+        if _open_no_grad_blocks and _mode.anomaly:
+            _push_checked(order)
+        else:
+            push_gradients(order)
     except BaseException:
         # Every grad this pass may have written was 0.0 before, unless it was saved.
         for node in order:
@@ -417,7 +477,7 @@ def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
     except (ValueError, ArithmeticError) as failure:  # labels are read only to explain
         labels = tuple(getattr(x, "_label", None) for x in inputs)
         raise rule.error(failure, datas, labels) from None
-    if _open_no_grad_blocks and not _mode.recording:
+    if _open_no_grad_blocks and _off_the_record(rule, data, inputs):
         return _leaf(data)
     node: Value = _new(Value)
     node._data = data

@@ -2,6 +2,7 @@
 
 import gc
 import math
+import re
 import sys
 import threading
 from fractions import Fraction
@@ -12,14 +13,17 @@ import pytest
 from microgradjp import (
     DivisionByZeroError,
     DomainError,
+    NonFiniteError,
     Value,
     ValueOverflowError,
     ValueTypeError,
+    detect_anomaly,
     maximum,
     minimum,
     no_grad,
 )
-from microgradjp.core.node import nodes_under
+from microgradjp.core.node import apply, nodes_under
+from microgradjp.core.rules import SUM
 from microgradjp.functional import gradients
 
 # -- the seed graphs (reference-cases.md) --------------------------------------------------------
@@ -504,3 +508,41 @@ def test_a_failing_second_backward_keeps_the_first_passes_grads():
     with pytest.raises(DivisionByZeroError):
         b.backward()
     assert {node: node.grad for node in nodes_under(b)} == before
+
+
+# -- inf and nan (issue 21, item 7): IEEE outside detect_anomaly, named inside it -----------------
+
+
+def test_outside_detect_anomaly_arithmetic_is_ieee():
+    assert (Value(1e308) * 10).data == math.inf
+    assert math.isnan((Value(math.inf) - math.inf).data)
+
+
+@pytest.mark.parametrize(("make", "fragment"), [
+    (lambda: Value(1e308) * 10, "1e+308 * 10.0 = inf"),
+    (lambda: Value(math.inf) - math.inf, "inf - inf = nan"),
+    (lambda: maximum(Value(math.nan), 1.0), "maximum(nan, 1.0) = 1.0"),  # the nan would vanish
+    (lambda: apply(SUM, (Value(math.inf), 1.0, 0.0)), "sum(inf, 1.0, 0.0) = inf"),
+])
+def test_detect_anomaly_names_the_first_op_that_made_inf_or_nan(make, fragment):
+    with detect_anomaly(), pytest.raises(NonFiniteError, match=re.escape(fragment)):
+        make()
+
+
+def test_detect_anomaly_names_the_backward_step_and_changes_no_grad():
+    x = Value(0.0)
+    y = (x * 0.0 + 1e-320).log()  # finite forward; d log / dx = 1e320 overflows
+    with detect_anomaly(), pytest.raises(NonFiniteError,
+                                         match=re.escape("in backward through log(1e-320)")):
+        y.backward()
+    assert x.grad == 0.0
+
+
+def test_detect_anomaly_is_per_thread_and_ends_with_its_block():
+    seen = []
+    with detect_anomaly():
+        worker = threading.Thread(target=lambda: seen.append((Value(1e308) * 10).data))
+        worker.start()
+        worker.join()
+    assert seen == [math.inf]
+    assert (Value(1e308) * 10).data == math.inf
