@@ -69,7 +69,8 @@ class Finding:
 
 def _batch_words(factor: float, japanese: bool) -> str:
     for k, missing in ((round(factor), True), (round(1 / factor), False)):
-        if k >= 2 and math.isclose(factor if missing else 1 / factor, k, rel_tol=1e-6):
+        # within rtol's reach of a whole number (the 1e-7 in a log moves it), and a batch's size
+        if 2 <= k <= 100_000 and math.isclose(factor if missing else 1 / factor, k, rel_tol=1e-4):
             if missing:
                 return f" (1/N の付け忘れ? N = {k})" if japanese else f" (a missing 1/N, N = {k}?)"
             return f" (余分な 1/N? N = {k})" if japanese else f" (an extra 1/N, N = {k}?)"
@@ -186,9 +187,10 @@ class Cause:
 def cause(findings: Sequence[Finding], names: Sequence[str]) -> Cause | None:
     """Return the mistake that explains every wrong parameter together, if there is one."""
     wrong = {f.parameter for f in findings}
-    kinds = {(f.kind, round(f.factor, 6) if f.factor else None) for f in findings}
-    if wrong == set(names) and len(names) > 1 and len(kinds) == 1:
-        kind, factor = kinds.pop()
+    kind, factor = findings[0].kind, findings[0].factor or 0.0
+    alike = all(f.kind == kind and math.isclose(f.factor or 0.0, factor, rel_tol=1e-3)
+                for f in findings)  # one factor, up to the 1e-7 in a log (a share per sample)
+    if wrong == set(names) and len(names) > 1 and alike:
         if kind == "sign":
             return Cause("output", "every gradient has the opposite sign, so the mistake is "
                          "where they all start: the delta at the output (y - d, not d - y)",
