@@ -19,8 +19,16 @@ from ..core.rules import describe
 from ..errors import MicrogradError, ValueTypeError, message
 from .backprop import BackpropError, CentralDifferencesWarning, check_backprop
 
-__all__ = ["GradcheckError", "KinkWarning", "gradcheck", "gradgradcheck", "numerical_grad",
-           "BackpropError", "CentralDifferencesWarning", "check_backprop"]
+__all__ = [
+    "BackpropError",
+    "CentralDifferencesWarning",
+    "GradcheckError",
+    "KinkWarning",
+    "check_backprop",
+    "gradcheck",
+    "gradgradcheck",
+    "numerical_grad",
+]
 
 EPS = 1e-6
 ATOL = 1e-5

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ._points import Shape
 
@@ -25,7 +25,8 @@ KINDS: dict[str, tuple[str, str]] = {
                    "取り違え?)"),
     "sign": ("opposite sign everywhere (d - y where y - d is meant?)",
              "すべての要素で符号が逆です (y - d と d - y の取り違え?)"),
-    "factor": ("off by a constant factor {f:.6g} everywhere", "すべての要素が定数 {f:.6g} 倍ずれています"),
+    "factor": ("off by a constant factor {f:.6g} everywhere",
+               "すべての要素が定数 {f:.6g} 倍ずれています"),
     "zero": ("0 where the truth is not (a derivative that is 0 too often?)",
              "正しい勾配が 0 でない所で 0 になっています (微分が 0 になりすぎ?)"),
     "nonzero": ("gradient where the truth is 0 (a ReLU derivative that lets u <= 0 through?)",
@@ -111,21 +112,17 @@ def diagnose(name: str, theirs_shape: Shape, theirs: Sequence[float], shape: Sha
     found = Finding(name, "values", _index(worst, shape), theirs[worst], truth[worst],
                     theirs_shape, shape)
     if len(shape) == 2 and shape[0] == shape[1] and all_close(_transpose(theirs, shape), truth):
-        return _replace(found, kind="transposed")
+        return replace(found, kind="transposed")
     if all_close([-t for t in theirs], truth):
-        return _replace(found, kind="sign")
+        return replace(found, kind="sign")
     factor = _factor(theirs, truth)
     if factor is not None and all_close(theirs, [factor * g for g in truth]):
-        return _replace(found, kind="factor", factor=factor)
+        return replace(found, kind="factor", factor=factor)
     if all(abs(theirs[i]) <= atol for i in bad):
-        return _replace(found, kind="zero")
+        return replace(found, kind="zero")
     if all(abs(truth[i]) <= atol for i in bad):
-        return _replace(found, kind="nonzero")
+        return replace(found, kind="nonzero")
     return found
-
-
-def _replace(found: Finding, **changes: object) -> Finding:
-    return Finding(**{**found.__dict__, **changes})  # type: ignore[arg-type]
 
 
 def _factor(theirs: Sequence[float], truth: Sequence[float]) -> float | None:
@@ -148,14 +145,14 @@ def _wrong_shape(name: str, theirs_shape: Shape, theirs: Sequence[float], shape:
                  truth: Sequence[float], close: AllClose) -> Finding:
     found = Finding(name, "shape", theirs_shape=theirs_shape, truth_shape=shape)
     if theirs_shape[1:] == shape and close(_summed(theirs, len(truth)), truth):
-        return _replace(found, hint=("one row per sample: sum them, np.sum(..., axis=0)",
+        return replace(found, hint=("one row per sample: sum them, np.sum(..., axis=0)",
                                      "サンプルごとの行を足す: np.sum(..., axis=0)"))
     if len(theirs) == len(truth):
         if (len(shape) == 2 and theirs_shape == shape[::-1]
                 and close(_transpose(theirs, theirs_shape), truth)):
-            return _replace(found, kind="transposed")
+            return replace(found, kind="transposed")
         if close(theirs, truth):
-            return _replace(found, hint=(f"the right numbers: .reshape({shape})",
+            return replace(found, hint=(f"the right numbers: .reshape({shape})",
                                          f"数は正しいので .reshape({shape})"))
     return found
 

@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.node import Value
 from ..core.conversions import real_number
+from ..core.node import Value
 
 Shape = tuple[int, ...]
 
@@ -25,7 +25,7 @@ def flatten(x: Any, what: str) -> tuple[Shape, list[Any]]:
     >>> flatten([[1, 2], [3, 4]], "W")
     ((2, 2), [1, 2, 3, 4])
     """
-    if isinstance(x, numbers.Real) or isinstance(x, Value):
+    if isinstance(x, numbers.Real | Value):
         return (), [x]
     if hasattr(x, "shape") and hasattr(x, "tolist"):  # a numpy array: its nested lists
         return flatten(x.tolist(), what) if x.shape else ((), [x.tolist()])
@@ -122,7 +122,7 @@ class Template:
                 + sum(slot.size for slot in self.inputs if slot.drawn))
 
     def fill(self, unit: Sequence[float]) -> tuple[dict[str, Any], tuple[Any, ...]]:
-        """Return parameters and inputs with every drawn entry ``unit[i]`` times its slot's scale."""
+        """Return parameters and inputs, each drawn entry ``unit[i]`` times its slot's scale."""
         numbers_left = iter(unit)
 
         def drawn(slot: Slot) -> Any:
@@ -136,7 +136,7 @@ class Template:
 
 def _numeric(x: Any) -> bool:
     try:
-        shape, flat = flatten(x, "input")
+        flat = flatten(x, "input")[1]
     except (TypeError, ValueError):
         return False
     return all(isinstance(e, numbers.Real) for e in flat)

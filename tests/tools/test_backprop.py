@@ -75,7 +75,7 @@ def forward(network, x):
 
 def backward(x, d, z1, y):
     grad = {}
-    W1, W2 = network["W1"], network["W2"]  # the seed reads the global network
+    W2 = network["W2"]  # the seed reads the global network
     delta2 = mistake.get("delta2", functions.d_sigmoid_with_loss)(d, y)
     grad["b2"] = mistake.get("b2", lambda delta2: np.sum(delta2, axis=0))(delta2)
     grad["W2"] = mistake.get("W2", lambda z1, delta2: np.dot(z1.T, delta2))(z1, delta2)
@@ -88,7 +88,7 @@ def backward(x, d, z1, y):
 
 
 def loss(net, x, d):
-    y, z1 = forward(net, x)
+    y = forward(net, x)[0]
     return functions.cross_entropy_error(d, y)
 
 
