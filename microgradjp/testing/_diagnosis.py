@@ -62,7 +62,7 @@ class Finding:
             text += f" ({self.hint[japanese]})"
         if self.entry is not None:
             where = f"{self.parameter}{list(self.entry)}" if self.entry else self.parameter
-            text += (f"; 最も違う要素 {where}: あなたの値 {self.theirs!r}、正しい値 {self.truth!r}"
+            text += (f"。最も違う要素 {where}: あなたの値 {self.theirs!r}、正しい値 {self.truth!r}"
                      if japanese else f"; worst entry {where}: yours {self.theirs!r}, "
                      f"truth {self.truth!r}")
         return f"{self.parameter}: {text}"
