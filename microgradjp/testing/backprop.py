@@ -156,15 +156,16 @@ class _Context:
         try:
             self.params.update({name: slots[name].build(leaves[name], of_values=True)
                                 for name in slots})
-            out = _one(self.loss(self.params, *inputs))
-            reason = None if isinstance(out, Value) else (
-                "it returned a plain number on Values: the graph was lost (float(), "
-                ".astype(float), math.* or np.array(..., dtype=float) inside?)")
+            raw, reason = self.loss(self.params, *inputs), None
         except (TypeError, AttributeError) as error:
-            reason, out = f"{type(error).__name__}: {error}", None
+            raw, reason = None, f"{type(error).__name__}: {error}"
         finally:
             self.params.update(point)
-        if isinstance(out, Value) and reason is None:
+        out = _one(raw) if reason is None else None  # a loss of many numbers is refused here
+        if reason is None and not isinstance(out, Value):
+            reason = ("it returned a plain number on Values: the graph was lost (float(), "
+                      ".astype(float), math.* or np.array(..., dtype=float) inside?)")
+        if isinstance(out, Value):
             out.backward()
             return ({name: [leaf.grad for leaf in leaves[name]] for name in slots},
                     _log_constant_share(out, leaves), "exact: your loss run on microgradjp Values")
@@ -188,7 +189,7 @@ class _Context:
                     moved = list(flat)
                     moved[i] += step
                     self.params[name] = slot.build(moved)
-                    sides.append(numbers_of(self.loss(self.params, *inputs), "loss")[1][0])
+                    sides.append(numbers_of(_one(self.loss(self.params, *inputs)), "loss")[1][0])
                 slopes.append((sides[0] - sides[1]) / (2 * self.eps))
             self.params[name] = point[name]
             result[name] = slopes
@@ -234,7 +235,11 @@ def _one(out: Any) -> Any:
         flat = flatten(out, "the loss")[1]
     except (TypeError, ValueError):
         return out
-    return flat[0] if len(flat) == 1 else out
+    if len(flat) != 1:
+        raise ValueTypeError(message(
+            f"check_backprop: loss returned {len(flat)} numbers", "a gradient is of one number",
+            "return the mean or the sum (np.sum(...) / batch_size, as the seeds do)"))
+    return flat[0]
 
 
 def _log_constant_share(out: Value, leaves: Mapping[str, Sequence[Value]]

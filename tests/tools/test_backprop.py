@@ -6,6 +6,7 @@ global `network` included; mistakes are injected by swapping one function or one
 """
 
 import math
+import re
 import types
 
 import pytest
@@ -318,9 +319,17 @@ def test_nested_lists_and_plain_python_work_as_well_as_numpy():
     assert params == {"w": [[0.5, -1.0]], "b": [0.25]}
 
 
-def test_params_that_are_not_a_dict_are_refused_naming_the_fix():
-    with pytest.raises(ValueTypeError, match="params must be the dict your forward reads"):
-        check_backprop(loss, grads, [network["W1"]], X, D)
+@pytest.mark.parametrize(("call", "fragment"), [
+    (lambda: check_backprop(loss, grads, [network["W1"]], X, D),
+     "params must be the dict your forward reads"),
+    (lambda: check_backprop(lambda p, x, d: forward(p, x)[0], grads, network, X, D),
+     "loss returned 2 numbers: a gradient is of one number; return the mean or the sum"),
+], ids=["params not a dict", "loss not one number"])
+def test_what_cannot_be_checked_is_refused_naming_the_fix(call, fragment):
+    given = dict(network)
+    with pytest.raises(ValueTypeError, match=re.escape(fragment)):
+        call()
+    assert all(network[name] is given[name] for name in given)
 
 
 @settings(max_examples=20, deadline=None)
