@@ -1,6 +1,7 @@
 """Tests for microgradjp.player: each frame's texts on the one layout (both engines), the last
 frame equal to the finished drawing, focus, the HTML page, SVG/PNG frames and animations."""
 
+import io
 import json
 import math
 import re
@@ -13,6 +14,7 @@ from microgradjp.core import walk
 from microgradjp.player import Player
 from microgradjp.tools.cli import main
 from microgradjp.views import layout as engines
+from microgradjp.views.animation import write_animation
 from microgradjp.views.drawing import draw
 from microgradjp.viz import DrawingError, to_dot
 
@@ -271,5 +273,49 @@ def test_the_steps_command_writes_the_apple_player(tmp_path, capsys):
 
 
 def test_the_steps_command_refuses_a_picture_suffix(tmp_path, capsys):
-    assert main(["steps", "x * x", "--at", "x=1", "-o", str(tmp_path / "x.svg")]) == 1
+    # 3: an output it cannot write (a player is a page, not a picture)
+    assert main(["steps", "x * x", "--at", "x=1", "-o", str(tmp_path / "x.svg")]) == 3
     assert "end the path with .html" in capsys.readouterr().err
+
+
+# -- animations within a memory budget (issue 21, item 2) ----------------------------------------
+
+
+def _pictures(colours, size=(6, 4)):
+    image = pytest.importorskip("PIL.Image")
+    for colour in colours:
+        picture = io.BytesIO()
+        image.new("RGBA", size, colour).save(picture, "PNG")
+        yield picture.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "PNG"])
+def test_an_animation_is_written_frame_by_frame(fmt):
+    # Each frame reaches the file before the next picture is even drawn: memory for one frame.
+    out = io.BytesIO()
+    sizes = []
+
+    def pictures():
+        for picture in _pictures(["red", "green", "blue", (0, 0, 0, 0)]):
+            sizes.append(len(out.getvalue()))
+            yield picture
+
+    write_animation(pictures(), fmt, 0.25, out, 4)
+    assert sizes[0] == 0 and sizes == sorted(set(sizes))  # grew before every next picture
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "PNG"])
+def test_an_animations_frames_are_its_pictures_on_white(fmt):
+    image = pytest.importorskip("PIL.Image")
+    colours = ["red", "green", "blue", (0, 0, 0, 0)]  # the last one transparent: white
+    out = io.BytesIO()
+    write_animation(_pictures(colours), fmt, 0.25, out, 4)
+    out.seek(0)
+    with image.open(out) as animation:
+        assert (animation.n_frames, animation.size, animation.info["duration"]) == (4, (6, 4), 250)
+        assert animation.info.get("loop") == 0
+        seen = []
+        for k in range(4):
+            animation.seek(k)
+            seen.append(animation.convert("RGB").getpixel((3, 2)))
+    assert seen == [(255, 0, 0), (0, 128, 0), (0, 0, 255), (255, 255, 255)]
