@@ -29,7 +29,9 @@ HOT_COLOUR = "#e8590c"  # the step being taken; the seeds' red is already the gr
 LINES = {f"{{{SVG_NS}}}{kind}" for kind in ("path", "polygon", "ellipse")}  # what is lit
 # A lit group's lines, as attributes rather than CSS: every SVG rasterizer reads those.
 HOT = {"stroke": HOT_COLOUR, "width": "2.5"}
-MARK = ("\ue000", "\ue001")  # private-use characters around a marker's number
+# Around a marker's number: control characters, which XML forbids, so no text of a parsed SVG
+# can hold them (a label's are written as escapes); a private-use character could be a label's.
+MARK = ("\x01", "\x02")
 CAPTION_SIZE = 12.0  # points: the caption lines under a frame drawn as a picture
 Captions = Literal["both", "en", "ja", "none"]
 ElementTree.register_namespace("", SVG_NS)

@@ -22,6 +22,7 @@ __all__ = ["Frame", "Kind", "frames", "frames_of"]
 Kind = Literal["inputs", "forward", "seed", "backward"]
 MAX_LISTED_INPUTS = 8  # the inputs frame names this many leaves, then says how many more
 MAX_LISTED_TERMS = 6  # a fan-out sum shows this many terms, the last one included
+MAX_NAME = 40  # characters of a label in a caption, the ellipsis included
 TIMES = rules.TIMES
 _Formatter = Callable[[float], str]
 _Namer = Callable[[Value], str]
@@ -142,8 +143,9 @@ def _backward_frames(recorded: BackwardPass, name: _Namer, number: _Formatter) -
 def _name(node: Value, number: _Formatter, depth: int = 3) -> str:
     # A label, else a constant's number, else the op applied to its inputs' names, three levels
     # deep ("(x + y) times z"): the caption must point at something visible in the drawing.
-    if node.label:
-        return printable(node.label)
+    if node.label:  # shortened: a caption line is as wide as the pictures' frames
+        label = printable(node.label)
+        return label if len(label) <= MAX_NAME else f"{label[:MAX_NAME - 1]}\N{HORIZONTAL ELLIPSIS}"
     if not node.parents:
         return number(node.data)
     if depth == 0:

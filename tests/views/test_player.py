@@ -319,3 +319,27 @@ def test_an_animations_frames_are_its_pictures_on_white(fmt):
             animation.seek(k)
             seen.append(animation.convert("RGB").getpixel((3, 2)))
     assert seen == [(255, 0, 0), (0, 128, 0), (0, 0, 255), (255, 255, 255)]
+
+
+# -- labels XML cannot hold, the frames' own markers, a huge label (issue 21, item 10) -----------
+
+
+@pytest.mark.parametrize(("label", "shown"), [
+    ("a\ufffeb", "a\\ufffeb"), ("a\uffffb", "a\\uffffb"),  # no XML may hold them: escapes
+    ("q\ue0000\ue001s", "q\ue0000\ue001s"),  # private use, as the frames' markers once were
+    ("q\x010\x02s", "q\\x010\\x02s"),  # control characters, as the markers are now
+])
+def test_any_label_makes_well_formed_frames_that_show_it(label, shown):
+    player = Player((Value(2.0, label=label) * 3).named("y"))
+    for svg in player.frame_svgs():
+        texts = [t.text or "" for t in ElementTree.fromstring(svg).iter(f"{SVG}text")]
+        assert any(shown in text for text in texts)
+    assert shown in page_data(player.html())["svg"]
+
+
+def test_a_huge_label_is_shortened_in_the_captions():
+    player = Player((Value(2.0, label="L" * 100_000) * 3).named("y"))
+    assert max(len(frame.caption) for frame in player.frames) < 300
+    assert "L" * 39 + "\N{HORIZONTAL ELLIPSIS}" in player.frames[0].caption
+    widths = {ElementTree.fromstring(svg).get("width") for svg in player.frame_svgs()}
+    assert len(widths) == 1 and float(widths.pop().removesuffix("pt")) < 3000
