@@ -79,8 +79,8 @@ class Player:
         self._svg = ElementTree.fromstring(_engines.pipe(dot.source, "svg", engine))
         self._number = functools.partial(number_text, digits=digits)
         self._texts, self._groups = _tag(self._svg, self._ids)
-        self.frames, self._changes, self._hot = self._storyboard(frames_of(recorded,
-                                                                           digits=digits))
+        self.frames, self._changes, self._hot = self._storyboard(frames_of(
+            recorded, digits=digits, drawn=self._ids))
 
     def _storyboard(
         self, all_frames: list[Frame]

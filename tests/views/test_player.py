@@ -16,6 +16,7 @@ from microgradjp.tools.cli import main
 from microgradjp.views import layout as engines
 from microgradjp.views.animation import write_animation
 from microgradjp.views.drawing import draw
+from microgradjp.views.storyboard import frames_of
 from microgradjp.viz import DrawingError, to_dot
 
 TIMES = "\N{MULTIPLICATION SIGN}"
@@ -343,3 +344,29 @@ def test_a_huge_label_is_shortened_in_the_captions():
     assert "L" * 39 + "\N{HORIZONTAL ELLIPSIS}" in player.frames[0].caption
     widths = {ElementTree.fromstring(svg).get("width") for svg in player.frame_svgs()}
     assert len(widths) == 1 and float(widths.pop().removesuffix("pt")) < 3000
+
+
+def test_a_focus_on_a_big_graph_writes_captions_for_the_focus_only():
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(2000):
+        y = y * 1.0001 + 0.001
+    recorded = walk.record(y.named("y"))
+    drawn = {y, y.parents[0]}
+    frames = frames_of(recorded, drawn=drawn)
+    assert len(frames) < 10  # not 8,000 (two frames a node, forward and backward)
+    assert all(frame.caption for frame in frames if frame.node in drawn or frame.node is None)
+
+
+def test_a_focus_still_adds_up_the_uses_outside_it():
+    # x feeds 20 nodes; the focus draws only the last and x: x's grad sums all 20 uses.
+    x = Value(2.0, label="x")
+    uses = [(x * float(k)).named(f"u{k}") for k in range(20)]
+    total = uses[0]
+    for use in uses[1:]:
+        total = total + use
+    player = Player(total.named("t"), focus=uses[-1], depth=1)
+    assert x in player._ids and uses[0] not in player._ids
+    *_, (_, last, _) = player.states()
+    assert last == player.finished()
+    assert "grad 190" in player.finished().values()
