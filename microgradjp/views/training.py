@@ -135,7 +135,8 @@ def _captions(record: TrainingRecord, snapshot: Snapshot) -> tuple[str, str]:
     if not units:  # a model not built of layers: no units to speak of
         return f"{en}.", f"{ja}。"
     if not dead and not saturated:
-        return f"{en}. Every unit passes gradient back.", f"{ja}。どのユニットも勾配を通しています。"
+        return (f"{en}. Every unit passes gradient back.",
+                f"{ja}。どのユニットも勾配を通しています。")
     en_marks = ", ".join(f"{n} {'unit is' if n == 1 else 'units are'} {what}"
                          for n, what in ((dead, "dead"), (saturated, "saturated")) if n)
     ja_marks = "、".join(f"{what}ユニット {n} 個"
