@@ -24,7 +24,7 @@ from .modules import Neuron
 from .optim import Optimizer, _option
 from .recorder import Recorder, start_recording
 
-__all__ = ["History", "fit", "train_perceptron"]
+__all__ = ["History", "Recorder", "fit", "train_perceptron"]
 
 Outputs = Value | Sequence[Value]
 
