@@ -50,8 +50,10 @@ def test_the_captions_say_the_epoch_loss_and_accuracy_in_both_languages(run):
     _, history = run
     en, ja = TrainingPlayer(history.record).captions[-1]
     loss, accuracy = f"{history.loss[-1]:.4g}", f"{history.accuracy[-1]:.0%}"
-    assert en == f"Epoch 6 of 6: loss {loss}, accuracy {accuracy}. Every unit passes gradient back."
-    assert ja == f"エポック 6 / 6:損失 {loss}、正解率 {accuracy}。どのユニットも勾配を通しています。"
+    assert en == (f"Epoch 6 of 6: loss {loss}, accuracy {accuracy}. "
+                  "Every unit passes gradient back.")
+    assert ja == (f"エポック 6 / 6:損失 {loss}、正解率 {accuracy}。"
+                  "どのユニットも勾配を通しています。")
 
 
 def record_with(flat):
