@@ -131,6 +131,19 @@ EXPECTED = {
         "mlp_neuron: 10 frames, d/d w[0], w[1], b, x[0], x[1] "
         "expected 2, 3, 1, 0.1, 0.2 ours 2, 3, 1, 0.1, 0.2",
     ],
+    "12_check_your_backprop.py": [
+        "dE/dW1 seed [[-0.02611973]*3, [-0.13059866]*3] ours [[-0.02611973, -0.02611973, "
+        "-0.02611973], [-0.13059866, -0.13059866, -0.13059866]]",
+        "dE/db2 seed [0.08706577, -0.08706577] ours [0.08706577, -0.08706577]",
+        "check_backprop at the seed's point and 100 random draws: True",
+        "log(y + 1e-7) against y - d here: a relative gap of 1.1e-07",
+        "2 of 4 gradients disagree with the exact gradient of your loss; the error enters "
+        "between layers 1 and 2: W1, b1 wrong, W2, b2 right; check the activation's derivative "
+        "between layers 1 and 2",
+        "W1: values differ; worst entry W1[1, 2]: yours -0.00279513529994",
+        "truth -0.130598644355", "right: W2, b2",
+        "層 1 と 2 の間の活性化関数の微分を確認してください", "正しい: W2、b2",
+    ],
 }
 
 

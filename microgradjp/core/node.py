@@ -112,7 +112,7 @@ def _make_binary_recorder(rule: Rule) -> Callable[[Any, Any], Value]:
         if type(x) is Value or isinstance(x, Value):
             x_data = x._data
         else:
-            x = x_data = _number(x, rule)
+            x = x_data = _operand(x, rule)
         if type(y) is Value:
             y_data = y._data
         elif type(y) is float:
@@ -120,7 +120,7 @@ def _make_binary_recorder(rule: Rule) -> Callable[[Any, Any], Value]:
         elif isinstance(y, Value):
             y_data = y._data
         else:
-            y = y_data = _number(y, rule)
+            y = y_data = _operand(y, rule)
         try:
             data = forward(x_data, y_data)
         except (ValueError, ArithmeticError) as failure:
@@ -356,7 +356,7 @@ def _leaf(data: float) -> Value:
     return node
 
 
-def _number(x: Any, rule: Rule) -> float:
+def _operand(x: Any, rule: Rule) -> float:
     # A float passes at once; an int past float's range or a non-number gets real_number's error.
     return real_number(x, f"{rule.name!r} with {short(x)}", "operands must be Values or real "
                        "numbers: convert it with float() or wrap it in Value()")
@@ -380,7 +380,7 @@ def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
     if len(args) == 2:
         return _binary_recorder(rule)(*args)
     inputs: tuple[Any, ...] = tuple(
-        [arg if isinstance(arg, Value) else _number(arg, rule) for arg in args])
+        [arg if isinstance(arg, Value) else _operand(arg, rule) for arg in args])
     datas = tuple([x if type(x) is float else x._data for x in inputs])
     try:
         data = rule.forward(*datas)

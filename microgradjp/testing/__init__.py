@@ -17,8 +17,18 @@ from ..core.functional import grad, value_and_grad
 from ..core.node import Value, data_of, made_by_ops
 from ..core.rules import describe
 from ..errors import MicrogradError, ValueTypeError, message
+from .backprop import BackpropError, CentralDifferencesWarning, check_backprop
 
-__all__ = ["GradcheckError", "KinkWarning", "gradcheck", "gradgradcheck", "numerical_grad"]
+__all__ = [
+    "BackpropError",
+    "CentralDifferencesWarning",
+    "GradcheckError",
+    "KinkWarning",
+    "check_backprop",
+    "gradcheck",
+    "gradgradcheck",
+    "numerical_grad",
+]
 
 EPS = 1e-6
 ATOL = 1e-5

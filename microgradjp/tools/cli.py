@@ -18,6 +18,7 @@ from ..core.functional import value_and_grad
 from ..core.node import Value
 from ..errors import MicrogradError, message
 from ..testing import GradcheckError, KinkWarning, gradcheck, numerical_grad
+from ..views.text import number_text
 from .expr import ExpressionError, evaluate, variables
 
 __all__ = ["main"]
@@ -110,17 +111,13 @@ def _parse_at(text: str, expression: str) -> dict[str, float]:
     return point
 
 
-def _number(x: float) -> str:
-    return f"{x:.10g}"
-
-
 def _graph(expression: str, point: dict[str, float], output: str) -> int:
     leaves = {name: Value(x, label=name) for name, x in point.items()}
     result = evaluate(expression, leaves)
     result.backward()
-    print(f"value {_number(result.data)}")
+    print(f"value {number_text(result.data, 10)}")
     for name, leaf in leaves.items():
-        print(f"d/d{name} {_number(leaf.grad)}")
+        print(f"d/d{name} {number_text(leaf.grad, 10)}")
     if output != "-":
         from ..views.drawing import render  # graphviz is imported only when a picture is asked for
 
@@ -147,7 +144,7 @@ def _gradcheck(expression: str, point: dict[str, float]) -> int:
     args = [point[name] for name in names]
     value, analytic = value_and_grad(f, argnums=tuple(range(len(names))))(*args)
     numeric = numerical_grad(f, *args)
-    print(f"value {_number(value)}")
+    print(f"value {number_text(value, 10)}")
     print(f"{'':8} {'analytic':>18} {'numeric':>18} {'difference':>12}")
     for name, a, n in zip(names, analytic, numeric, strict=True):
         print(f"d/d{name:<5} {a:>18.10g} {n:>18.10g} {abs(a - n):>12.2g}")

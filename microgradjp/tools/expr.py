@@ -25,8 +25,9 @@ from typing import Any
 from ..core import rules
 from ..core.node import Value
 from ..errors import DivisionByZeroError, DomainError, MicrogradError, ValueOverflowError
+from ..views.text import columns
 
-__all__ = ["FUNCTIONS", "ExpressionError", "evaluate", "variables", "width"]
+__all__ = ["FUNCTIONS", "ExpressionError", "evaluate", "variables"]
 
 # The functions are the rows that give themselves a command-line name (``Rule.cli``); a row
 # applied to Values records its node, as the Value's method would.
@@ -53,18 +54,8 @@ class ExpressionError(MicrogradError, ValueError):
         base = position  # an accent has no column of its own: point at the letter it sits on
         while 0 < base < len(shown) and unicodedata.combining(shown[base]):
             base -= 1
-        self.column = width(shown[:base])
+        self.column = columns(shown[:base])
         super().__init__(f"{why}; {fix}\n  {shown}\n  {' ' * self.column}^")
-
-
-def width(text: str) -> int:
-    """Return how many terminal columns ``text`` takes: 2 per full-width character, 0 per accent.
-
-    >>> width("x * りんご")
-    10
-    """
-    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF"
-               else 1 for c in text)
 
 
 # One step of a parsed expression, in postfix order: push a number, push a variable, or apply

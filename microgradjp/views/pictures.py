@@ -18,10 +18,10 @@ from typing import Any, Literal
 
 from ..errors import message
 from . import fonts as _fonts
-from . import layout as _engines
 from . import raster as _raster
 from .layout import EngineNotFoundError
 from .storyboard import Frame
+from .text import ems
 
 __all__ = ["HOT_COLOUR", "SVG_NS", "Captions", "animation", "frame_svgs", "png", "serialise"]
 
@@ -61,7 +61,7 @@ def frame_svgs(
                 shape.set("stroke-width", marker("width", int(group), "1"))
     languages = {"en": ["caption"], "ja": ["caption_ja"], "none": [],
                  "both": ["caption", "caption_ja"]}[caption]
-    widest = [max((getattr(frame, language) for frame in frames), key=_caption_width)
+    widest = [max((getattr(frame, language) for frame in frames), key=ems)
               for language in languages]
     _add_caption(picture, widest, [marker(language, 0) for language in languages])
     parts = re.split(f"{MARK[0]}(\\d+){MARK[1]}", serialise(picture))
@@ -89,7 +89,7 @@ def _add_caption(svg: ElementTree.Element, widest: list[str], lines: list[str]) 
     if not lines:
         return
     x0, y0, width, height = (float(v) for v in svg.get("viewBox", "0 0 0 0").split())
-    width = max(width, *(CAPTION_SIZE * (_caption_width(line) + 1) for line in widest))
+    width = max(width, *(CAPTION_SIZE * (ems(line) + 1) for line in widest))
     strip = CAPTION_SIZE * 1.5 * len(lines) + CAPTION_SIZE
     svg.set("viewBox", f"{x0:g} {y0:g} {width:g} {height + strip:g}")
     svg.set("width", f"{width:.2f}pt")
@@ -104,11 +104,6 @@ def _add_caption(svg: ElementTree.Element, widest: list[str], lines: list[str]) 
         text.set("font-family", family)
         text.set("font-size", f"{CAPTION_SIZE:g}")
         text.text = line
-
-
-def _caption_width(line: str) -> float:
-    # In ems, a guess: a wide character (Japanese) is one em, others about half of one.
-    return sum(1.0 if _engines.needs_cjk(char) else 0.55 for char in line)
 
 
 def png(svg: str) -> bytes:

@@ -28,11 +28,12 @@ from ..core.walk import record
 from ..errors import message
 from . import layout as _engines
 from . import pictures as _pictures
-from .drawing import DrawingError, DrawnIds, draw
+from .digraph import DrawingError, check_choice
+from .drawing import DrawnIds, draw
 from .labels import DATA_LINE, GRAD_LINE, data_text, edge_label, edge_text, flow_text, grad_text
 from .pictures import HOT_COLOUR, SVG_NS, Captions
 from .storyboard import Frame, frames_of
-from .table import _number
+from .text import number_text
 
 __all__ = ["Player"]
 
@@ -75,7 +76,7 @@ class Player:
                               max_nodes=max_nodes, font=font, digits=digits,
                               grads=recorded.grads, with_ids=True)
         self._svg = ElementTree.fromstring(_engines.pipe(dot.source, "svg", engine))
-        self._number = functools.partial(_number, digits=digits)
+        self._number = functools.partial(number_text, digits=digits)
         self._texts, self._groups = _tag(self._svg, self._ids)
         self.frames, self._changes, self._hot = self._storyboard(frames_of(recorded,
                                                                            digits=digits))
@@ -195,7 +196,7 @@ class Player:
         Every frame has the same size (the caption strip fits the longest caption), so the
         frames line up in an animation.
         """
-        _check_choice("caption", caption, get_args(Captions))
+        check_choice("caption", caption, get_args(Captions))
         return _pictures.frame_svgs(self._svg, self.frames, self.states(), caption)
 
     def save_frames(
@@ -208,7 +209,7 @@ class Player:
         found here, or the ``japanese`` extra's).
         """
         folder = Path(folder)
-        _check_choice("fmt", fmt, ("svg", "png"))
+        check_choice("fmt", fmt, ("svg", "png"))
         written = []
         digits = max(3, len(str(len(self.frames))))  # names sort in frame order
         for k, svg in enumerate(self.frame_svgs(caption=caption), start=1):
@@ -234,7 +235,7 @@ class Player:
             raise DrawingError(message(
                 f"save_animation({str(path)!r})", "an animation is a .gif or an animated .png",
                 "end the path with .gif or .png"))
-        _check_choice("phase", phase, ("both", "forward", "backward"))
+        check_choice("phase", phase, ("both", "forward", "backward"))
         if not seconds > 0:  # also refuses nan
             raise DrawingError(message(f"seconds={seconds!r}", "a frame must stay on screen for "
                                        "a positive time", "pass seconds=1.5, say"))
@@ -305,9 +306,3 @@ def _inert_json(data: object) -> str:
 def _fill(template: str, **values: str) -> str:
     # One pass over the template: a marker inside a filled-in value is never filled again.
     return re.sub(r"__([A-Z]+)__", lambda match: values[match.group(1)], template)
-
-
-def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise DrawingError(message(f"{option}={value!r}", f"{option} must be one of "
-                                   f"{', '.join(choices)}", f"pass {option}={choices[0]!r}"))

@@ -15,7 +15,7 @@ from typing import Literal, NamedTuple
 from ..core import rules
 from ..core.node import Value
 from ..core.walk import BackwardPass, record
-from .table import _number, _printable
+from .text import number_text, printable
 
 __all__ = ["Frame", "Kind", "frames", "frames_of"]
 
@@ -79,7 +79,7 @@ def frames_of(recorded: BackwardPass, *, digits: int = 4) -> list[Frame]:
     >>> [frame.kind for frame in frames_of(record(Value(2.0, label="a") * 3))]
     ['inputs', 'forward', 'seed', 'backward', 'backward']
     """
-    number = functools.partial(_number, digits=digits)
+    number = functools.partial(number_text, digits=digits)
     name = functools.partial(_name, number=number)
     root, ordered = recorded.root, recorded.nodes
     leaves = [node for node in ordered if not node.parents and node.label]  # constants show
@@ -143,7 +143,7 @@ def _name(node: Value, number: _Formatter, depth: int = 3) -> str:
     # A label, else a constant's number, else the op applied to its inputs' names, three levels
     # deep ("(x + y) times z"): the caption must point at something visible in the drawing.
     if node.label:
-        return _printable(node.label)
+        return printable(node.label)
     if not node.parents:
         return number(node.data)
     if depth == 0:

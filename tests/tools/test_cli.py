@@ -181,7 +181,8 @@ PIECES = ["x", "y", "りんご", "税", " ", "　", "+", "-", "*", "/", "**", "(
 class TestRandomCommandLines:
     @given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
     def test_status_is_0_or_2_and_the_caret_sits_on_a_character(self, expression):
-        from microgradjp.tools.expr import ExpressionError, variables, width
+        from microgradjp.tools.expr import ExpressionError, variables
+        from microgradjp.views.text import columns as width
 
         try:
             names = variables(expression)

@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from microgradjp import Value
-from microgradjp.tools.expr import MAX_DEPTH, ExpressionError, evaluate, variables, width
+from microgradjp.tools.expr import MAX_DEPTH, ExpressionError, evaluate, variables
+from microgradjp.views.text import columns as width
 
 
 @pytest.mark.parametrize(
