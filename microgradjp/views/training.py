@@ -23,6 +23,7 @@ from ..core.recording import Snapshot, TrainingRecord
 from ..errors import message
 from .drawing import DrawingError
 from .player import Player, _fill, _inert_json
+from .text import number_text
 
 __all__ = ["TrainingPlayer"]
 
@@ -107,7 +108,7 @@ class TrainingPlayer:
 def _shown(x: float) -> float | None:
     # The page shows 4 significant digits; rounding here keeps the page small and lets it
     # print the number as JavaScript writes it, with no rounding of its own.
-    return float(f"{x:.4g}") if math.isfinite(x) else None
+    return float(number_text(x, 4)) if math.isfinite(x) else None
 
 
 def _finite(x: Any) -> Any:
@@ -123,7 +124,7 @@ def _snapshot(snapshot: Snapshot, en: str, ja: str) -> dict[str, Any]:
 
 
 def _captions(record: TrainingRecord, snapshot: Snapshot) -> tuple[str, str]:
-    loss = f"{snapshot.loss:.4g}"
+    loss = number_text(snapshot.loss, 4)
     en = f"Epoch {snapshot.epoch} of {record.epochs}: loss {loss}"
     ja = f"エポック {snapshot.epoch} / {record.epochs}:損失 {loss}"
     if snapshot.accuracy is not None:
