@@ -16,14 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.node import Value, no_grad
+from ..core.recording import TrainingRecord
 from ..errors import DomainError, NonFiniteError, ValueTypeError, message
 from ._inputs import plain
 from .data import _check_count, batches, make_rng
 from .losses import mean
 from .modules import Neuron
 from .optim import Optimizer, _option
+from .recorder import Recorder, start_recording
 
-__all__ = ["History", "fit", "train_perceptron"]
+__all__ = ["History", "Recorder", "fit", "train_perceptron"]
 
 Outputs = Value | Sequence[Value]
 
@@ -62,12 +64,22 @@ _ACCURACY_RULES: dict[str, Callable[[list[float], Any], bool]] = {
 class History:
     """Per-epoch records of a `fit` run: mean loss, and accuracy if an accuracy rule was given.
 
+    ``record`` is the run as the training player draws it, if ``fit(record=...)`` asked for it;
+    Jupyter then shows the player inline.
+
     >>> History(loss=[0.5, 0.25]).loss[-1]
     0.25
     """
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
+    record: TrainingRecord | None = None
+
+    def _repr_html_(self) -> str | None:
+        # The player is a view, which this layer never imports: microgradjp/__init__ gives the
+        # record its notebook display. No record (or no display): Jupyter shows the repr.
+        show = getattr(self.record, "_repr_html_", None)
+        return show() if show is not None else None
 
 
 def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[float]],
@@ -75,7 +87,7 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
         epochs: int = 100, batch_size: int | None = None, seed: int | random.Random = 0,
         accuracy: str | Callable[[list[float], Any], bool] | None = None,
         regularization: Callable[[], Value] | None = None,
-        progress: bool | None = None) -> History:
+        progress: bool | None = None, record: bool | Recorder = False) -> History:
     """Return the `History` of training ``model`` for ``epochs`` passes over the data.
 
     Each batch's loss is the mean of ``loss(model(x), target)`` over its samples, plus
@@ -89,6 +101,7 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     ``targets`` may be lists or numpy arrays (the same numbers give the same run, bit for bit).
     A batch whose loss is inf or nan stops the run with `NonFiniteError` naming the epoch,
     before that batch's step (a diverging run does not train on to nan).
+    ``record=True`` (or a `Recorder`) keeps what the training player shows in ``History.record``.
 
     >>> from microgradjp.optim import SGD
     >>> from microgradjp.losses import mean_squared_error
@@ -103,6 +116,8 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     rule = _accuracy_rule(accuracy)
     rng = make_rng(seed)  # one stream across epochs: a new, reproducible order each epoch
     history = History()
+    recording = start_recording(record, model, inputs, targets, epochs=epochs,
+                                accuracy=accuracy)
     with _progress_bar(epochs, progress) as bar:
         for epoch in range(1, epochs + 1):
             total_loss, correct = 0.0, 0
@@ -122,12 +137,17 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
             history.loss.append(total_loss / len(inputs))
             if rule is not None:
                 history.accuracy.append(correct / len(inputs))
+            if recording is not None:
+                recording.epoch(len(history.loss), history.loss[-1],
+                                history.accuracy[-1] if history.accuracy else None)
             if bar is not None:
                 shown = {"loss": f"{history.loss[-1]:.4g}"}
                 if history.accuracy:
                     shown["accuracy"] = f"{history.accuracy[-1]:.3f}"
                 bar.set_postfix(shown, refresh=False)
                 bar.update()
+    if recording is not None:
+        history.record = recording.finish(history.loss, history.accuracy)
     return history
 
 

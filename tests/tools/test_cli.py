@@ -67,8 +67,9 @@ def test_demo_trains_and_writes_its_pictures(tmp_path, capsys):
     out = capsys.readouterr().out
     accuracy = int(out.split("training accuracy ")[1].split("%")[0])
     assert accuracy >= 97
-    for name in ("graph.svg", "decision_boundary.png", "loss_curve.png"):
+    for name in ("graph.svg", "training.html", "decision_boundary.png", "loss_curve.png"):
         assert (tmp_path / name).stat().st_size > 5000
+    assert f"wrote {tmp_path / 'training.html'} (open it in a browser" in out
     # The drawn sample carries gradient: its loss is not 0, so neither is every edge.
     svg = (tmp_path / "graph.svg").read_text(encoding="utf-8")
     flows = [float(text.replace("&#45;", "-"))
@@ -81,19 +82,25 @@ def test_demo_without_an_engine_writes_the_other_pictures_and_exits_3(monkeypatc
                                                                       capsys):
     monkeypatch.setattr(shutil, "which", lambda name, path=None: None)
     assert main(["demo", "--output", str(tmp_path), "--epochs", "2"]) == 3
-    err = capsys.readouterr().err
-    assert f"could not write {tmp_path / 'graph.svg'}: rendering to .svg: no Graphviz" in err
+    captured = capsys.readouterr()
+    assert (f"could not write {tmp_path / 'graph.svg'}: rendering to .svg: no Graphviz"
+            in captured.err)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["decision_boundary.png",
-                                                          "loss_curve.png"]
+                                                          "loss_curve.png", "training.html"]
+    # The page still plays; only its tab for one sample's graph (a layout) is missing.
+    assert "epoch by epoch (no tab for sample " in captured.out
 
 
-def test_demo_without_matplotlib_writes_the_graph_and_exits_3(monkeypatch, tmp_path, capsys):
+def test_demo_without_matplotlib_writes_the_page_and_the_graph_and_exits_0(monkeypatch, tmp_path,
+                                                                          capsys):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
-    assert main(["demo", "--output", str(tmp_path), "--epochs", "2"]) == 3
-    err = capsys.readouterr().err.splitlines()
-    assert err == [f"could not write {tmp_path / name}: it needs matplotlib; pip install "
-                   "'microgradjp[plot]'" for name in ("decision_boundary.png", "loss_curve.png")]
-    assert [p.name for p in tmp_path.iterdir()] == ["graph.svg"]
+    assert main(["demo", "--output", str(tmp_path), "--epochs", "2"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert captured.out.splitlines()[-1] == (
+        "skipped decision_boundary.png and loss_curve.png: PNG plots need matplotlib (pip "
+        "install 'microgradjp[plot]'); training.html draws both")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.svg", "training.html"]
 
 
 def test_the_command_lines_in_the_docs_work(tmp_path, monkeypatch):
