@@ -11,7 +11,7 @@
 from typing import Any
 
 from .core.functional import define_op, grad, gradients, value_and_grad
-from .core.node import Value, maximum, minimum, no_grad
+from .core.node import Value, detect_anomaly, maximum, minimum, no_grad
 from .core.recording import TrainingRecord
 from .core.rules import COS as cos
 from .core.rules import EXP as exp
@@ -26,6 +26,7 @@ from .errors import (
     DivisionByZeroError,
     DomainError,
     MicrogradError,
+    NonFiniteError,
     ValueOverflowError,
     ValueTypeError,
 )
@@ -60,11 +61,13 @@ __all__ = [
     "DivisionByZeroError",
     "DomainError",
     "MicrogradError",
+    "NonFiniteError",
     "Value",
     "ValueOverflowError",
     "ValueTypeError",
     "cos",
     "define_op",
+    "detect_anomaly",
     "exp",
     "grad",
     "gradients",

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, SupportsFloat, Union
 
-from ..errors import MicrogradError
+from ..errors import MicrogradError, NonFiniteError, message
 from . import rules
 from .conversions import (
     check_label,
@@ -40,19 +40,21 @@ from .conversions import (
 from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, describe, power
 
 __all__ = ["ALL_IN_X", "Parameter", "Value", "apply", "backward_error", "constants_as_leaves",
-           "data_of", "made_by_ops", "maximum", "minimum", "newest_first", "no_grad", "nodes_under",
-           "push_gradients"]
+           "data_of", "detect_anomaly", "made_by_ops", "maximum", "minimum", "newest_first",
+           "no_grad", "nodes_under", "push_gradients"]
 
 Operand = Union["Value", float, int]
 
 
 class _GradMode(threading.local):
     recording = True  # class default: every new thread starts out recording
+    anomaly = False  # inside detect_anomaly
 
 
 _mode = _GradMode()
 # Reading a thread-local costs more than the rest of an op's bookkeeping, so ops first read this
-# count of open no_grad blocks (all threads) and consult _mode only while some block is open.
+# count of open no_grad and detect_anomaly blocks (all threads) and consult _mode only while some
+# block is open: checking every result for inf and nan costs nothing outside detect_anomaly.
 _open_no_grad_blocks = 0
 _blocks_lock = threading.Lock()
 
@@ -79,6 +81,50 @@ def no_grad() -> Iterator[None]:
             _open_no_grad_blocks -= 1
 
 
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Return a context in which the first op or backward step that makes inf or nan raises.
+
+    Outside it, float arithmetic is IEEE's: ``Value(1e308) * 10`` is inf and ``inf - inf`` nan,
+    as in PyTorch, and nothing is checked (checking every op would cost every op). Inside it
+    (per thread, nestable), each result and each gradient pushed is checked, and the first that
+    is not finite raises `NonFiniteError` naming the op and its inputs.
+
+    >>> with detect_anomaly():  # doctest: +ELLIPSIS
+    ...     Value(1e308) * 10
+    Traceback (most recent call last):
+    microgradjp.errors.NonFiniteError: 1e+308 * 10.0 = inf: an input or the result is not ...
+    """
+    global _open_no_grad_blocks
+    previous = _mode.anomaly
+    _mode.anomaly = True
+    with _blocks_lock:
+        _open_no_grad_blocks += 1
+    try:
+        yield
+    finally:
+        _mode.anomaly = previous
+        with _blocks_lock:
+            _open_no_grad_blocks -= 1
+
+
+def _off_the_record(rule: Rule, data: float, inputs: tuple[Any, ...]) -> bool:
+    # Asked only while a no_grad or detect_anomaly block is open in some thread: True if this
+    # thread records no graph now. Under detect_anomaly, raises if the op made inf or nan, or
+    # was given one (maximum(nan, 1.0) is 1.0: the nan would vanish unseen).
+    if _mode.anomaly:
+        datas = tuple(map(_data, inputs))
+        if any(x - x != 0.0 for x in (data, *datas)):  # inf - inf and nan - nan are nan
+            raise _non_finite(f"{describe(rule.name, datas)} = {data!r}")
+    return not _mode.recording
+
+
+def _non_finite(asked: str) -> NonFiniteError:
+    return NonFiniteError(message(asked, "an input or the result is not a finite number",
+                                  "scale the inputs or lower the learning rate; where a nan "
+                                  "comes from an inf, look for the op that overflowed first"))
+
+
 # The two recorders every op goes through, one closure per rule: an operator *is* its recorder,
 # so ``x * y`` costs one Python call, not two, and the rule and its forward are read from the
 # closure. One statement per slot: a tuple assignment of seven slots builds and unpacks a tuple.
@@ -90,7 +136,7 @@ def _make_unary_recorder(rule: Rule) -> Callable[[Value], Value]:
             data = forward(x._data)
         except (ValueError, ArithmeticError) as failure:
             raise rule.error(failure, (x._data,), (x._label,)) from None
-        if _open_no_grad_blocks and not _mode.recording:
+        if _open_no_grad_blocks and _off_the_record(rule, data, (x,)):
             return _leaf(data)
         node: Value = _new(Value)
         node._data = data
@@ -126,7 +172,7 @@ def _make_binary_recorder(rule: Rule) -> Callable[[Any, Any], Value]:
         except (ValueError, ArithmeticError) as failure:
             labels = (getattr(x, "_label", None), getattr(y, "_label", None))
             raise rule.error(failure, (x_data, y_data), labels) from None
-        if _open_no_grad_blocks and not _mode.recording:
+        if _open_no_grad_blocks and _off_the_record(rule, data, (x, y)):
             return _leaf(data)
         node: Value = _new(Value)
         node._data = data
@@ -313,17 +359,25 @@ class Value:
         """Fill ``.grad`` of every node under this one with d(self)/d(node), times ``grad``.
 
         Leaves accumulate across calls (reset with ``zero_grad``); every other node holds the
-        gradient of the latest pass, so a second call never corrupts anything.
+        gradient of the latest pass, so a second call never corrupts anything. A pass that
+        raises (a derivative with no value, such as sqrt's at 0) changes no ``.grad`` at all.
+        Passes from several threads take turns, so leaves shared between them add up exactly.
 
         >>> a = Value(2.0); y = a * a
         >>> y.backward(); y.backward(); a.grad
         8.0
         """
-        order = newest_first(self)
-        self._grad += grad if type(grad) is float else real_number(
+        seed = grad if type(grad) is float else real_number(
             grad, f"backward({short(grad)})", "pass the output's gradient as a number, such as "
             "1.0 (the default)")
-        push_gradients(order)
+        # Concurrent passes would interleave their `+=` on shared nodes and lose some: while
+        # more than one thread runs, passes take turns (a pass is pure Python: under the GIL
+        # nothing runs in parallel anyway). One thread alone pays one call, no lock.
+        if threading.active_count() > 1:
+            with _backward_lock:
+                _backward(self, seed)
+        else:
+            _backward(self, seed)
 
     def zero_grad(self) -> None:
         """Reset ``.grad`` to 0.0 on this node and every node under it."""
@@ -341,6 +395,42 @@ class Value:
 
 
 _next_order = itertools.count().__next__
+_backward_lock = threading.RLock()  # reentrant: a custom op's partials may call backward
+
+
+def _push_checked(order: list[Value]) -> None:
+    # detect_anomaly's backward: node by node, so the first step that makes inf or nan is named.
+    for node in order:
+        push_gradients([node])
+        for parent in _inputs(node):
+            if type(parent) is not float and parent._grad - parent._grad != 0.0:
+                inputs = tuple(map(_data, _inputs(node)))
+                raise _non_finite(f"in backward through {describe(node.op, inputs)}, an "
+                                  f"input's gradient = {parent._grad!r}")
+
+
+def _backward(root: Value, seed: float) -> None:
+    # A transaction: a pass that raises puts back every grad it wrote (the leaves' sums and the
+    # other nodes' latest-pass values), so a failed backward changes nothing.
+    saved: list[Any] = [root, root._grad]
+    order: list[Value] = []
+    try:
+        order = newest_first(root, saved)
+        root._grad += seed
+        if _open_no_grad_blocks and _mode.anomaly:
+            _push_checked(order)
+        else:
+            push_gradients(order)
+    except BaseException:
+        # Every grad this pass may have written was 0.0 before, unless it was saved.
+        for node in order:
+            node._grad = 0.0
+            for parent in _inputs(node):
+                if type(parent) is not float:
+                    parent._grad = 0.0
+        for k in range(len(saved) - 2, -1, -2):  # newest save first: the oldest value wins
+            saved[k]._grad = saved[k + 1]
+        raise
 
 
 _new = object.__new__
@@ -387,7 +477,7 @@ def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
     except (ValueError, ArithmeticError) as failure:  # labels are read only to explain
         labels = tuple(getattr(x, "_label", None) for x in inputs)
         raise rule.error(failure, datas, labels) from None
-    if _open_no_grad_blocks and not _mode.recording:
+    if _open_no_grad_blocks and _off_the_record(rule, data, inputs):
         return _leaf(data)
     node: Value = _new(Value)
     node._data = data
@@ -543,13 +633,14 @@ def made_by_ops(root: Value) -> list[Any]:
 _creation_number = operator.attrgetter("_order")
 
 
-def newest_first(root: Value) -> list[Value]:
+def newest_first(root: Value, saved: list[Any] | None = None) -> list[Value]:
     """Return the op nodes under root newest first, each with ``.grad`` reset to 0.0.
 
     The walk `Value.backward` takes (made_by_ops is the same walk, with a set and no writes). A
     node is marked as seen by setting its grad to a float made for this call: a 0.0 that no other
     node can hold by accident (identity, not value, is compared), so no set is needed, and every
-    node the walk reaches is already reset, even if the walk is interrupted.
+    node the walk reaches is already reset, even if the walk is interrupted. ``saved`` receives
+    each grad the pass will write that is not 0.0, before it is reset (node, grad, ...).
 
     >>> from microgradjp import Value
     >>> a = Value(1.0); b = a.exp(); c = b * a
@@ -560,6 +651,10 @@ def newest_first(root: Value) -> list[Value]:
     mark = float(0)  # a new object on every call, unlike the literal 0.0
     made: list[Value] = []
     stack = [root] if root._rule is not LEAF else []
+    # Every grad the pass will write that is not 0.0 now, as it is (node, grad, node, grad, ...):
+    # a pass that fails puts them back and zeroes the rest (Value.backward). On a fresh graph or
+    # after zero_grad nothing is saved. A leaf may be listed more than once.
+    save = (saved if saved is not None else []).append
     # `while True`, not `while stack`: CPython 3.11 warms a function up for its specializing
     # interpreter on calls and on this loop's back edge, not on a `while stack:` back edge, so
     # a long walk run once (a training step's backward) would otherwise never be specialized.
@@ -571,19 +666,32 @@ def newest_first(root: Value) -> list[Value]:
             continue  # reached along a second path
         if node._grad:  # an earlier pass went through it: its constants keep their share
             constants_as_leaves(node)
+            save(node)
+            save(node._grad)
         node._grad = mark
         made.append(node)
         x, y = node._x, node._y
-        # Slot by slot, no tuple per node. Floats (constants), None (no second input) and
-        # leaves are not walked; an n-ary node's inputs are the tuple in x.
+        # Slot by slot, no tuple per node. Floats (constants) and None (no second input) are
+        # skipped, leaves (a Parameter too) only saved; an n-ary node's inputs are the tuple in x.
         if type(x) is value and x._rule is not LEAF and x._grad is not mark:
             stack.append(x)
+        elif type(x) is not float and y is not all_in_x and x._grad:  # a leaf (or seen)
+            save(x)
+            save(x._grad)
         if type(y) is value and y._rule is not LEAF and y._grad is not mark:
             stack.append(y)
-        if y is all_in_x:
+        elif y is None or type(y) is float:  # the common cases first: one input, a constant
+            pass
+        elif y is all_in_x:
             for parent in x:
                 if type(parent) is value and parent._rule is not LEAF:
                     stack.append(parent)
+                elif type(parent) is not float and parent._grad:
+                    save(parent)
+                    save(parent._grad)
+        elif y._grad:  # a leaf with a grad to keep (or a node seen already, whose grad is 0.0)
+            save(y)
+            save(y._grad)
     return _newest_first_order(made)
 
 

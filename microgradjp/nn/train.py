@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import random
 import sys
 from collections.abc import Callable, Sequence
@@ -16,7 +17,7 @@ from typing import Any
 
 from ..core.node import Value, no_grad
 from ..core.recording import TrainingRecord
-from ..errors import DomainError, ValueTypeError, message
+from ..errors import DomainError, NonFiniteError, ValueTypeError, message
 from ._inputs import plain
 from .data import _check_count, batches, make_rng
 from .losses import mean
@@ -98,6 +99,8 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     training forward passes, as the weights move during the epoch. ``progress=None`` shows a
     bar only when stderr is a terminal and the run lasts over a second. ``inputs`` and
     ``targets`` may be lists or numpy arrays (the same numbers give the same run, bit for bit).
+    A batch whose loss is inf or nan stops the run with `NonFiniteError` naming the epoch,
+    before that batch's step (a diverging run does not train on to nan).
     ``record=True`` (or a `Recorder`) keeps what the training player shows in ``History.record``.
 
     >>> from microgradjp.optim import SGD
@@ -116,7 +119,7 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     recording = start_recording(record, model, inputs, targets, epochs=epochs,
                                 accuracy=accuracy)
     with _progress_bar(epochs, progress) as bar:
-        for _ in range(epochs):
+        for epoch in range(1, epochs + 1):
             total_loss, correct = 0.0, 0
             for xs, ts in batches(inputs, targets, batch_size=batch_size, seed=rng):
                 pairs = [(model(x), t) for x, t in zip(xs, ts, strict=True)]
@@ -125,6 +128,8 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
                 batch_loss = mean([loss(y, t) for y, t in pairs])
                 if regularization is not None:
                     batch_loss = batch_loss + regularization()
+                if not math.isfinite(batch_loss.data):  # before the step: the weights stay
+                    raise _diverged(batch_loss.data, epoch, epochs, history)
                 optimizer.zero_grad()
                 batch_loss.backward()
                 optimizer.step()
@@ -144,6 +149,14 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     if recording is not None:
         history.record = recording.finish(history.loss, history.accuracy)
     return history
+
+
+def _diverged(loss: float, epoch: int, epochs: int, history: History) -> NonFiniteError:
+    last = f" (the last finite epoch's loss: {history.loss[-1]:.4g})" if history.loss else ""
+    return NonFiniteError(message(
+        f"fit, epoch {epoch} of {epochs}", f"the loss is {loss!r}{last}",
+        "lower the learning rate (the weights diverged), or run an epoch inside "
+        "microgradjp.detect_anomaly() to find the op that made it"))
 
 
 def train_perceptron(neuron: Neuron, inputs: Sequence[Sequence[float]],

@@ -32,8 +32,9 @@ def run(folder: Path, *, epochs: int = 100, seed: int = 0) -> int:
 
     ``training.html`` (the training player) and ``graph.svg`` need nothing beyond the package;
     a picture that cannot be written (no layout engine for the graph) is named with the reason
-    and the fix after the others are written, and the status is then 1. Without matplotlib the
-    PNG plots are skipped with a note (the page draws the same boundary and curve): still 0.
+    and the fix after the others are written, and the status is then 3 (the command line's
+    "output not written"). Without matplotlib the PNG plots are skipped with a note (the page
+    draws the same boundary and curve): still 0.
 
     >>> import tempfile
     >>> run(Path(tempfile.mkdtemp()), epochs=2)  # doctest: +ELLIPSIS
@@ -58,7 +59,7 @@ def run(folder: Path, *, epochs: int = 100, seed: int = 0) -> int:
     missing += _draw_plots(model, points, labels, history.loss, folder)
     for name, why in missing:
         print(f"could not write {folder / name}: {why}", file=sys.stderr)
-    return 1 if missing else 0
+    return 3 if missing else 0  # the command line's status for "the output could not be written"
 
 
 def _worst_sample(model: MLP, points: list[list[float]], labels: list[int]) -> tuple[int, Value]:

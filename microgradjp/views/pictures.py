@@ -1,20 +1,19 @@
-"""The step player's frames as pictures: one SVG per frame, PNG, an animated GIF or APNG.
+"""The step player's frames as pictures: one SVG per frame, and each drawn as PNG.
 
 Each frame's SVG is the one layout with that frame's texts, highlights and caption lines. Which
-texts and highlights a frame has is `player`'s job; drawing PNG is `_raster`'s.
+texts and highlights a frame has is `player`'s job; drawing PNG is `_raster`'s, joining the
+frames into a GIF or APNG `animation`'s.
 """
 
 from __future__ import annotations
 
 import copy
 import html
-import importlib
-import io
 import itertools
 import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Iterator
-from typing import Any, Literal
+from typing import Literal
 
 from ..errors import message
 from . import fonts as _fonts
@@ -23,14 +22,16 @@ from .layout import EngineNotFoundError
 from .storyboard import Frame
 from .text import ems
 
-__all__ = ["HOT_COLOUR", "SVG_NS", "Captions", "animation", "frame_svgs", "png", "serialise"]
+__all__ = ["HOT_COLOUR", "SVG_NS", "Captions", "frame_svgs", "png", "serialise"]
 
 SVG_NS = "http://www.w3.org/2000/svg"
 HOT_COLOUR = "#e8590c"  # the step being taken; the seeds' red is already the gradient's
 LINES = {f"{{{SVG_NS}}}{kind}" for kind in ("path", "polygon", "ellipse")}  # what is lit
 # A lit group's lines, as attributes rather than CSS: every SVG rasterizer reads those.
 HOT = {"stroke": HOT_COLOUR, "width": "2.5"}
-MARK = ("\ue000", "\ue001")  # private-use characters around a marker's number
+# Around a marker's number: control characters, which XML forbids, so no text of a parsed SVG
+# can hold them (a label's are written as escapes); a private-use character could be a label's.
+MARK = ("\x01", "\x02")
 CAPTION_SIZE = 12.0  # points: the caption lines under a frame drawn as a picture
 Captions = Literal["both", "en", "ja", "none"]
 ElementTree.register_namespace("", SVG_NS)
@@ -116,32 +117,6 @@ def png(svg: str) -> bytes:
             "pip install resvg-py, or save_frames(folder) as SVG"))
     font = _fonts.japanese_font() or _fonts.Font("sans-serif", None, "fontconfig")
     return _raster.svg_to_png(svg, font)
-
-
-def _pillow() -> Any:
-    try:
-        return importlib.import_module("PIL.Image")
-    except ImportError:
-        raise EngineNotFoundError(message(
-            "writing an animation", "Pillow is not installed",
-            "pip install 'microgradjp[animate]', or save_frames(folder) for numbered "
-            "pictures")) from None
-
-
-def animation(pictures: Iterable[bytes], fmt: str, seconds: float) -> bytes:
-    """Return PNG ``pictures`` as one animation in Pillow's ``fmt`` ("GIF" or "PNG" for APNG)."""
-    image = _pillow()
-    frames = [_on_white(image, image.open(io.BytesIO(picture))) for picture in pictures]
-    buffer = io.BytesIO()
-    frames[0].save(buffer, fmt, save_all=True, append_images=frames[1:],
-                   duration=round(seconds * 1000), loop=0)
-    return buffer.getvalue()
-
-
-def _on_white(image: Any, picture: Any) -> Any:
-    # resvg leaves the page transparent; a GIF frame has no alpha, so lay it on white first.
-    page = image.new("RGBA", picture.size, "white")
-    return image.alpha_composite(page, picture.convert("RGBA")).convert("RGB")
 
 
 def serialise(svg: ElementTree.Element) -> str:

@@ -22,12 +22,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal, get_args
 
-from .._files import write_atomically
+from .._files import atomic_file, write_atomically
 from ..core.node import Value
 from ..core.walk import record
 from ..errors import message
 from . import layout as _engines
 from . import pictures as _pictures
+from .animation import write_animation
 from .digraph import DrawingError, check_choice
 from .drawing import DrawnIds, draw
 from .labels import DATA_LINE, GRAD_LINE, data_text, edge_label, edge_text, flow_text, grad_text
@@ -78,8 +79,8 @@ class Player:
         self._svg = ElementTree.fromstring(_engines.pipe(dot.source, "svg", engine))
         self._number = functools.partial(number_text, digits=digits)
         self._texts, self._groups = _tag(self._svg, self._ids)
-        self.frames, self._changes, self._hot = self._storyboard(frames_of(recorded,
-                                                                           digits=digits))
+        self.frames, self._changes, self._hot = self._storyboard(frames_of(
+            recorded, digits=digits, drawn=self._ids))
 
     def _storyboard(
         self, all_frames: list[Frame]
@@ -227,7 +228,8 @@ class Player:
 
         ``phase`` keeps the forward or the backward frames only (the backward ones start from
         the finished forward pass); ``seconds`` is each frame's time on screen. Needs the
-        ``animate`` extra (Pillow writes the file; each frame is drawn as `save_frames` does).
+        ``animate`` extra (Pillow encodes each frame, drawn as `save_frames` does; frames are
+        written as they come, so memory holds one frame however many there are).
         """
         path = Path(path)
         formats = {".gif": "GIF", ".png": "PNG", ".apng": "PNG"}
@@ -241,11 +243,13 @@ class Player:
                                        "a positive time", "pass seconds=1.5, say"))
         wanted = {"both": ("inputs", "forward", "seed", "backward"),
                   "forward": ("inputs", "forward"), "backward": ("seed", "backward")}[phase]
+        # One frame at a time: drawn, encoded, written, dropped (memory for one frame).
         pictures = (_pictures.png(svg) for frame, svg in
                     zip(self.frames, self.frame_svgs(caption=caption), strict=True)
                     if frame.kind in wanted)
-        data = _pictures.animation(pictures, formats[path.suffix.lower()], seconds)
-        write_atomically(path, data, make_folders=True)
+        count = sum(frame.kind in wanted for frame in self.frames)
+        with atomic_file(path, make_folders=True) as file:
+            write_animation(pictures, formats[path.suffix.lower()], seconds, file, count)
         return path
 
     def finished(self) -> dict[int, str]:

@@ -43,14 +43,15 @@ def ems(text: str) -> float:
 
 
 def printable(text: str) -> str:
-    """Return ``text`` with control characters and lone surrogates as Python escapes.
+    """Return ``text`` with control characters, lone surrogates and U+FFFE, U+FFFF as escapes.
 
-    >>> printable("a\\tb")
-    'a\\\\tb'
+    >>> printable("a\\tb"), printable("a\\uffffb")
+    ('a\\\\tb', 'a\\\\uffffb')
     """
-    # They would break a line, and a lone surrogate cannot even be encoded.
-    return "".join(repr(c)[1:-1] if unicodedata.category(c) in ("Cc", "Cs") else c
-                   for c in text)
+    # They would break a line, a lone surrogate cannot even be encoded, and XML allows none of
+    # them: an SVG holding one is malformed.
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) in ("Cc", "Cs") else
+                   f"\\u{ord(c):04x}" if c in "\ufffe\uffff" else c for c in text)
 
 
 def number_text(x: float, digits: int) -> str:
