@@ -130,10 +130,10 @@ def _leads_to_inputs(made: list[Value], inputs: set[Value]) -> set[Value]:
 class _Writer:
     """Writes each row's forward and partials as code, once per row and number of inputs.
 
-    A row writes its own code: its forward and partials are applied to `_Code` placeholders,
-    whose operators return the text of what they were asked (``1.0 - out * out`` gives
-    ``(1.0 - ({out} * {out}))``), and a rule applied to a placeholder writes a call to its
-    forward. So the replayed step does exactly the row's float operations in the row's order
+    A row writes its own code: its forward (or ``replay_forward``) and partials are applied to
+    `_Code` placeholders, whose operators return the text of what they were asked (``1.0 - out
+    * out`` gives ``(1.0 - ({out} * {out}))``), and a rule applied to a placeholder writes a
+    call to its forward. So the replayed step does exactly the row's float operations in the row's order
     (bit for bit the eager numbers), with no call where the row is plain arithmetic. A row that
     needs a real float (``math.tanh``, an ``if``, ``float(x > 0)``) is called instead.
     """
@@ -170,7 +170,7 @@ class _Writer:
     def _write(self, rule: rules.Rule, arity: int) -> tuple[str | None, list[str] | None]:
         if (rule, arity) not in self._written:
             inputs = [_Code(f"{{{i}}}", self) for i in range(arity)]
-            forward = self._trace(rule.forward, inputs)
+            forward = self._trace(rule.replay_forward or rule.forward, inputs)
             partials = self._trace(rule.partials, [*inputs, _Code("{out}", self)])
             self._written[rule, arity] = (
                 forward[0] if forward and len(forward) == 1 else None,

@@ -44,6 +44,25 @@ def test_replay_equals_eager_on_new_points(case, data):
     assert all(g == e or math.isnan(e) for g, e in zip(got[1], expected[1], strict=True))
 
 
+@settings(max_examples=300)
+@given(st.integers(1, 20).flatmap(
+    lambda n: st.lists(st.floats(-1e6, 1e6), min_size=2 * n + 1, max_size=2 * n + 1)))
+def test_weighted_sum_written_for_replay_is_its_forward_bit_for_bit(args):
+    assert WEIGHTED_SUM.replay_forward is not None
+    assert WEIGHTED_SUM.replay_forward(*args) == WEIGHTED_SUM.forward(*args)
+
+
+def test_a_neuron_replays_as_code_not_as_a_call_of_its_row():
+    weights, inputs, bias = [Value(0.5), Value(-1.5)], [Value(2.0), Value(3.0)], Value(0.25)
+    out = apply(WEIGHTED_SUM, (*weights, *inputs, bias))
+    replay = Replay(out, [*weights, *inputs, bias])
+    # The products are written out; only SUM's fsum is called (f0), never _weighted_sum.
+    assert "(v0 * v2), (v1 * v3)" in replay.source
+    assert replay.source.count("f0(") == 1 and rules.SUM.forward in replay._run.__defaults__
+    out.backward()
+    assert replay() == (out.data, [x.grad for x in (*weights, *inputs, bias)])
+
+
 def test_replay_of_a_neuron_and_constants():
     w1, w2, b, x1, x2 = (Value(v) for v in (0.1, -0.3, 0.2, 1.5, 2.0))
     out = apply(WEIGHTED_SUM, (w1, w2, x1, x2, b)).tanh() * 0.5 + maximum(x1, 1.0)
