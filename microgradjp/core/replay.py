@@ -15,7 +15,7 @@ from ..errors import ValueTypeError, message
 from . import rules
 from .node import Value, apply, made_by_ops
 
-__all__ = ["Replay"]
+__all__ = ["Replay", "SampleReplay"]
 
 class Replay:
     """A recorded graph from ``inputs`` to ``output``, replayable on new input values.
@@ -30,7 +30,8 @@ class Replay:
     (0.037883, [0.213552, 0.393224])
     """
 
-    def __init__(self, output: Value, inputs: Sequence[Value]) -> None:
+    def __init__(self, output: Value, inputs: Sequence[Value], *,
+                 constants: Sequence[float] = (), watch: Sequence[Value] = ()) -> None:
         for x in inputs:
             if x.parents:
                 raise ValueTypeError(message(
@@ -39,51 +40,76 @@ class Replay:
         self.inputs = list(inputs)
         self._output = output
         self._made = made_by_ops(output)
-        source, namespace = _generate(self._made, output, self.inputs)
+        # A constant given anew on each call is found by identity: the float object itself sits
+        # in the nodes that use it (a number beside a Value is kept as it came, see node.py).
+        self._constants = list(constants)
+        self._watch = list(watch)
+        source, namespace = _generate(self._made, output, self.inputs, self._constants,
+                                      self._watch)
         # The source is built only from generated names (v12, g12, f3), Python operators and the
         # repr of floats (see _Writer); no user text (labels, custom op names) ever reaches it.
         exec(compile(source, "<microgradjp replay>", "exec"), namespace)
-        self._run: Callable[[Sequence[float]], tuple[float, tuple[float, ...]]] = namespace["run"]
+        self._run: Callable[..., tuple[float, tuple[float, ...], tuple[float, ...]]] = \
+            namespace["run"]
         self.source = source
 
     def __call__(self, values: Sequence[float] | None = None) -> tuple[float, list[float]]:
         """Return ``(output, [d output / d input, ...])`` at ``values`` (default: inputs' data).
 
+        ``values`` has one number per input, then one per constant given to ``constants``.
         Nothing is recorded and no ``.grad`` is touched.
         """
-        point = [x.data for x in self.inputs] if values is None else [float(v) for v in values]
-        if len(point) != len(self.inputs):
+        default = [x.data for x in self.inputs] + self._constants
+        point = default if values is None else [float(v) for v in values]
+        if len(point) != len(default):
             raise ValueTypeError(message(
-                f"replay with {len(point)} values", f"the graph has {len(self.inputs)} inputs",
-                "pass one value per input, in the order given to Replay"))
+                f"replay with {len(point)} values",
+                f"the graph has {len(self.inputs)} inputs and {len(self._constants)} constants",
+                "pass one value per input, then per constant, in the order given to Replay"))
         try:
-            value, grads = self._run(point)
+            value, grads, _ = self._run(point)
         except (ValueError, ArithmeticError):
             self._explain(point)  # raises the eager engine's own error for the failing node
             raise
         return value, list(grads)
 
+    def step(self, values: list[float]) -> tuple[float, tuple[float, ...], tuple[float, ...]]:
+        """Return ``(output, gradients, watched values)`` at ``values``, unchecked: fit's hot path.
+
+        A failure raises the float arithmetic's own ValueError or ArithmeticError, unexplained.
+        """
+        return self._run(values)
+
     def _explain(self, point: list[float]) -> None:
         # Rebuild the graph eagerly at the failing point: the eager error names op and inputs.
-        clone = {x: Value(v, x.label) for x, v in zip(self.inputs, point, strict=True)}
+        clone = {x: Value(v, x.label) for x, v in zip(self.inputs, point, strict=False)}
+        given = dict(zip(map(id, self._constants), point[len(self.inputs):], strict=True))
         for node in self._made:
-            parents = [clone[p] if p in clone else Value(p.data, p.label) for p in node.parents]
+            parents = [clone[p] if p in clone else Value(given.get(id(p._data), p.data), p.label)
+                       for p in node.parents]
             clone[node] = apply(node.rule, tuple(parents))
         clone[self._output].backward()
 
 
 def _generate(
-    made: list[Value], output: Value, inputs: list[Value]
+    made: list[Value], output: Value, inputs: list[Value], constants: list[float],
+    watch: list[Value],
 ) -> tuple[str, dict[str, Any]]:
     """Return the source of ``run(values)`` and the names it needs (``made``: oldest first)."""
     name = {x: f"v{i}" for i, x in enumerate(inputs)}
+    given = {id(c): f"k{i}" for i, c in enumerate(constants)}  # read from values, after inputs
     writer = _Writer()
     namespace = writer.namespace
-    forward = [f"    {', '.join(name[x] for x in inputs)}{',' if len(inputs) == 1 else ''}"
-               " = values" if inputs else ""]
+    unpacked = [name[x] for x in inputs] + list(given.values())
+    forward = [f"    {', '.join(unpacked)}{',' if len(unpacked) == 1 else ''} = values"
+               if unpacked else ""]
     for node in made:
         for parent in node.parents:
-            if parent not in name:  # a constant leaf: bake its value in by reference
+            if parent in name:
+                continue
+            if id(parent._data) in given:  # a constant given on each call: read, not baked
+                name[parent] = given[id(parent._data)]
+            else:  # a constant leaf: bake its value in by reference
                 name[parent] = f"c{len(name)}"
                 namespace[name[parent]] = parent.data
         name[node] = f"v{len(name)}"
@@ -112,10 +138,117 @@ def _generate(
                 grad[parent] = f"g{len(grad)}"
                 backward.append(f"    {grad[parent]} = {contribution}")
     results = ", ".join(grad.get(x, "0.0") for x in inputs)
+    watched = ", ".join(_watched_name(node, name, namespace) for node in watch)
     # The functions called are default arguments: a local is read faster than a global.
     called = "".join(f", {f}={f}" for f in writer.functions)
     lines = [f"def run(values{called}):", *forward, *backward,
-             f"    return {name[output]}, ({results}{',' if len(inputs) == 1 else ''})"]
+             f"    return {name[output]}, ({results}{',' if len(inputs) == 1 else ''}), "
+             f"({watched}{',' if len(watch) == 1 else ''})"]
+    return "\n".join(lines) + "\n", namespace
+
+
+def _watched_name(node: Value, name: dict[Value, str], namespace: dict[str, Any]) -> str:
+    # A watched node outside the graph (or a leaf that is no input) reads as its own number.
+    if node not in name:
+        name[node] = f"c{len(name)}"
+        namespace[name[node]] = node.data
+    return name[node]
+
+
+class SampleReplay:
+    """One sample's recorded graph, replayed for every sample of a batch, as eager adds it up.
+
+    ``loss`` is one sample's loss, made from ``parameters``, that sample's ``features`` (leaves)
+    and ``targets`` (numbers in the graph, found by identity). Called with the parameters' values,
+    the samples (features then targets, each a tuple) in the order eager backward reaches them
+    (the last made first) and ``seed`` (d batch loss / d sample loss), it returns the samples'
+    losses, every parameter's gradient and the ``watch``ed values per sample. Each gradient is
+    added sample after sample, starting from 0.0, exactly as eager backward adds into a zeroed
+    leaf: bit for bit the same numbers, provided each sample's nodes reach the parameters only
+    among themselves (fit checks it).
+
+    >>> w = Value(2.0); x = Value(3.0); t = 1.5 * 1.0  # a target of its own
+    >>> replay = SampleReplay((w * x - t) ** 2, [w], [x], [t])
+    >>> losses, grads, _ = replay([2.0], [(1.0, 0.5), (3.0, 1.5)], 0.5)
+    >>> losses, grads  # (2*1 - .5)**2, (2*3 - 1.5)**2; 0.5 * (2*(1.5)*1 + 2*(4.5)*3)
+    ([2.25, 20.25], (15.0,))
+    """
+
+    def __init__(self, loss: Value, parameters: Sequence[Value], features: Sequence[Value],
+                 targets: Sequence[float], watch: Sequence[Value] = ()) -> None:
+        made = made_by_ops(loss)
+        source, namespace = _generate_sample(made, loss, list(parameters), list(features),
+                                             list(targets), list(watch))
+        exec(compile(source, "<microgradjp replay>", "exec"), namespace)  # see Replay: no user text
+        self._run: Callable[..., tuple[list[float], tuple[float, ...], list[tuple[float, ...]]]]
+        self._run = namespace["run"]
+        self.source = source
+
+    def __call__(self, parameters: Sequence[float], samples: Sequence[tuple[float, ...]],
+                 seed: float) -> tuple[list[float], tuple[float, ...], list[tuple[float, ...]]]:
+        """Return ``(losses, gradients, watched)``; a failure raises the arithmetic's own error."""
+        return self._run(parameters, samples, seed)
+
+
+def _generate_sample(
+    made: list[Value], loss: Value, parameters: list[Value], features: list[Value],
+    targets: list[float], watch: list[Value],
+) -> tuple[str, dict[str, Any]]:
+    # The body of Replay's code for one sample, inside a loop over the samples; the parameters'
+    # gradients are running sums (a0, a1, ...) that outlive the loop.
+    name = {p: f"p{i}" for i, p in enumerate(parameters)}
+    name.update({x: f"x{i}" for i, x in enumerate(features)})
+    given = {id(t): f"k{i}" for i, t in enumerate(targets)}
+    writer = _Writer()
+    namespace = writer.namespace
+    body: list[str] = []
+    for node in made:
+        for parent in node.parents:
+            if parent in name:
+                continue
+            if id(parent._data) in given:
+                name[parent] = given[id(parent._data)]
+            else:
+                name[parent] = f"c{len(name)}"
+                namespace[name[parent]] = parent.data
+        name[node] = f"v{len(name)}"
+        written = writer.forward(node.rule, [name[p] for p in node.parents])
+        body.append(f"    {name[node]} = {written}")
+    wanted = _leads_to_inputs(made, set(parameters))
+    accumulated = {p: f"a{i}" for i, p in enumerate(parameters)}
+    reached: set[Value] = set()
+    grad = {loss: "seed"}
+    for node in reversed(made):
+        if node not in grad:
+            continue
+        args = [name[p] for p in node.parents]
+        locals_ = writer.partials(node.rule, args, name[node], body)
+        for parent, local in zip(node.parents, locals_, strict=True):
+            if parent not in wanted:
+                continue
+            contribution = f"{grad[node]} * ({local})"
+            if parent in accumulated:
+                reached.add(parent)
+                body.append(f"    {accumulated[parent]} = {accumulated[parent]} + {contribution}")
+            elif parent in grad:
+                body.append(f"    {grad[parent]} = {grad[parent]} + {contribution}")
+            else:
+                grad[parent] = f"g{len(grad)}"
+                body.append(f"    {grad[parent]} = {contribution}")
+    unpack = [*(name[x] for x in features), *given.values()]
+    watched = ", ".join(_watched_name(node, name, namespace) for node in watch)
+    called = "".join(f", {f}={f}" for f in writer.functions)
+    lines = [f"def run(parameters, samples, seed{called}):",
+             f"    {''.join(f'{name[p]}, ' for p in parameters)}= parameters" if parameters else "",
+             *(f"    {accumulated[p]} = 0.0" for p in parameters if p in reached),
+             "    losses = []", "    watched = []",
+             f"    for {''.join(f'{n}, ' for n in unpack) or '_ '}in samples:",
+             *(f"    {line}" for line in body),
+             f"        losses.append({name[loss]})",
+             f"        watched.append(({watched}{',' if len(watch) == 1 else ''}))",
+             "    return losses, ("
+             + "".join(f"{accumulated[p] if p in reached else '0.0'}, " for p in parameters)
+             + "), watched"]
     return "\n".join(lines) + "\n", namespace
 
 
@@ -133,9 +266,9 @@ class _Writer:
     A row writes its own code: its forward (or ``replay_forward``) and partials are applied to
     `_Code` placeholders, whose operators return the text of what they were asked (``1.0 - out
     * out`` gives ``(1.0 - ({out} * {out}))``), and a rule applied to a placeholder writes a
-    call to its forward. So the replayed step does exactly the row's float operations in the row's order
-    (bit for bit the eager numbers), with no call where the row is plain arithmetic. A row that
-    needs a real float (``math.tanh``, an ``if``, ``float(x > 0)``) is called instead.
+    call to its forward. So the replayed step does exactly the row's float operations in the
+    row's order (bit for bit the eager numbers), with no call where the row is plain arithmetic.
+    A row that needs a real float (``math.tanh``, an ``if``, ``float(x > 0)``) is called instead.
     """
 
     def __init__(self) -> None:

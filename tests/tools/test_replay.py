@@ -13,7 +13,7 @@ from microgradjp.core.rules import WEIGHTED_SUM
 from microgradjp.losses import l2_regularization, mean
 from microgradjp.nn import MLP
 from microgradjp.optim import SGD
-from microgradjp.replay import Replay
+from microgradjp.replay import Replay, SampleReplay
 from microgradjp.testing.strategies import domain_points, expressions
 
 
@@ -153,3 +153,36 @@ def test_a_row_that_needs_real_floats_is_called_and_plain_arithmetic_is_written(
     source = Replay(x.tanh() * x, [x]).source
     assert "(1.0 - (v1 * v1))" in source  # tanh's own partial, 1 - out * out, written out
     assert "= f0(v0)" in source  # math.tanh itself is called
+
+
+def test_a_constant_given_anew_is_read_not_baked():
+    w, target = Value(0.5), 2.0 * 1.0  # a float object of its own, found by identity
+    out = (w * 3.0 - target) ** 2
+    replay = Replay(out, [w], constants=[target])
+    fresh_w, fresh_target = Value(0.25), -1.0
+    eager = (fresh_w * 3.0 - fresh_target) ** 2
+    eager.backward()
+    assert replay([0.25, -1.0]) == (eager.data, [fresh_w.grad])
+    assert replay() == (out.data, [2 * (0.5 * 3.0 - 2.0) * 3.0])  # defaults: as recorded
+
+
+def test_watched_nodes_come_back_with_every_step():
+    x = Value(2.0)
+    hidden = x.tanh()
+    replay = Replay(hidden * hidden, [x], watch=[hidden])
+    value, grads, watched = replay.step([0.5])
+    assert grads == (2 * watched[0] * (1 - watched[0] ** 2),)
+    assert watched == (Value(0.5).tanh().data,) and value == watched[0] ** 2
+
+
+def test_a_sample_replay_adds_gradients_in_eager_order():
+    model = MLP(2, [3, 1], activation="tanh", seed=4)
+    points = [[0.5, -1.0], [2.0, 0.25], [-0.75, 1.5]]
+    leaves = [[Value(a), Value(b)] for a, b in points]
+    losses = [(model(x) - 1.0) ** 2 for x in leaves]
+    mean(losses).backward()
+    replay = SampleReplay(losses[0], model.parameters(), leaves[0], [])
+    got_losses, grads, _ = replay([p.data for p in model.parameters()], points[::-1],
+                                  losses[0].grad)
+    assert got_losses[::-1] == [loss.data for loss in losses]
+    assert list(grads) == [p.grad for p in model.parameters()]
