@@ -131,3 +131,14 @@ def test_a_target_the_loss_refuses_later_raises_the_loss_s_own_error(eager_steps
 def test_replay_false_never_replays(eager_steps):
     train(False, batch_size=20)
     assert len(eager_steps) == 12
+
+
+def test_the_training_player_s_record_is_the_same_replayed(eager_steps):
+    records = []
+    for replay in (False, True):
+        model = MLP(2, [4, 1], activation="tanh", seed=0)
+        history = fit(model, POINTS, LABELS, loss=max_margin_loss, accuracy="sign",
+                      optimizer=SGD(model.parameters(), lr=0.05), epochs=4, record=True,
+                      replay=replay)
+        records.append(history.record)
+    assert records[0] == records[1] and len(eager_steps) == 4 + 1
