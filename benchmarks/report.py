@@ -48,6 +48,13 @@ TEXT = {
         "memory": "**Memory** with a {ops:,}-op chain alive, per op (everything the graph "
                   "holds, constants and the input included)",
         "memory_head": "| engine | bytes | GC-tracked objects | freeing / forward |",
+        "floor": "**microgradjp's eager mode / the floor**, per workload (time ratios; the MLP "
+                 "step's forward is building the loss, its backward is backward())",
+        "floor_head": "| workload | forward | backward | total |",
+        "fit": "**`fit` on two moons** (2-16-16-1 tanh, {points} points, max-margin loss, SGD, "
+               "batch gradient descent, {epochs} epochs), ms for the whole run",
+        "fit_head": "| fit | ms | speedup |",
+        "fit_names": {"eager": "eager (`replay=False`)", "replayed": "replayed (the default)"},
         "summary": "In this run, on the chain, microgradjp's eager mode costs {floor} the "
                    "floor's time and {floats} hand-written floats', and is {micrograd} faster "
                    "than micrograd; its fused MLP step is {step} faster than micrograd's, "
@@ -71,6 +78,13 @@ TEXT = {
         "memory": "**メモリ**({ops:,} 演算の鎖を保持したとき、1 演算あたり。"
                   "グラフが持つものすべて、定数と入力を含む)",
         "memory_head": "| エンジン | バイト | GC が追跡するオブジェクト | 解放 / 順伝播 |",
+        "floor": "**microgradjp の eager モード / floor**(作業ごとの時間の比。MLP の 1 ステップでは"
+                 "順伝播が損失を作るまで、逆伝播が backward())",
+        "floor_head": "| 作業 | 順伝播 | 逆伝播 | 合計 |",
+        "fit": "**two moons での `fit`**(2-16-16-1 tanh、{points} 点、max-margin 損失、SGD、"
+               "バッチ勾配降下、{epochs} エポック)、実行全体のミリ秒",
+        "fit_head": "| fit | ミリ秒 | 速さ |",
+        "fit_names": {"eager": "eager(`replay=False`)", "replayed": "replay(既定)"},
         "summary": "この実行では、鎖で microgradjp の eager モードは floor の {floor}、"
                    "手書きの float 計算の {floats}の時間がかかり、micrograd より {micrograd}"
                    "速く、ニューロンを 1 ノードにした MLP の 1 ステップは micrograd より {step}"
@@ -111,7 +125,23 @@ def render(results: dict[str, Any], lang: str) -> str:
               "|---|---:|---:|---:|"]
     lines += [f"| {name(engine)} | {row['bytes']:,.0f} | {row['tracked']:.2f} "
               f"| {row['freeing']:.0%} |" for engine, row in memory["engines"].items()]
+    lines += ["", text["floor"], "", text["floor_head"], "|---|---:|---:|---:|"]
+    lines += [f"| {_workload(row['workload'], lang)} | {row['forward']:.2f}x "
+              f"| {row['backward']:.2f}x | {row['total']:.2f}x |" for row in results["floor"]]
+    fitted = results["fit"]
+    lines += ["", text["fit"].format(points=fitted["points"], epochs=fitted["epochs"]), "",
+              text["fit_head"], "|---|---:|---:|"]
+    lines += [f"| {text['fit_names'][key]} | {fitted[key]:,.0f} "
+              f"| {fitted['eager'] / fitted[key]:.1f}x |" for key in ("eager", "replayed")]
     return "\n".join(lines) + "\n"
+
+
+def _workload(workload: str, lang: str) -> str:
+    if lang == "en":
+        return workload
+    if workload.startswith("chain "):
+        return f"鎖 {workload.split()[1]} 演算"
+    return "MLP の 1 ステップ(基本演算)"
 
 
 def summary(results: dict[str, Any], lang: str) -> str:

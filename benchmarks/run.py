@@ -35,8 +35,10 @@ from microgradjp import Value, losses
 from microgradjp.nn import MLP
 from microgradjp.optim import SGD
 from microgradjp.replay import Replay
+from microgradjp.train import fit
 
 ROUNDS, QUICK_ROUNDS = 7, 2
+FIT_EPOCHS, QUICK_FIT_EPOCHS = 20, 3  # fit on two moons, batch gradient descent
 CHAIN_SIZES, QUICK_CHAIN_SIZES = (500, 5_000, 100_000), (500, 5_000)
 ENGINES = {"microgradjp": Value, "floor": floor.Value, "micrograd": micrograd_ext.Value}
 
@@ -139,6 +141,32 @@ STEPS = {
 }
 
 
+def time_phases(engine: str, points: list[list[float]], labels: list[int]) -> dict[str, float]:
+    """Return ms for the elementary step's forward (the loss) and backward, one step."""
+    model = workloads.ElementaryMLP(ENGINES[engine])
+    gc.collect()
+    start = time.perf_counter()
+    for p in model.parameters:
+        p.grad = 0.0
+    total = model.loss(points, labels)
+    built = time.perf_counter()
+    total.backward()
+    walked = time.perf_counter()
+    return {"forward": (built - start) * 1e3, "backward": (walked - built) * 1e3,
+            "total": (walked - start) * 1e3}
+
+
+def time_fit(replay: bool, points: list[list[float]], labels: list[int], epochs: int) -> float:
+    """Return ms for fit on two moons (2-16-16-1, tanh, max-margin, SGD, full batches)."""
+    model = workloads.initial_model()
+    optimizer = SGD(model.parameters(), lr=workloads.LR)
+    gc.collect()
+    start = time.perf_counter()
+    fit(model, points, labels, loss=losses.max_margin_loss, optimizer=optimizer, epochs=epochs,
+        replay=replay, progress=False)
+    return (time.perf_counter() - start) * 1e3
+
+
 def timed(step: Callable[[], float]) -> float:
     gc.collect()
     start = time.perf_counter()
@@ -211,6 +239,9 @@ def measure(*, quick: bool) -> dict[str, Any]:
 
     chains: dict[tuple[str, int], list[dict[str, float]]] = {}
     steps: dict[str, list[float]] = {name: [] for name in STEPS}
+    phases: dict[str, list[dict[str, float]]] = {"microgradjp": [], "floor": []}
+    fits: dict[str, list[float]] = {"eager": [], "replayed": []}
+    epochs = QUICK_FIT_EPOCHS if quick else FIT_EPOCHS
     points, labels = workloads.moons(n_points)
     runners = {name: start(points, labels) for name, start in STEPS.items()}
     for _ in range(rounds):  # interleaved: a slow moment of the machine hits every engine
@@ -221,6 +252,10 @@ def measure(*, quick: bool) -> dict[str, Any]:
                 time_handwritten_chain(n_ops))
         for name, step in runners.items():
             steps[name].append(timed(step))
+        for name, runs in phases.items():
+            runs.append(time_phases(name, points, labels))
+        for name, runs in fits.items():
+            runs.append(time_fit(name == "replayed", points, labels, epochs))
 
     def median(name: str, n_ops: int, key: str = "total") -> float:
         return statistics.median(run[key] for run in chains[name, n_ops])
@@ -238,6 +273,15 @@ def measure(*, quick: bool) -> dict[str, Any]:
         memory_rows[name] = {"bytes": size, "tracked": tracked,
                              "freeing": median(name, n_ops, "free") / median(name, n_ops,
                                                                              "forward")}
+    floor_ratios = [
+        {"workload": f"chain {n_ops:,} ops",
+         **{key: median("microgradjp", n_ops, key) / median("floor", n_ops, key)
+            for key in ("forward", "backward", "total")}} for n_ops in sizes]
+    phase = {name: {key: statistics.median(run[key] for run in runs)
+                    for key in ("forward", "backward", "total")} for name, runs in phases.items()}
+    floor_ratios.append({"workload": "MLP step, elementary ops",
+                         **{key: phase["microgradjp"][key] / phase["floor"][key]
+                            for key in ("forward", "backward", "total")}})
     command = "python benchmarks/run.py" + (" --quick" if quick else "")
     return {
         "run": {"command": command, "python": platform.python_version(),
@@ -249,6 +293,9 @@ def measure(*, quick: bool) -> dict[str, Any]:
                 "steps": {name: statistics.median(times) for name, times in steps.items()}},
         "depth": {"limit": depth, "nodes": deepest},
         "memory": {"ops": n_ops, "engines": memory_rows},
+        "floor": floor_ratios,
+        "fit": {"points": n_points, "epochs": epochs,
+                **{name: statistics.median(runs) for name, runs in fits.items()}},
     }
 
 

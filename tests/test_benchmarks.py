@@ -28,9 +28,12 @@ pytestmark = pytest.mark.slow  # runs scripts, demos or benchmarks in subprocess
 def test_the_benchmark_runs_and_prints_every_table():
     out = subprocess.run([sys.executable, str(BENCHMARKS / "run.py"), "--quick"],
                          capture_output=True, text=True, check=True, timeout=300).stdout
-    for heading in ("**Chain**", "**MLP 2-16-16-1", "**Deepest chain", "**Memory**"):
+    for heading in ("**Chain**", "**MLP 2-16-16-1", "**Deepest chain", "**Memory**",
+                    "**microgradjp's eager mode / the floor**", "**`fit` on two moons**"):
         assert heading in out
-    for row in ("| 5,000 | floor |", "| floor, elementary ops |", "| microgradjp, fused neurons |"):
+    for row in ("| 5,000 | floor |", "| floor, elementary ops |", "| microgradjp, fused neurons |",
+                "| chain 5,000 ops |", "| MLP step, elementary ops |",
+                "| replayed (the default) |"):
         assert row in out
 
 

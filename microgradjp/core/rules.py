@@ -88,6 +88,7 @@ class Rule:
     partials: Callable[..., tuple[Any, ...]]
     errors: Mapping[type[Exception], tuple[str, str]] = field(default_factory=dict)
     domain: Domain | None = None
+    replay_forward: Callable[..., Any] | None = None
     symbol: str = ""
     drawn: str = ""
     why: tuple[str, str] | None = None
@@ -205,6 +206,13 @@ def _weighted_sum(*args: float) -> float:
     return math.fsum(map(operator.mul, args[:n], args[n : 2 * n])) + args[-1]
 
 
+def _weighted_sum_written(*args: Any) -> Any:
+    # The same floats as _weighted_sum, from other rows and arithmetic: replay writes it as code
+    # (one call of SUM's fsum per neuron) instead of calling _weighted_sum with 2n + 1 arguments.
+    n = len(args) // 2
+    return SUM(*map(operator.mul, args[:n], args[n : 2 * n])) + args[-1]
+
+
 def _weighted_sum_partials(*args: Any) -> tuple[Any, ...]:
     # d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1 (the last argument is the output).
     n = (len(args) - 2) // 2
@@ -305,7 +313,8 @@ SUM = Rule("sum", lambda *xs: math.fsum(xs), lambda *args: (1.0,) * (len(args) -
 LOGSUMEXP = Rule("logsumexp", _logsumexp,
                  lambda *args: tuple(EXP(x - args[-1]) for x in args[:-1]), domain=anywhere(3))
 WEIGHTED_SUM = Rule("weighted_sum", _weighted_sum, _weighted_sum_partials,
-                    domain=anywhere(5))  # w1, w2, x1, x2, bias
+                    domain=anywhere(5),  # w1, w2, x1, x2, bias
+                    replay_forward=_weighted_sum_written)
 IDENTITY = Rule("identity", lambda x: x, lambda x, out: (1.0,), domain=anywhere())
 LEAF = Rule("", lambda: 0.0, lambda out: ())
 

@@ -18,6 +18,7 @@ from typing import Any
 from ..core.node import Value, no_grad
 from ..core.recording import TrainingRecord
 from ..errors import DomainError, NonFiniteError, ValueTypeError, message
+from ._fit_replay import ReplayedSteps
 from ._inputs import plain
 from .data import _check_count, batches, make_rng
 from .losses import mean
@@ -87,7 +88,8 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
         epochs: int = 100, batch_size: int | None = None, seed: int | random.Random = 0,
         accuracy: str | Callable[[list[float], Any], bool] | None = None,
         regularization: Callable[[], Value] | None = None,
-        progress: bool | None = None, record: bool | Recorder = False) -> History:
+        progress: bool | None = None, record: bool | Recorder = False,
+        replay: bool = True) -> History:
     """Return the `History` of training ``model`` for ``epochs`` passes over the data.
 
     Each batch's loss is the mean of ``loss(model(x), target)`` over its samples, plus
@@ -102,6 +104,11 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     A batch whose loss is inf or nan stops the run with `NonFiniteError` naming the epoch,
     before that batch's step (a diverging run does not train on to nan).
     ``record=True`` (or a `Recorder`) keeps what the training player shows in ``History.record``.
+    Where every step provably builds the same graph (a library model and a library loss that
+    takes targets as numbers, ``max_margin_loss`` or ``mean_squared_error``, no regularization),
+    fit records one sample's graph at the first batch of each size and replays it as straight
+    float code for the rest: the same losses and weights bit for bit, several times faster.
+    ``replay=False`` runs every step eagerly; your own loss or model always runs eagerly.
 
     >>> from microgradjp.optim import SGD
     >>> from microgradjp.losses import mean_squared_error
@@ -115,6 +122,8 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     inputs, targets = plain(inputs), plain(targets)  # numpy arrays become lists, same floats
     rule = _accuracy_rule(accuracy)
     rng = make_rng(seed)  # one stream across epochs: a new, reproducible order each epoch
+    replayed = ReplayedSteps(model, loss, optimizer) \
+        if replay and ReplayedSteps.possible(model, loss, optimizer, regularization) else None
     history = History()
     recording = start_recording(record, model, inputs, targets, epochs=epochs,
                                 accuracy=accuracy)
@@ -122,18 +131,15 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
         for epoch in range(1, epochs + 1):
             total_loss, correct = 0.0, 0
             for xs, ts in batches(inputs, targets, batch_size=batch_size, seed=rng):
-                pairs = [(model(x), t) for x, t in zip(xs, ts, strict=True)]
-                if rule is not None:  # before the step, so a rule that fails updates nothing
-                    correct += sum(rule(_floats(y), t) for y, t in pairs)
-                batch_loss = mean([loss(y, t) for y, t in pairs])
-                if regularization is not None:
-                    batch_loss = batch_loss + regularization()
-                if not math.isfinite(batch_loss.data):  # before the step: the weights stay
-                    raise _diverged(batch_loss.data, epoch, epochs, history)
-                optimizer.zero_grad()
-                batch_loss.backward()
-                optimizer.step()
-                total_loss += batch_loss.data * len(xs)
+                done = None if replayed is None else replayed.step(xs, ts, rule)
+                if done is None:
+                    done = _eager_step(model, loss, optimizer, regularization, rule, xs, ts,
+                                       replayed)
+                batch_loss, batch_correct = done
+                if not math.isfinite(batch_loss):  # the step was not taken: the weights stay
+                    raise _diverged(batch_loss, epoch, epochs, history)
+                correct += batch_correct
+                total_loss += batch_loss * len(xs)
             history.loss.append(total_loss / len(inputs))
             if rule is not None:
                 history.accuracy.append(correct / len(inputs))
@@ -157,6 +163,32 @@ def _diverged(loss: float, epoch: int, epochs: int, history: History) -> NonFini
         f"fit, epoch {epoch} of {epochs}", f"the loss is {loss!r}{last}",
         "lower the learning rate (the weights diverged), or run an epoch inside "
         "microgradjp.detect_anomaly() to find the op that made it"))
+
+
+def _eager_step(model: Callable[[Sequence[float]], Outputs], loss: Callable[[Outputs, Any], Value],
+                optimizer: Optimizer, regularization: Callable[[], Value] | None,
+                rule: Callable[[list[float], Any], bool] | None, xs: list[Any], ts: list[Any],
+                replayed: ReplayedSteps | None) -> tuple[float, int]:
+    # One step as every seed writes it: forward, loss, zero_grad, backward, step. With replay
+    # possible, the same numbers go in as leaves and float objects of their own, recorded.
+    fed_xs, fed_ts, recorded = (xs, ts, False) if replayed is None else \
+        replayed.eager_inputs(xs, ts)
+    outputs = [model(x) for x in fed_xs]
+    correct = 0
+    if rule is not None:  # before the step, so a rule that fails updates nothing
+        correct = sum(rule(_floats(y), t) for y, t in zip(outputs, ts, strict=True))
+    sample_losses = [loss(y, t) for y, t in zip(outputs, fed_ts, strict=True)]
+    batch_loss = mean(sample_losses)
+    if regularization is not None:
+        batch_loss = batch_loss + regularization()
+    if not math.isfinite(batch_loss.data):  # fit raises, naming the epoch, before any step
+        return batch_loss.data, correct
+    optimizer.zero_grad()
+    batch_loss.backward()
+    if replayed is not None and recorded:
+        replayed.record(fed_xs, fed_ts, outputs, sample_losses)
+    optimizer.step()
+    return batch_loss.data, correct
 
 
 def train_perceptron(neuron: Neuron, inputs: Sequence[Sequence[float]],

@@ -13,7 +13,7 @@ from microgradjp.core.rules import WEIGHTED_SUM
 from microgradjp.losses import l2_regularization, mean
 from microgradjp.nn import MLP
 from microgradjp.optim import SGD
-from microgradjp.replay import Replay
+from microgradjp.replay import Replay, SampleReplay
 from microgradjp.testing.strategies import domain_points, expressions
 
 
@@ -42,6 +42,25 @@ def test_replay_equals_eager_on_new_points(case, data):
     got = replay(other)
     assert got[0] == expected[0] or math.isnan(expected[0])
     assert all(g == e or math.isnan(e) for g, e in zip(got[1], expected[1], strict=True))
+
+
+@settings(max_examples=300)
+@given(st.integers(1, 20).flatmap(
+    lambda n: st.lists(st.floats(-1e6, 1e6), min_size=2 * n + 1, max_size=2 * n + 1)))
+def test_weighted_sum_written_for_replay_is_its_forward_bit_for_bit(args):
+    assert WEIGHTED_SUM.replay_forward is not None
+    assert WEIGHTED_SUM.replay_forward(*args) == WEIGHTED_SUM.forward(*args)
+
+
+def test_a_neuron_replays_as_code_not_as_a_call_of_its_row():
+    weights, inputs, bias = [Value(0.5), Value(-1.5)], [Value(2.0), Value(3.0)], Value(0.25)
+    out = apply(WEIGHTED_SUM, (*weights, *inputs, bias))
+    replay = Replay(out, [*weights, *inputs, bias])
+    # The products are written out; only SUM's fsum is called (f0), never _weighted_sum.
+    assert "(v0 * v2), (v1 * v3)" in replay.source
+    assert replay.source.count("f0(") == 1 and rules.SUM.forward in replay._run.__defaults__
+    out.backward()
+    assert replay() == (out.data, [x.grad for x in (*weights, *inputs, bias)])
 
 
 def test_replay_of_a_neuron_and_constants():
@@ -134,3 +153,36 @@ def test_a_row_that_needs_real_floats_is_called_and_plain_arithmetic_is_written(
     source = Replay(x.tanh() * x, [x]).source
     assert "(1.0 - (v1 * v1))" in source  # tanh's own partial, 1 - out * out, written out
     assert "= f0(v0)" in source  # math.tanh itself is called
+
+
+def test_a_constant_given_anew_is_read_not_baked():
+    w, target = Value(0.5), 2.0 * 1.0  # a float object of its own, found by identity
+    out = (w * 3.0 - target) ** 2
+    replay = Replay(out, [w], constants=[target])
+    fresh_w, fresh_target = Value(0.25), -1.0
+    eager = (fresh_w * 3.0 - fresh_target) ** 2
+    eager.backward()
+    assert replay([0.25, -1.0]) == (eager.data, [fresh_w.grad])
+    assert replay() == (out.data, [2 * (0.5 * 3.0 - 2.0) * 3.0])  # defaults: as recorded
+
+
+def test_watched_nodes_come_back_with_every_step():
+    x = Value(2.0)
+    hidden = x.tanh()
+    replay = Replay(hidden * hidden, [x], watch=[hidden])
+    value, grads, watched = replay.step([0.5])
+    assert grads == (2 * watched[0] * (1 - watched[0] ** 2),)
+    assert watched == (Value(0.5).tanh().data,) and value == watched[0] ** 2
+
+
+def test_a_sample_replay_adds_gradients_in_eager_order():
+    model = MLP(2, [3, 1], activation="tanh", seed=4)
+    points = [[0.5, -1.0], [2.0, 0.25], [-0.75, 1.5]]
+    leaves = [[Value(a), Value(b)] for a, b in points]
+    losses = [(model(x) - 1.0) ** 2 for x in leaves]
+    mean(losses).backward()
+    replay = SampleReplay(losses[0], model.parameters(), leaves[0], [])
+    got_losses, grads, _ = replay([p.data for p in model.parameters()], points[::-1],
+                                  losses[0].grad)
+    assert got_losses[::-1] == [loss.data for loss in losses]
+    assert list(grads) == [p.grad for p in model.parameters()]

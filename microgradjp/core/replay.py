@@ -1,0 +1,375 @@
+"""Record a graph once, then replay its forward and backward on new leaf values, fast.
+
+Training loops rebuild the same graph every step. `Replay` turns one recorded graph into a
+straight-line Python function over floats (no nodes, no dicts, no sort), written by the rows
+themselves (see `_Code`), and gives gradients identical to eager `backward()`. The eager engine
+stays the reference. It lives in the core because `fit` (in `nn`) replays its steps with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..errors import ValueTypeError, message
+from . import rules
+from .node import Value, apply, made_by_ops
+
+__all__ = ["Replay", "SampleReplay"]
+
+class Replay:
+    """A recorded graph from ``inputs`` to ``output``, replayable on new input values.
+
+    Every other leaf under ``output`` is a constant. The function must build the same graph for
+    every input (relu and maximum are fine; a Python ``if`` on a Value is not).
+
+    >>> w, x = Value(2.0), Value(3.0)
+    >>> replay = Replay((w * x).tanh() + w, [w, x])
+    >>> value, grads = replay([0.5, -1.0])
+    >>> round(value, 6), [round(g, 6) for g in grads]
+    (0.037883, [0.213552, 0.393224])
+    """
+
+    def __init__(self, output: Value, inputs: Sequence[Value], *,
+                 constants: Sequence[float] = (), watch: Sequence[Value] = ()) -> None:
+        for x in inputs:
+            if x.parents:
+                raise ValueTypeError(message(
+                    f"Replay(inputs=[..., {x!r}])", "an input must be a leaf",
+                    "pass the leaves whose values change, such as parameters and data"))
+        self.inputs = list(inputs)
+        self._output = output
+        self._made = made_by_ops(output)
+        # A constant given anew on each call is found by identity: the float object itself sits
+        # in the nodes that use it (a number beside a Value is kept as it came, see node.py).
+        self._constants = list(constants)
+        self._watch = list(watch)
+        source, namespace = _generate(self._made, output, self.inputs, self._constants,
+                                      self._watch)
+        # The source is built only from generated names (v12, g12, f3), Python operators and the
+        # repr of floats (see _Writer); no user text (labels, custom op names) ever reaches it.
+        exec(compile(source, "<microgradjp replay>", "exec"), namespace)
+        self._run: Callable[..., tuple[float, tuple[float, ...], tuple[float, ...]]] = \
+            namespace["run"]
+        self.source = source
+
+    def __call__(self, values: Sequence[float] | None = None) -> tuple[float, list[float]]:
+        """Return ``(output, [d output / d input, ...])`` at ``values`` (default: inputs' data).
+
+        ``values`` has one number per input, then one per constant given to ``constants``.
+        Nothing is recorded and no ``.grad`` is touched.
+        """
+        default = [x.data for x in self.inputs] + self._constants
+        point = default if values is None else [float(v) for v in values]
+        if len(point) != len(default):
+            raise ValueTypeError(message(
+                f"replay with {len(point)} values",
+                f"the graph has {len(self.inputs)} inputs and {len(self._constants)} constants",
+                "pass one value per input, then per constant, in the order given to Replay"))
+        try:
+            value, grads, _ = self._run(point)
+        except (ValueError, ArithmeticError):
+            self._explain(point)  # raises the eager engine's own error for the failing node
+            raise
+        return value, list(grads)
+
+    def step(self, values: list[float]) -> tuple[float, tuple[float, ...], tuple[float, ...]]:
+        """Return ``(output, gradients, watched values)`` at ``values``, unchecked: fit's hot path.
+
+        A failure raises the float arithmetic's own ValueError or ArithmeticError, unexplained.
+        """
+        return self._run(values)
+
+    def _explain(self, point: list[float]) -> None:
+        # Rebuild the graph eagerly at the failing point: the eager error names op and inputs.
+        clone = {x: Value(v, x.label) for x, v in zip(self.inputs, point, strict=False)}
+        given = dict(zip(map(id, self._constants), point[len(self.inputs):], strict=True))
+        for node in self._made:
+            parents = [clone[p] if p in clone else Value(given.get(id(p._data), p.data), p.label)
+                       for p in node.parents]
+            clone[node] = apply(node.rule, tuple(parents))
+        clone[self._output].backward()
+
+
+def _generate(
+    made: list[Value], output: Value, inputs: list[Value], constants: list[float],
+    watch: list[Value],
+) -> tuple[str, dict[str, Any]]:
+    """Return the source of ``run(values)`` and the names it needs (``made``: oldest first)."""
+    name = {x: f"v{i}" for i, x in enumerate(inputs)}
+    given = {id(c): f"k{i}" for i, c in enumerate(constants)}  # read from values, after inputs
+    writer = _Writer()
+    namespace = writer.namespace
+    unpacked = [name[x] for x in inputs] + list(given.values())
+    forward = [f"    {', '.join(unpacked)}{',' if len(unpacked) == 1 else ''} = values"
+               if unpacked else ""]
+    for node in made:
+        for parent in node.parents:
+            if parent in name:
+                continue
+            if id(parent._data) in given:  # a constant given on each call: read, not baked
+                name[parent] = given[id(parent._data)]
+            else:  # a constant leaf: bake its value in by reference
+                name[parent] = f"c{len(name)}"
+                namespace[name[parent]] = parent.data
+        name[node] = f"v{len(name)}"
+        args = [name[p] for p in node.parents]
+        forward.append(f"    {name[node]} = {writer.forward(node.rule, args)}")
+    if not made:
+        name.setdefault(output, "c_out")
+        namespace["c_out"] = output.data
+
+    # Backward, newest first like the eager walk, only along paths that reach an input.
+    wanted = _leads_to_inputs(made, set(inputs))
+    grad = {output: "1.0"}
+    backward: list[str] = []
+    for node in reversed(made):
+        if node not in grad:
+            continue
+        args, out = [name[p] for p in node.parents], name[node]
+        locals_ = writer.partials(node.rule, args, out, backward)
+        for parent, local in zip(node.parents, locals_, strict=True):
+            if parent not in wanted:
+                continue
+            contribution = f"{grad[node]} * ({local})"
+            if parent in grad:
+                backward.append(f"    {grad[parent]} = {grad[parent]} + {contribution}")
+            else:
+                grad[parent] = f"g{len(grad)}"
+                backward.append(f"    {grad[parent]} = {contribution}")
+    results = ", ".join(grad.get(x, "0.0") for x in inputs)
+    watched = ", ".join(_watched_name(node, name, namespace) for node in watch)
+    # The functions called are default arguments: a local is read faster than a global.
+    called = "".join(f", {f}={f}" for f in writer.functions)
+    lines = [f"def run(values{called}):", *forward, *backward,
+             f"    return {name[output]}, ({results}{',' if len(inputs) == 1 else ''}), "
+             f"({watched}{',' if len(watch) == 1 else ''})"]
+    return "\n".join(lines) + "\n", namespace
+
+
+def _watched_name(node: Value, name: dict[Value, str], namespace: dict[str, Any]) -> str:
+    # A watched node outside the graph (or a leaf that is no input) reads as its own number.
+    if node not in name:
+        name[node] = f"c{len(name)}"
+        namespace[name[node]] = node.data
+    return name[node]
+
+
+class SampleReplay:
+    """One sample's recorded graph, replayed for every sample of a batch, as eager adds it up.
+
+    ``loss`` is one sample's loss, made from ``parameters``, that sample's ``features`` (leaves)
+    and ``targets`` (numbers in the graph, found by identity). Called with the parameters' values,
+    the samples (features then targets, each a tuple) in the order eager backward reaches them
+    (the last made first) and ``seed`` (d batch loss / d sample loss), it returns the samples'
+    losses, every parameter's gradient and the ``watch``ed values per sample. Each gradient is
+    added sample after sample, starting from 0.0, exactly as eager backward adds into a zeroed
+    leaf: bit for bit the same numbers, provided each sample's nodes reach the parameters only
+    among themselves (fit checks it).
+
+    >>> w = Value(2.0); x = Value(3.0); t = 1.5 * 1.0  # a target of its own
+    >>> replay = SampleReplay((w * x - t) ** 2, [w], [x], [t])
+    >>> losses, grads, _ = replay([2.0], [(1.0, 0.5), (3.0, 1.5)], 0.5)
+    >>> losses, grads  # (2*1 - .5)**2, (2*3 - 1.5)**2; 0.5 * (2*(1.5)*1 + 2*(4.5)*3)
+    ([2.25, 20.25], (15.0,))
+    """
+
+    def __init__(self, loss: Value, parameters: Sequence[Value], features: Sequence[Value],
+                 targets: Sequence[float], watch: Sequence[Value] = ()) -> None:
+        made = made_by_ops(loss)
+        source, namespace = _generate_sample(made, loss, list(parameters), list(features),
+                                             list(targets), list(watch))
+        exec(compile(source, "<microgradjp replay>", "exec"), namespace)  # see Replay: no user text
+        self._run: Callable[..., tuple[list[float], tuple[float, ...], list[tuple[float, ...]]]]
+        self._run = namespace["run"]
+        self.source = source
+
+    def __call__(self, parameters: Sequence[float], samples: Sequence[tuple[float, ...]],
+                 seed: float) -> tuple[list[float], tuple[float, ...], list[tuple[float, ...]]]:
+        """Return ``(losses, gradients, watched)``; a failure raises the arithmetic's own error."""
+        return self._run(parameters, samples, seed)
+
+
+def _generate_sample(
+    made: list[Value], loss: Value, parameters: list[Value], features: list[Value],
+    targets: list[float], watch: list[Value],
+) -> tuple[str, dict[str, Any]]:
+    # The body of Replay's code for one sample, inside a loop over the samples; the parameters'
+    # gradients are running sums (a0, a1, ...) that outlive the loop.
+    name = {p: f"p{i}" for i, p in enumerate(parameters)}
+    name.update({x: f"x{i}" for i, x in enumerate(features)})
+    given = {id(t): f"k{i}" for i, t in enumerate(targets)}
+    writer = _Writer()
+    namespace = writer.namespace
+    body: list[str] = []
+    for node in made:
+        for parent in node.parents:
+            if parent in name:
+                continue
+            if id(parent._data) in given:
+                name[parent] = given[id(parent._data)]
+            else:
+                name[parent] = f"c{len(name)}"
+                namespace[name[parent]] = parent.data
+        name[node] = f"v{len(name)}"
+        written = writer.forward(node.rule, [name[p] for p in node.parents])
+        body.append(f"    {name[node]} = {written}")
+    wanted = _leads_to_inputs(made, set(parameters))
+    accumulated = {p: f"a{i}" for i, p in enumerate(parameters)}
+    reached: set[Value] = set()
+    grad = {loss: "seed"}
+    for node in reversed(made):
+        if node not in grad:
+            continue
+        args = [name[p] for p in node.parents]
+        locals_ = writer.partials(node.rule, args, name[node], body)
+        for parent, local in zip(node.parents, locals_, strict=True):
+            if parent not in wanted:
+                continue
+            contribution = f"{grad[node]} * ({local})"
+            if parent in accumulated:
+                reached.add(parent)
+                body.append(f"    {accumulated[parent]} = {accumulated[parent]} + {contribution}")
+            elif parent in grad:
+                body.append(f"    {grad[parent]} = {grad[parent]} + {contribution}")
+            else:
+                grad[parent] = f"g{len(grad)}"
+                body.append(f"    {grad[parent]} = {contribution}")
+    unpack = [*(name[x] for x in features), *given.values()]
+    watched = ", ".join(_watched_name(node, name, namespace) for node in watch)
+    called = "".join(f", {f}={f}" for f in writer.functions)
+    lines = [f"def run(parameters, samples, seed{called}):",
+             f"    {''.join(f'{name[p]}, ' for p in parameters)}= parameters" if parameters else "",
+             *(f"    {accumulated[p]} = 0.0" for p in parameters if p in reached),
+             "    losses = []", "    watched = []",
+             f"    for {''.join(f'{n}, ' for n in unpack) or '_ '}in samples:",
+             *(f"    {line}" for line in body),
+             f"        losses.append({name[loss]})",
+             f"        watched.append(({watched}{',' if len(watch) == 1 else ''}))",
+             "    return losses, ("
+             + "".join(f"{accumulated[p] if p in reached else '0.0'}, " for p in parameters)
+             + "), watched"]
+    return "\n".join(lines) + "\n", namespace
+
+
+def _leads_to_inputs(made: list[Value], inputs: set[Value]) -> set[Value]:
+    wanted = set(inputs)
+    for node in made:  # oldest first: a node's inputs are decided before the node
+        if any(p in wanted for p in node.parents):
+            wanted.add(node)
+    return wanted
+
+
+class _Writer:
+    """Writes each row's forward and partials as code, once per row and number of inputs.
+
+    A row writes its own code: its forward (or ``replay_forward``) and partials are applied to
+    `_Code` placeholders, whose operators return the text of what they were asked (``1.0 - out
+    * out`` gives ``(1.0 - ({out} * {out}))``), and a rule applied to a placeholder writes a
+    call to its forward. So the replayed step does exactly the row's float operations in the
+    row's order (bit for bit the eager numbers), with no call where the row is plain arithmetic.
+    A row that needs a real float (``math.tanh``, an ``if``, ``float(x > 0)``) is called instead.
+    """
+
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] = {}
+        self.functions: dict[str, None] = {}  # names of the functions the code calls
+        self._names: dict[int, str] = {}
+        self._written: dict[tuple[rules.Rule, int], tuple[str | None, list[str] | None]] = {}
+
+    def forward(self, rule: rules.Rule, args: list[str]) -> str:
+        template = self._write(rule, len(args))[0]
+        if template is None:
+            return f"{self.call(rule.forward)}({', '.join(args)})"
+        return template.format(*args)
+
+    def partials(self, rule: rules.Rule, args: list[str], out: str, lines: list[str]) -> list[str]:
+        """Return the code of each partial, adding to ``lines`` what must run first."""
+        templates = self._write(rule, len(args))[1]
+        if templates is not None:
+            return [template.format(*args, out=out) for template in templates]
+        names = [f"d{i}" for i in range(len(args))]  # read at once by the lines that follow
+        call = f"{self.call(rule.partials)}({', '.join([*args, out])})"
+        lines.append(f"    {''.join(f'{n}, ' for n in names)}= {call}")
+        return names
+
+    def call(self, function: Callable[..., Any]) -> str:
+        """Return the name under which the code calls ``function``."""
+        key = self._names.setdefault(id(function), f"f{len(self._names)}")
+        self.namespace[key] = function  # also keeps it alive, so its id stays unique
+        self.functions[key] = None
+        return key
+
+    def _write(self, rule: rules.Rule, arity: int) -> tuple[str | None, list[str] | None]:
+        if (rule, arity) not in self._written:
+            inputs = [_Code(f"{{{i}}}", self) for i in range(arity)]
+            forward = self._trace(rule.replay_forward or rule.forward, inputs)
+            partials = self._trace(rule.partials, [*inputs, _Code("{out}", self)])
+            self._written[rule, arity] = (
+                forward[0] if forward and len(forward) == 1 else None,
+                partials if partials and len(partials) == arity else None)
+        return self._written[rule, arity]
+
+    @staticmethod
+    def _trace(function: Callable[..., Any], inputs: list[_Code]) -> list[str] | None:
+        # Any failure means "this row needs real floats": call it instead. The function may be a
+        # user's (define_op), and a placeholder can fail in it in any way, hence Exception.
+        try:
+            result = function(*inputs)
+        except Exception:
+            return None
+        results = result if isinstance(result, tuple) else (result,)
+        if not all(type(r) in (_Code, float, int) for r in results):
+            return None
+        return [_text(r) for r in results]
+
+
+def _text(x: Any) -> str:
+    if isinstance(x, _Code):
+        return x.text
+    if type(x) in (float, int):  # repr of a float reads back as the same float
+        return repr(float(x))
+    raise TypeError("only numbers and placeholders are written as code")
+
+
+def _infix(sign: str, *, reflected: bool = False) -> Callable[[_Code, Any], _Code]:
+    def write(self: _Code, other: Any) -> _Code:
+        left, right = (_text(other), self.text) if reflected else (self.text, _text(other))
+        return _Code(f"({left} {sign} {right})", self.writer)
+
+    return write
+
+
+class _Code:
+    """A placeholder for a float in generated code: each operator returns the code it stands for."""
+
+    __slots__ = ("text", "writer")
+
+    def __init__(self, text: str, writer: _Writer) -> None:
+        self.text, self.writer = text, writer
+
+    __add__, __radd__ = _infix("+"), _infix("+", reflected=True)
+    __sub__, __rsub__ = _infix("-"), _infix("-", reflected=True)
+    __mul__, __rmul__ = _infix("*"), _infix("*", reflected=True)
+    __truediv__, __rtruediv__ = _infix("/"), _infix("/", reflected=True)
+    __pow__, __rpow__ = _infix("**"), _infix("**", reflected=True)
+
+    def __neg__(self) -> _Code:
+        return _Code(f"(-{self.text})", self.writer)
+
+    def __bool__(self) -> bool:
+        raise TypeError("a placeholder has no truth value: the row branches, so it is called")
+
+    def __eq__(self, other: object) -> bool:  # never identity: that would write a constant
+        raise TypeError("a placeholder cannot be compared: the row is called instead")
+
+    __ne__ = __eq__
+    __hash__ = None  # type: ignore[assignment]
+
+    def __float__(self) -> float:
+        raise TypeError("a placeholder is no float: the row needs one, so it is called")
+
+    def _record(self, rule: rules.Rule, args: tuple[Any, ...]) -> _Code:
+        # A rule applied to a placeholder (sin's partial is cos(x)) writes a call to its forward.
+        return _Code(f"{self.writer.call(rule.forward)}({', '.join(map(_text, args))})",
+                     self.writer)
