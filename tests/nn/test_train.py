@@ -230,11 +230,12 @@ def test_train_perceptron_takes_numpy_arrays():
     assert all(type(p.data) is float for p in neuron.parameters())
 
 
-def test_a_diverging_fit_stops_naming_the_epoch_before_its_step():
+@pytest.mark.parametrize("replay", [True, False])
+def test_a_diverging_fit_stops_naming_the_epoch_before_its_step(replay):
     # lr=5 on a tiny regression: the loss grows to inf by epoch 109 (issue 21, item 7).
     neuron = Neuron(1, activation="identity", seed=0)
     with pytest.raises(NonFiniteError, match=r"fit, epoch 109 of 500: the loss is inf \(the "
                        r"last finite epoch's loss: 3\.679e\+305\)"):
         fit(neuron, [[1.0], [2.0], [3.0]], [2.0, 4.0, 6.0], loss=mean_squared_error,
-            optimizer=SGD(neuron.parameters(), lr=5), epochs=500)
+            optimizer=SGD(neuron.parameters(), lr=5), epochs=500, replay=replay)
     assert all(math.isfinite(p.data) for p in neuron.parameters())
