@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, SupportsFloat, Union
 
-from ..errors import MicrogradError
+from ..errors import MicrogradError, ValueTypeError, message
 from . import rules
 from .conversions import (
     check_label,
@@ -39,9 +39,9 @@ from .conversions import (
 )
 from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, describe, power
 
-__all__ = ["ALL_IN_X", "Parameter", "Value", "apply", "backward_error", "constants_as_leaves",
-           "data_of", "made_by_ops", "maximum", "minimum", "newest_first", "no_grad", "nodes_under",
-           "push_gradients"]
+__all__ = ["ALL_IN_X", "Gradient", "Parameter", "Value", "apply", "backward_error",
+           "constants_as_leaves", "data_of", "made_by_ops", "maximum", "minimum", "newest_first",
+           "no_grad", "nodes_under", "push_gradients", "push_gradients_creating_graph"]
 
 Operand = Union["Value", float, int]
 
@@ -175,7 +175,10 @@ class Value:
     # ``_order`` numbers op nodes as they are made: inputs exist before the node that uses
     # them, so creation order is a topological order (see graph.made_by_ops). A leaf leaves
     # ``_x``, ``_y`` and ``_order`` unset. No tuple, set or closure per node: one GC object.
-    __slots__ = ("_data", "_grad", "_label", "_order", "_rule", "_x", "_y")
+    # ``__dict__`` takes attributes a user sets (micrograd's Value takes them: EurekaLabs' AdamW
+    # keeps ``p.m``, its drawing ``_vis_color``); the dict is made only when one is set, so a
+    # node pays one pointer (8 bytes) for the door.
+    __slots__ = ("_data", "_grad", "_label", "_order", "_rule", "_x", "_y", "__dict__")
 
     _data: float
     _grad: float
@@ -216,13 +219,21 @@ class Value:
             data, f"v.data = {short(data)}", "assign an int, a float or a numpy scalar")
 
     @property
-    def grad(self) -> float:
+    def grad(self) -> Any:
         """d(output)/d(this node) from backward: accumulated on leaves, latest pass elsewhere.
 
-        Assignable with a real number, e.g. ``p.grad = 0`` to reset it as ``zero_grad`` does;
-        backward then adds to a leaf's grad and overwrites every other node's.
+        A `Gradient`: a float (``p.data -= lr * p.grad`` as in micrograd) that also has DeZero's
+        ``.data``. After ``backward(create_graph=True)`` a leaf's grad is a `Value` instead, with
+        a graph of its own to differentiate again. Assignable with a real number, e.g.
+        ``p.grad = 0`` to reset it as ``zero_grad`` does; backward then adds to a leaf's grad
+        and overwrites every other node's.
+
+        >>> x = Value(3.0); (x * x).backward()
+        >>> x.grad, x.grad.data, x.data - 0.1 * x.grad
+        (6.0, 6.0, 2.4)
         """
-        return self._grad
+        grad = self._grad
+        return _Gradient(grad) if type(grad) is float else grad
 
     @grad.setter
     def grad(self, grad: SupportsFloat) -> None:
@@ -238,6 +249,9 @@ class Value:
     def label(self, label: str | None) -> None:
         self._label = label if label is None or type(label) is str else check_label(
             label, f"v.label = {short(label)}")
+
+    # DeZero's name for the label (``x.name = 'x'``), the same slot.
+    name = label
 
     @property
     def op(self) -> str:
@@ -309,16 +323,25 @@ class Value:
     __lt__, __le__, __gt__, __ge__ = less, less_equal, greater, greater_equal
     __hash__ = object.__hash__
 
-    def backward(self, grad: float = 1.0) -> None:
+    def backward(self, grad: float = 1.0, *, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every node under this one with d(self)/d(node), times ``grad``.
 
         Leaves accumulate across calls (reset with ``zero_grad``); every other node holds the
-        gradient of the latest pass, so a second call never corrupts anything.
+        gradient of the latest pass, so a second call never corrupts anything. With
+        ``create_graph=True`` (PyTorch's and DeZero's name) each leaf's grad is a `Value` with
+        a graph of its own, so it can be differentiated again (other nodes hold the float).
 
         >>> a = Value(2.0); y = a * a
         >>> y.backward(); y.backward(); a.grad
         8.0
+        >>> a.cleargrad(); (a ** 3).backward(create_graph=True); gx = a.grad
+        >>> a.cleargrad(); gx.backward(); gx.data, a.grad
+        (12.0, 12.0)
         """
+        if create_graph:
+            push_gradients_creating_graph(self, Value(real_number(
+                grad, f"backward({short(grad)})", "pass the output's gradient as a number")))
+            return
         order = newest_first(self)
         self._grad += grad if type(grad) is float else real_number(
             grad, f"backward({short(grad)})", "pass the output's gradient as a number, such as "
@@ -329,6 +352,47 @@ class Value:
         """Reset ``.grad`` to 0.0 on this node and every node under it."""
         for node in nodes_under(self):
             node._grad = 0.0
+
+    def cleargrad(self) -> None:
+        """Reset this node's ``.grad`` to 0.0 (DeZero's name; `zero_grad` resets a whole graph).
+
+        >>> x = Value(2.0); (x * x).backward(); x.cleargrad(); x.grad
+        0.0
+        """
+        self._grad = 0.0
+
+    # micrograd's names, read-only, for the code the lecture types by hand (its own trace and
+    # draw_dot, its topological sort, its step-by-step ``o._backward()`` cells).
+    @property
+    def _prev(self) -> frozenset[Value]:
+        """The parents as a set, as micrograd's ``_prev`` (see `parents` for their order)."""
+        return frozenset(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """The op's symbol as micrograd's ``_op`` ('+', '*', '**2', 'tanh'), ``''`` for a leaf."""
+        return self._rule.name
+
+    def _backward(self) -> None:
+        """Add this node's grad times each local derivative to its inputs' grads, once.
+
+        What micrograd's ``_backward`` does: the lecture calls it by hand, newest node first,
+        after ``o.grad = 1.0``. Each call adds again; ``backward()`` does the whole walk.
+
+        >>> a, b = Value(2.0), Value(-3.0); c = a * b; c.grad = 1.0; c._backward()
+        >>> a.grad, b.grad
+        (-3.0, 2.0)
+        """
+        if self._rule is LEAF:
+            return
+        inputs = _inputs(self)
+        try:
+            local_grads = self._rule.partials(*map(_data, inputs), self._data)
+        except (ValueError, ArithmeticError) as failure:
+            raise backward_error(self, failure) from None
+        for x, local_grad in zip(inputs, local_grads, strict=True):
+            if type(x) is not float:  # a constant is owed nothing
+                x._grad += self._grad * local_grad
 
     def detach(self) -> Value:
         """Return a parentless copy with the same data and label."""
@@ -341,6 +405,35 @@ class Value:
 
 
 _next_order = itertools.count().__next__
+
+
+class Gradient(float):
+    """What ``.grad`` returns: a float (micrograd's ``p.data -= lr * p.grad``) with DeZero's ``.data``.
+
+    DeZero's gradients are Variables, so its readers write ``x.grad.data``; this float answers
+    that too. Arithmetic on it gives plain floats. A gradient to differentiate again comes from
+    ``backward(create_graph=True)``, which makes it a `Value`.
+
+    >>> g = Gradient(0.5); g.data, 2 * g, type(g.data)
+    (0.5, 1.0, <class 'float'>)
+    """
+
+    __slots__ = ()
+
+    @property
+    def data(self) -> float:
+        """This gradient as a plain float."""
+        return float(self)
+
+    def backward(self, *args: Any, **kwargs: Any) -> None:
+        """Refuse: a float gradient has no graph; explain how to get one that has."""
+        raise ValueTypeError(message(
+            f"{self!r}.backward()", "this gradient is a number, with no graph behind it",
+            "call backward(create_graph=True) on the output first: the inputs' .grad are then "
+            "Values you can call backward() on"))
+
+
+_Gradient = Gradient
 
 
 _new = object.__new__
@@ -642,6 +735,46 @@ def push_gradients(order: list[Value]) -> None:
                 y._grad += upstream * dy
     except (ValueError, ArithmeticError) as failure:
         raise backward_error(node, failure) from None
+
+
+def push_gradients_creating_graph(root: Value, seed: Value) -> None:
+    """Backward with the partials computed on Values: each leaf's ``.grad`` becomes a `Value`.
+
+    What ``backward(create_graph=True)`` does. A leaf adds this pass's gradient to what it
+    holds (a 0.0 is replaced, so the new grad's graph starts at the seed); every other node
+    under ``root`` gets this pass's gradient as a float, as after a plain backward, so later
+    plain passes over the same nodes work as ever.
+
+    >>> from microgradjp import Value
+    >>> x = Value(3.0); push_gradients_creating_graph(x ** 2, Value(1.0)); x.grad.op
+    '*'
+    """
+    upstreams: dict[Value, Value] = {root: seed}
+    if root._rule is LEAF:
+        _add_to_leaf(root, seed)
+    for node in reversed(made_by_ops(root)):
+        # Newest first: every node made from this one has already pushed into upstreams.
+        upstream = upstreams.pop(node)
+        # Constants become leaves first, so the gradient's graph shares them with this one
+        # (as DeZero's does) instead of copying each number into a node of its own.
+        inputs = constants_as_leaves(node)
+        node._grad = upstream._data
+        try:
+            local_grads = node._rule.partials(*inputs, node)
+        except (ValueError, ArithmeticError) as failure:
+            raise backward_error(node, failure) from None
+        for x, local_grad in zip(inputs, local_grads, strict=True):
+            share = upstream * local_grad
+            if x._rule is LEAF:
+                _add_to_leaf(x, share)
+            else:
+                previous = upstreams.get(x)
+                upstreams[x] = share if previous is None else previous + share
+
+
+def _add_to_leaf(leaf: Value, share: Value) -> None:
+    held = leaf._grad
+    leaf._grad = share if type(held) is float and held == 0.0 else held + share
 
 
 def backward_error(node: Value, failure: Exception) -> Exception:
