@@ -39,9 +39,10 @@ from .conversions import (
 )
 from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, describe, power
 
-__all__ = ["ALL_IN_X", "Gradient", "Parameter", "Value", "apply", "backward_error",
-           "constants_as_leaves", "data_of", "made_by_ops", "maximum", "minimum", "newest_first",
-           "no_grad", "nodes_under", "push_gradients", "push_gradients_creating_graph"]
+__all__ = ["ALL_IN_X", "Constant", "Gradient", "Parameter", "Value", "apply", "backward_error",
+           "constants_as_leaves", "data_of", "has_gradient", "made_by_ops", "maximum", "minimum",
+           "newest_first", "no_grad", "nodes_under", "push_gradients",
+           "push_gradients_creating_graph"]
 
 Operand = Union["Value", float, int]
 
@@ -79,6 +80,12 @@ def no_grad() -> Iterator[None]:
             _open_no_grad_blocks -= 1
 
 
+# A node's grad until something writes it: a 0.0 of its own, told apart by identity (float
+# arithmetic always makes a new object, so backward and every assignment replace it). A drawing
+# shows a gradient only once it exists (no spoilers), at no cost per node. See has_gradient.
+_NOT_YET = float("0")
+
+
 # The two recorders every op goes through, one closure per rule: an operator *is* its recorder,
 # so ``x * y`` costs one Python call, not two, and the rule and its forward are read from the
 # closure. One statement per slot: a tuple assignment of seven slots builds and unpacks a tuple.
@@ -94,7 +101,7 @@ def _make_unary_recorder(rule: Rule) -> Callable[[Value], Value]:
             return _leaf(data)
         node: Value = _new(Value)
         node._data = data
-        node._grad = 0.0
+        node._grad = _NOT_YET
         node._label = None
         node._rule = rule
         node._x = x
@@ -130,7 +137,7 @@ def _make_binary_recorder(rule: Rule) -> Callable[[Any, Any], Value]:
             return _leaf(data)
         node: Value = _new(Value)
         node._data = data
-        node._grad = 0.0
+        node._grad = _NOT_YET
         node._label = None
         node._rule = rule
         node._x = x
@@ -192,7 +199,7 @@ class Value:
         # The f-string messages are built only on the slow path: a float skips the call.
         self._data = data if type(data) is float else real_number(
             data, f"Value({short(data)})", "pass an int, a float or a numpy scalar")
-        self._grad = 0.0
+        self._grad = _NOT_YET
         self._label = label if label is None or type(label) is str else check_label(
             label, f"Value(label={short(label)})")
         self._rule = LEAF
@@ -339,7 +346,7 @@ class Value:
         (12.0, 12.0)
         """
         if create_graph:
-            push_gradients_creating_graph(self, Value(real_number(
+            push_gradients_creating_graph(self, Constant(real_number(
                 grad, f"backward({short(grad)})", "pass the output's gradient as a number")))
             return
         order = newest_first(self)
@@ -354,12 +361,13 @@ class Value:
             node._grad = 0.0
 
     def cleargrad(self) -> None:
-        """Reset this node's ``.grad`` to 0.0 (DeZero's name; `zero_grad` resets a whole graph).
+        """Reset this node's ``.grad`` to 0.0, as before any backward (DeZero's name, where it
+        is None; `zero_grad` resets a whole graph).
 
-        >>> x = Value(2.0); (x * x).backward(); x.cleargrad(); x.grad
-        0.0
+        >>> x = Value(2.0); (x * x).backward(); x.cleargrad(); x.grad, has_gradient(x)
+        (0.0, False)
         """
-        self._grad = 0.0
+        self._grad = _NOT_YET
 
     # micrograd's names, read-only, for the code the lecture types by hand (its own trace and
     # draw_dot, its topological sort, its step-by-step ``o._backward()`` cells).
@@ -443,7 +451,7 @@ def _leaf(data: float) -> Value:
     # Bypasses __init__: data is already a float.
     node: Value = _new(Value)
     node._data = data
-    node._grad = 0.0
+    node._grad = _NOT_YET
     node._label = None
     node._rule = LEAF
     return node
@@ -484,7 +492,7 @@ def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
         return _leaf(data)
     node: Value = _new(Value)
     node._data = data
-    node._grad = 0.0
+    node._grad = _NOT_YET
     node._label = None
     node._rule = rule
     node._x = inputs
@@ -523,6 +531,36 @@ class Parameter(Value):
     """
 
     __slots__ = ()  # a marker only: the same slots as any leaf
+
+
+class Constant(Value):
+    """A number that appeared in an expression (the 2 in ``x * 2``), as a leaf when asked.
+
+    A node keeps such a number as a float; ``parents`` (drawings, walks) makes it one of these,
+    so a drawing tells it from a `Value` the user made. The seed of
+    ``backward(create_graph=True)`` is one too.
+
+    >>> (Value(3.0) * 2).parents[1]
+    Value(data=2.0, grad=0.0)
+    >>> type((Value(3.0) * 2).parents[1]).__name__
+    'Constant'
+    """
+
+    __slots__ = ()  # a marker only: the same slots as any leaf
+
+
+def has_gradient(node: Value) -> bool:
+    """Return whether anything has written ``node``'s grad: a backward pass or an assignment.
+
+    A new node's 0.0 is a placeholder until then (`cleargrad` puts it back), so a drawing can
+    leave out gradients the learner has not computed yet.
+
+    >>> x = Value(2.0); y = x * x; has_gradient(x)
+    False
+    >>> y.backward(); has_gradient(x), has_gradient(Value(1.0))
+    (True, False)
+    """
+    return node._grad is not _NOT_YET
 
 
 # How an op node stores its inputs, and a number beside a Value turned into a leaf when asked.
@@ -574,7 +612,7 @@ def _leaves_for_constants(node: Value, inputs: tuple[Any, ...]) -> tuple[Value, 
     leaves = []
     for i, x in enumerate(inputs):
         if type(x) is float:
-            x = type(node)(x)  # the node's class is Value: a float makes a plain leaf
+            x = Constant(x)
             if local_grads:
                 x._grad = node._grad * local_grads[i]
         leaves.append(x)
