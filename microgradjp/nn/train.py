@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import random
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,7 @@ from ..errors import DomainError, ValueTypeError, message
 from ._inputs import plain
 from .data import _check_count, batches, make_rng
 from .losses import mean
-from .modules import Neuron
+from .modules import MLP, Neuron
 from .optim import Optimizer, _option
 
 __all__ = ["History", "fit", "train_perceptron"]
@@ -86,6 +87,8 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     training forward passes, as the weights move during the epoch. ``progress=None`` shows a
     bar only when stderr is a terminal and the run lasts over a second. ``inputs`` and
     ``targets`` may be lists or numpy arrays (the same numbers give the same run, bit for bit).
+    An `MLP` whose hidden layer has died (every unit outputs 0 for every input of an epoch, so
+    no gradient reaches it again) gets one RuntimeWarning naming the layer and the fixes.
 
     >>> from microgradjp.optim import SGD
     >>> from microgradjp.losses import mean_squared_error
@@ -100,8 +103,9 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     rule = _accuracy_rule(accuracy)
     rng = make_rng(seed)  # one stream across epochs: a new, reproducible order each epoch
     history = History()
+    warned_dead = False
     with _progress_bar(epochs, progress) as bar:
-        for _ in range(epochs):
+        for epoch in range(epochs):
             total_loss, correct = 0.0, 0
             for xs, ts in batches(inputs, targets, batch_size=batch_size, seed=rng):
                 pairs = [(model(x), t) for x, t in zip(xs, ts, strict=True)]
@@ -115,6 +119,8 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
                 optimizer.step()
                 total_loss += batch_loss.data * len(xs)
             history.loss.append(total_loss / len(inputs))
+            if not warned_dead and isinstance(model, MLP):
+                warned_dead = _warn_if_a_layer_died(model, inputs, epoch)
             if rule is not None:
                 history.accuracy.append(correct / len(inputs))
             if bar is not None:
@@ -172,6 +178,37 @@ def train_perceptron(neuron: Neuron, inputs: Sequence[Sequence[float]],
         if mistakes == 0:
             break
     return mistakes_per_epoch
+
+
+def _warn_if_a_layer_died(model: MLP, inputs: Sequence[Sequence[float]], epoch: int) -> bool:
+    """Warn and return True if a hidden layer output 0 from every unit for every input."""
+    # Cheap first: a dead layer's weights get no gradient at all, so only a hidden layer whose
+    # last step left every weight's grad at exactly 0 is checked over the whole epoch's inputs.
+    suspects = [k for k, layer in enumerate(model.layers[:-1])
+                if all(p._grad == 0.0 for p in layer.parameters())]
+    if not suspects:
+        return False
+    dead = set(suspects)
+    with no_grad():
+        for x in inputs:
+            outputs: list[Any] = list(x)
+            for k, layer in enumerate(model.layers[:-1]):
+                outputs = layer._outputs(outputs)
+                if k in dead and any(y._data != 0.0 for y in outputs):
+                    dead.discard(k)
+            if not dead:
+                return False
+    k = min(dead)
+    layer, n = model.layers[k], k + 1
+    warnings.warn(message(
+        f"fit(...) at epoch {epoch + 1}",
+        f"layer {n} (W{n}, b{n}, {layer.out_features} {layer.activation} units) is dead: every "
+        "unit output 0 for every input, so no gradient reaches it or the layers before it and "
+        f"the loss stops improving (第{n}層の全ユニットがどの入力にも 0 を出力し、勾配が流れません)",
+        "use activation='tanh' (the lecture's MLP), another init or seed (init='he', seed=...), "
+        "or a smaller learning rate (tanh、別の初期化や seed、小さな学習率を試してください)"),
+        RuntimeWarning, stacklevel=3)
+    return True
 
 
 def _floats(outputs: Outputs) -> list[float]:

@@ -47,8 +47,8 @@ from .labels import (
 from .layout import EngineError, EngineNotFoundError
 from .table import _number, _printable
 
-__all__ = ["DrawOptions", "DrawingError", "EngineError", "EngineNotFoundError", "notebook_bundle",
-           "render", "to_dot"]  # draw and DrawnIds serve the player
+__all__ = ["DrawOptions", "DrawingError", "EngineError", "EngineNotFoundError", "draw_dot",
+           "notebook_bundle", "render", "to_dot"]  # draw and DrawnIds serve the player
 
 ROLE_COLOURS = {
     "input": "#cfe2f3",  # a Value the user made
@@ -76,6 +76,7 @@ NOTEBOOK_SECONDS = 5.0
 LARGE_GRAPH = 60
 LARGE_GRAPH_LAYOUT = {"nslimit": "1", "mclimit": "0.3"}
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": None, ".gv": None}
+PictureFormat = Literal["svg", "png", "pdf"]
 LATIN_FONT = "Helvetica"  # every engine has it (graphviz-pure maps it to its bundled Arimo)
 # A drawn line ends in "…" past this many columns (a full-width character takes two), and a label
 # in "…" past this many lines: the Value keeps its full label; the box stays readable, and dot
@@ -207,7 +208,9 @@ def draw(
     font = font or _font_for(nodes)
     large = len(nodes) > LARGE_GRAPH
     edge_key = "headlabel" if large else "label"
-    dot = Drawing(graph_attr={"rankdir": rankdir, "fontname": font,
+    # SVG by default (graphviz's own default is PDF, which graphviz-pure cannot write), so
+    # ``dot.render("gout")`` works after pip install alone.
+    dot = Drawing(format="svg", graph_attr={"rankdir": rankdir, "fontname": font,
                               **(LARGE_GRAPH_LAYOUT if large else {})},
                   node_attr={"fontname": font, "fontsize": str(NODE_FONT_SIZE), "shape": "box",
                              "style": "rounded,filled",
@@ -265,6 +268,25 @@ def draw(
         dot.attr("graph", label=graphviz.nohtml(caption), labelloc="b", labeljust="l",
                  fontsize="9", fontcolor=CAPTION_COLOUR)
     return dot, ids
+
+
+def draw_dot(root: Value, format: PictureFormat = "svg", rankdir: RankDir = "LR",
+             **options: Unpack[DrawOptions]) -> graphviz.Digraph:
+    """Return micrograd's ``draw_dot(root, format, rankdir)``: `to_dot`'s drawing in that format.
+
+    For the code of the lecture and of micrograd's ``trace_graph.ipynb``: ``dot.render('gout')``
+    writes ``gout.svg`` (pip alone is enough), and a notebook shows the Digraph inline. The
+    options are `to_dot`'s.
+
+    >>> x = Value(1.0, label="x"); y = (x * 2).named("y"); y.backward()
+    >>> dot = draw_dot(y, format="svg", rankdir="TB"); dot.format
+    'svg'
+    """
+    _check_choice("format", format, get_args(PictureFormat))
+    options.setdefault("rankdir", rankdir)
+    dot = to_dot(root, **options)
+    dot.format = format
+    return dot
 
 
 def notebook_bundle(root: Value, include: Iterable[str] | None = None,
