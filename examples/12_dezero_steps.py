@@ -70,7 +70,7 @@ def rosenbrock(x0, x1):
 x0 = Value(np.array(0.0))
 x1 = Value(np.array(2.0))
 lr = 0.001
-for i in range(1000):
+for _ in range(1000):
     y = rosenbrock(x0, x1)
     x0.cleargrad()
     x1.cleargrad()
@@ -92,7 +92,7 @@ def gx2(x):
 
 
 x = Value(np.array(2.0))
-for i in range(10):
+for _ in range(10):
     y = f(x)
     x.cleargrad()
     y.backward()
@@ -104,7 +104,7 @@ book = [2.0, 1.4545454545454546, 1.1510467893775467, 1.0253259289766978, 1.00090
         1.0000012353089454, 1.000000000002289, 1.0, 1.0, 1.0]
 x = Value(np.array(2.0))
 ours = []
-for i in range(10):
+for _ in range(10):
     ours.append(x.data)
     y = f(x)
     x.cleargrad()
@@ -123,7 +123,7 @@ x = Value(np.array(1.0))
 y = F.sin(x)
 y.backward(create_graph=True)
 logs = [y.data]
-for i in range(3):
+for _ in range(3):
     logs.append(x.grad.data)
     gx = x.grad
     x.cleargrad()
@@ -140,7 +140,7 @@ x.name = 'x'
 y.name = 'y'
 y.backward(create_graph=True)
 ours = []
-for i in range(5):
+for _ in range(5):
     gx = x.grad
     x.cleargrad()
     gx.backward(create_graph=True)

@@ -22,7 +22,7 @@ def f(x):
 def test_newton_with_create_graph_gives_the_books_iterates():  # step 33
     x = Value(np.array(2.0))
     iterates = []
-    for i in range(10):
+    for _ in range(10):
         iterates.append(x.data)
         y = f(x)
         x.cleargrad()
@@ -56,7 +56,7 @@ def test_tanhs_sixth_derivative_is_the_books_and_draws(tmp_path):  # step 35, it
     x.name = 'x'
     y.name = 'y'
     y.backward(create_graph=True)
-    for i in range(5):
+    for _ in range(5):
         gx = x.grad
         x.cleargrad()
         gx.backward(create_graph=True)
@@ -78,7 +78,7 @@ def test_higher_derivatives_of_sin_are_the_books():  # step 34, one x at a time
         y = F.sin(x)
         y.backward(create_graph=True)
         logs = [y.data]
-        for i in range(3):
+        for _ in range(3):
             logs.append(x.grad.data)
             gx = x.grad
             x.cleargrad()
@@ -89,7 +89,7 @@ def test_higher_derivatives_of_sin_are_the_books():  # step 34, one x at a time
 def test_rosenbrock_descent_reads_grad_as_a_number():  # step 28
     x0 = Value(np.array(0.0))
     x1 = Value(np.array(2.0))
-    for i in range(1000):
+    for _ in range(1000):
         y = 100 * (x1 - x0 ** 2) ** 2 + (x0 - 1) ** 2
         x0.cleargrad()
         x1.cleargrad()

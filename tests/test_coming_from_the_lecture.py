@@ -12,8 +12,7 @@ import warnings
 
 import pytest
 
-from microgradjp import Value, draw_dot
-from microgradjp import nn
+from microgradjp import Value, draw_dot, nn
 from microgradjp.losses import mean_squared_error
 from microgradjp.optim import SGD
 from microgradjp.train import fit
@@ -36,11 +35,11 @@ def the_neuron():
     w1 = Value(-3.0, label='w1')
     w2 = Value(1.0, label='w2')
     b = Value(6.8813735870195432, label='b')
-    x1w1 = x1*w1; x1w1.label = 'x1*w1'
-    x2w2 = x2*w2; x2w2.label = 'x2*w2'
-    x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = 'x1*w1 + x2*w2'
-    n = x1w1x2w2 + b; n.label = 'n'
-    o = n.tanh(); o.label = 'o'
+    x1w1 = x1*w1; x1w1.label = 'x1*w1'  # noqa: E702  (the lecture's spelling)
+    x2w2 = x2*w2; x2w2.label = 'x2*w2'  # noqa: E702  (the lecture's spelling)
+    x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = 'x1*w1 + x2*w2'  # noqa: E702
+    n = x1w1x2w2 + b; n.label = 'n'  # noqa: E702  (the lecture's spelling)
+    o = n.tanh(); o.label = 'o'  # noqa: E702  (the lecture's spelling)
     return dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, x1w1x2w2=x1w1x2w2, n=n,
                 o=o)
 
@@ -118,9 +117,9 @@ def test_micrograds_names_are_read_only(attribute):
 def test_draw_dot_is_micrograds_and_renders_gout_svg_pip_only(no_system_dot, tmp_path):
     a = Value(-2.0, label='a')
     b = Value(3.0, label='b')
-    d = a * b    ; d.label = 'd'
-    e = a + b    ; e.label = 'e'
-    f = d * e    ; f.label = 'f'
+    d = a * b    ; d.label = 'd'  # noqa: E702  (the lecture's spelling)
+    e = a + b    ; e.label = 'e'  # noqa: E702  (the lecture's spelling)
+    f = d * e    ; f.label = 'f'  # noqa: E702  (the lecture's spelling)
     f.backward()
     dot = draw_dot(f, format='svg', rankdir='TB')
     assert dot.format == 'svg' and 'rankdir=TB' in dot.source
@@ -142,10 +141,10 @@ def test_drawing_L_before_backward_shows_no_gradient_to_work_out():
     a = Value(2.0, label='a')
     b = Value(-3.0, label='b')
     c = Value(10.0, label='c')
-    e = a*b; e.label = 'e'
-    d = e + c; d.label = 'd'
+    e = a*b; e.label = 'e'  # noqa: E702  (the lecture's spelling)
+    d = e + c; d.label = 'd'  # noqa: E702  (the lecture's spelling)
     f = Value(-2.0, label='f')
-    L = d * f; L.label = 'L'
+    L = d * f; L.label = 'L'  # noqa: E702  (the lecture's spelling)
     source = draw_dot(L).source
     edges = [line for line in source.splitlines() if '->' in line]
     assert len(edges) == 9 and not any('label=' in line for line in edges)  # 3 ops, 3 edges each
@@ -162,15 +161,15 @@ def test_the_lectures_hand_typed_mlp_trains_to_the_lectures_losses():
             self.b = Value(random.uniform(-1,1))
 
         def __call__(self, x):
-            act = sum((wi*xi for wi, xi in zip(self.w, x)), self.b)
+            act = sum((wi*xi for wi, xi in zip(self.w, x)), self.b)  # noqa: B905
             return act.tanh()
 
         def parameters(self):
-            return self.w + [self.b]
+            return self.w + [self.b]  # noqa: RUF005
 
     class MLP:
         def __init__(self, nin, nouts):
-            sz = [nin] + nouts
+            sz = [nin] + nouts  # noqa: RUF005
             self.layers = [[Neuron(sz[i]) for _ in range(sz[i+1])] for i in range(len(nouts))]
 
         def __call__(self, x):
@@ -188,9 +187,9 @@ def test_the_lectures_hand_typed_mlp_trains_to_the_lectures_losses():
     xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
     ys = [1.0, -1.0, -1.0, 1.0]
     losses = []
-    for k in range(20):
+    for _ in range(20):
         ypred = [n(x) for x in xs]
-        loss = sum((yout - ygt)**2 for ygt, yout in zip(ys, ypred))
+        loss = sum((yout - ygt)**2 for ygt, yout in zip(ys, ypred))  # noqa: B905
         for p in n.parameters():
             p.grad = 0.0
         loss.backward()
@@ -218,13 +217,13 @@ def test_random_seed_makes_trace_graphs_neuron_micrograds_with_uniform_init():
     assert y.data == 0.102443419482938
     assert [xi.grad for xi in x] == [0.23550571390294128, 0.06653114721000164]
     assert [w.data for w in n.w] == [0.23550571390294128, 0.06653114721000164]
-    assert n.b.data == 0.0 and len([n.b] + n.w) == 3 and n.w[0] is n.weights[0] and n.b is n.bias
+    assert n.b.data == 0.0 and len([n.b] + n.w) == 3  # noqa: RUF005 and n.w[0] is n.weights[0] and n.b is n.bias
 
 
 def test_nonlin_is_micrograds_flag():
     assert nn.Neuron(2, nonlin=False).activation == 'identity'
     assert nn.Neuron(2, nonlin=True).activation == 'relu'
-    with pytest.raises(TypeError, match="nonlin .* and activation both say"):
+    with pytest.raises(TypeError, match=r"nonlin .* and activation both say"):
         nn.Neuron(2, nonlin=True, activation="tanh")
 
 
@@ -272,8 +271,8 @@ def test_user_attributes_are_kept_as_micrograds_are():
     p = Value(0.5)
     p.m = 0.0  # EurekaLabs' AdamW keeps its moments on the parameter
     p.v = 0.0
-    setattr(p, '_vis_color', 'lightgreen')
-    assert (p.m, p.v, getattr(p, '_vis_color')) == (0.0, 0.0, 'lightgreen')
+    setattr(p, '_vis_color', 'lightgreen')  # noqa: B010  (EurekaLabs' spelling)
+    assert (p.m, p.v, p._vis_color) == (0.0, 0.0, 'lightgreen')
     assert not hasattr(Value(1.0), '_vis_color')
     assert math.isclose((p * 2).data, 1.0)
     assert layout.TIMEOUT_SECONDS == 120  # render itself keeps its long budget

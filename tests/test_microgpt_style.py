@@ -18,7 +18,7 @@ from microgradjp import Value
 class Reference:
     """A minimal scalar autograd engine, as small as microgpt's own: the oracle."""
 
-    __slots__ = ("data", "grad", "_children", "_local_grads")
+    __slots__ = ("_children", "_local_grads", "data", "grad")
 
     def __init__(self, data, children=(), local_grads=()):
         self.data = data
@@ -66,7 +66,7 @@ class Reference:
         build(self)
         self.grad = 1
         for v in reversed(topo):
-            for child, local_grad in zip(v._children, v._local_grads):
+            for child, local_grad in zip(v._children, v._local_grads, strict=True):
                 child.grad += local_grad * v.grad
 
 
@@ -92,7 +92,7 @@ def train(Value, steps=4, n_embd=8, n_head=2, block_size=8, seed=42):
     params = [p for mat in state.values() for row in mat for p in row]
 
     def linear(x, w):
-        return [sum(wi * xi for wi, xi in zip(wo, x)) for wo in w]
+        return [sum(wi * xi for wi, xi in zip(wo, x, strict=True)) for wo in w]
 
     def softmax(logits):
         max_val = max(val.data for val in logits)
@@ -106,7 +106,7 @@ def train(Value, steps=4, n_embd=8, n_head=2, block_size=8, seed=42):
         return [xi * scale for xi in x]
 
     def gpt(token_id, pos_id, keys, values):
-        x = [t + p for t, p in zip(state["wte"][token_id], state["wpe"][pos_id])]
+        x = [t + p for t, p in zip(state["wte"][token_id], state["wpe"][pos_id], strict=True)]
         x = rmsnorm(x)
         x_residual = x
         x = rmsnorm(x)
@@ -124,11 +124,11 @@ def train(Value, steps=4, n_embd=8, n_head=2, block_size=8, seed=42):
             attn_weights = softmax(attn_logits)
             x_attn.extend(sum(attn_weights[t] * v_h[t][j] for t in range(len(v_h)))
                           for j in range(head_dim))
-        x = [a + b for a, b in zip(linear(x_attn, state["attn_wo"]), x_residual)]
+        x = [a + b for a, b in zip(linear(x_attn, state["attn_wo"]), x_residual, strict=True)]
         x_residual = x
         x = rmsnorm(x)
         x = [xi.relu() for xi in linear(x, state["mlp_fc1"])]
-        x = [a + b for a, b in zip(linear(x, state["mlp_fc2"]), x_residual)]
+        x = [a + b for a, b in zip(linear(x, state["mlp_fc2"]), x_residual, strict=True)]
         return linear(x, state["lm_head"])
 
     learning_rate, beta1, beta2, eps_adam = 0.01, 0.85, 0.99, 1e-8

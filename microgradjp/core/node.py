@@ -39,9 +39,9 @@ from .conversions import (
 )
 from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, describe, power
 
-__all__ = ["ALL_IN_X", "Constant", "Gradient", "Parameter", "Value", "apply", "backward_error",
-           "constants_as_leaves", "data_of", "has_gradient", "made_by_ops", "maximum", "minimum",
-           "newest_first", "no_grad", "nodes_under", "push_gradients",
+__all__ = ["ALL_IN_X", "Constant", "Gradient", "Leaf", "Parameter", "Value", "apply",
+           "backward_error", "constants_as_leaves", "data_of", "has_gradient", "made_by_ops",
+           "maximum", "minimum", "newest_first", "no_grad", "nodes_under", "push_gradients",
            "push_gradients_creating_graph"]
 
 Operand = Union["Value", float, int]
@@ -182,18 +182,24 @@ class Value:
     # ``_order`` numbers op nodes as they are made: inputs exist before the node that uses
     # them, so creation order is a topological order (see graph.made_by_ops). A leaf leaves
     # ``_x``, ``_y`` and ``_order`` unset. No tuple, set or closure per node: one GC object.
-    # ``__dict__`` takes attributes a user sets (micrograd's Value takes them: EurekaLabs' AdamW
-    # keeps ``p.m``, its drawing ``_vis_color``); the dict is made only when one is set, so a
-    # node pays one pointer (8 bytes) for the door.
-    __slots__ = ("_data", "_grad", "_label", "_order", "_rule", "_x", "_y", "__dict__")
+    # ``Value(...)`` makes a `Leaf`, the same slots plus a ``__dict__`` for attributes a user
+    # sets, as micrograd's Values take them (EurekaLabs' AdamW keeps ``p.m``, its drawing
+    # ``_vis_color``); nodes made by ops stay plain Values: on Python 3.11 a ``__dict__`` costs
+    # every instance 32 bytes, even unused (a pointer pair before the object, values made eagerly).
+    __slots__ = ("_data", "_grad", "_label", "_order", "_rule", "_x", "_y")
 
     _data: float
-    _grad: float
+    _grad: Any  # a float; on a leaf after backward(create_graph=True), a Value
     _label: str | None
     _rule: Rule
     _x: Any  # a Value, a float constant, or (with ALL_IN_X) a tuple of them
     _y: Any
     _order: int
+
+    def __new__(cls, data: SupportsFloat = 0.0, label: str | None = None) -> Value:
+        # A Value the user makes is a Leaf (it takes attributes); subclasses make themselves.
+        node: Value = _new(Leaf if cls is Value else cls)
+        return node
 
     def __init__(self, data: SupportsFloat, label: str | None = None) -> None:
         # The f-string messages are built only on the slow path: a float skips the call.
@@ -416,7 +422,7 @@ _next_order = itertools.count().__next__
 
 
 class Gradient(float):
-    """What ``.grad`` returns: a float (micrograd's ``p.data -= lr * p.grad``) with DeZero's ``.data``.
+    """What ``.grad`` returns: a float (``p.data -= lr * p.grad``) that has DeZero's ``.data``.
 
     DeZero's gradients are Variables, so its readers write ``x.grad.data``; this float answers
     that too. Arithmetic on it gives plain floats. A gradient to differentiate again comes from
@@ -520,7 +526,20 @@ def minimum(a: Operand, b: Operand) -> Value:
     return _binary_recorder(MINIMUM)(a, b)
 
 
-class Parameter(Value):
+class Leaf(Value):
+    """A `Value` made by ``Value(...)``: a leaf, which also keeps attributes its user sets.
+
+    micrograd's code stores its own things on the Values it makes (EurekaLabs' AdamW keeps
+    ``p.m`` and ``p.v``, its drawing ``_vis_color``); a node made by an op has slots only.
+
+    >>> p = Value(0.5); p.m = 0.0; type(p).__name__, p.m, isinstance(p, Value)
+    ('Leaf', 0.0, True)
+    """
+
+    __slots__ = ("__dict__",)
+
+
+class Parameter(Leaf):
     """A `Value` a model trains (like ``torch.nn.Parameter``): drawings colour it as a parameter.
 
     Defined here, beside `Value`, so the views recognise a parameter by its type without
@@ -530,7 +549,7 @@ class Parameter(Value):
     True
     """
 
-    __slots__ = ()  # a marker only: the same slots as any leaf
+    __slots__ = ()  # a marker only: the same slots as any leaf the user makes
 
 
 class Constant(Value):

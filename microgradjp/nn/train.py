@@ -204,7 +204,8 @@ def _warn_if_a_layer_died(model: MLP, inputs: Sequence[Sequence[float]], epoch: 
         f"fit(...) at epoch {epoch + 1}",
         f"layer {n} (W{n}, b{n}, {layer.out_features} {layer.activation} units) is dead: every "
         "unit output 0 for every input, so no gradient reaches it or the layers before it and "
-        f"the loss stops improving (第{n}層の全ユニットがどの入力にも 0 を出力し、勾配が流れません)",
+        f"the loss stops improving (第{n}層の全ユニットがどの入力にも 0 を出力し、"
+        "勾配が流れません)",
         "use activation='tanh' (the lecture's MLP), another init or seed (init='he', seed=...), "
         "or a smaller learning rate (tanh、別の初期化や seed、小さな学習率を試してください)"),
         RuntimeWarning, stacklevel=3)

@@ -24,7 +24,7 @@ import os
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Literal, NamedTuple, TypedDict, Unpack, get_args
+from typing import Any, Literal, NamedTuple, TypedDict, Unpack, get_args
 
 import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
 
@@ -271,7 +271,7 @@ def draw(
 
 
 def draw_dot(root: Value, format: PictureFormat = "svg", rankdir: RankDir = "LR",
-             **options: Unpack[DrawOptions]) -> graphviz.Digraph:
+             **options: Any) -> graphviz.Digraph:
     """Return micrograd's ``draw_dot(root, format, rankdir)``: `to_dot`'s drawing in that format.
 
     For the code of the lecture and of micrograd's ``trace_graph.ipynb``: ``dot.render('gout')``
@@ -283,8 +283,7 @@ def draw_dot(root: Value, format: PictureFormat = "svg", rankdir: RankDir = "LR"
     'svg'
     """
     _check_choice("format", format, get_args(PictureFormat))
-    options.setdefault("rankdir", rankdir)
-    dot = to_dot(root, **options)
+    dot = to_dot(root, rankdir=rankdir, **options)
     dot.format = format
     return dot
 

@@ -185,10 +185,10 @@ def test_local_derivatives_are_shown_before_backward(apple):
 def test_the_lectures_hand_set_grads_show_edge_by_edge():
     # The lecture: L = d * f, d = e + c, e = a * b; the learner works out each grad by hand.
     a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
-    e = a * b; e.label = "e"
-    d = e + c; d.label = "d"
+    e = (a * b).named("e")
+    d = (e + c).named("d")
     f = Value(-2.0, label="f")
-    L = d * f; L.label = "L"
+    L = (d * f).named("L")
     L.grad = 1.0
     f.grad = 4.0
     d.grad = -2.0
