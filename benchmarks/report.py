@@ -90,8 +90,9 @@ def render(results: dict[str, Any], lang: str) -> str:
         rows = {row["engine"]: row for row in chain if row["ops"] == n_ops}
         floats, base = rows["hand-written floats"]["total"], rows["micrograd"]["total"]
         for engine, row in rows.items():
-            parts = ("| | |" if engine == "hand-written floats" else
-                     " | ".join(f"{row[k]:,.0f}" for k in ("forward", "backward", "free")))
+            # Hand-written floats have no phases: three empty cells under forward, backward, free.
+            parts = " | ".join("" if engine == "hand-written floats" else f"{row[k]:,.0f}"
+                               for k in ("forward", "backward", "free"))
             lines.append(f"| {n_ops:,} | {name(engine)} | {parts} | {row['total']:,.0f} "
                          f"| {row['total'] / floats:.1f}x | {faster.format(base / row['total'])} |")
     mlp = results["mlp"]

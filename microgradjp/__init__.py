@@ -11,7 +11,8 @@
 from typing import Any
 
 from .core.functional import define_op, grad, gradients, value_and_grad
-from .core.node import Value, maximum, minimum, no_grad
+from .core.node import Value, detect_anomaly, maximum, minimum, no_grad
+from .core.recording import TrainingRecord
 from .core.rules import COS as cos
 from .core.rules import EXP as exp
 from .core.rules import LOG as log
@@ -25,6 +26,7 @@ from .errors import (
     DivisionByZeroError,
     DomainError,
     MicrogradError,
+    NonFiniteError,
     ValueOverflowError,
     ValueTypeError,
 )
@@ -45,6 +47,17 @@ def _notebook_display(value: Value, include: Any = None, exclude: Any = None,
 Value._repr_mimebundle_ = _notebook_display  # type: ignore[attr-defined]
 
 
+def _training_display(record: TrainingRecord) -> str:
+    # A recorded run (fit(record=True)'s History shows its record) is shown as the training
+    # player, the view imported only when a notebook asks.
+    from .views.training import TrainingPlayer
+
+    return TrainingPlayer(record)._repr_html_()
+
+
+TrainingRecord._repr_html_ = _training_display  # type: ignore[attr-defined]
+
+
 def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", **options: Any) -> Any:
     """Return micrograd's ``draw_dot``: the graph as a graphviz Digraph (SVG unless ``format``).
 
@@ -58,15 +71,18 @@ def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", **options: A
 
     return draw(root, format, rankdir, **options)  # type: ignore[arg-type]  # it checks them
 
+
 __all__ = [
     "DivisionByZeroError",
     "DomainError",
     "MicrogradError",
+    "NonFiniteError",
     "Value",
     "ValueOverflowError",
     "ValueTypeError",
     "cos",
     "define_op",
+    "detect_anomaly",
     "draw_dot",
     "exp",
     "grad",

@@ -1,6 +1,7 @@
 """Writing a file so that nobody ever sees half of it: the one atomic write of the package.
 
-Models (`nn.saving`), drawings and player pages (`views`) all go through `write_atomically`.
+Models (`nn.saving`), drawings and player pages (`views`) all go through `write_atomically`,
+animations, written frame by frame, through `atomic_file`.
 It imports nothing of the package but `errors`, so every layer may use it.
 """
 
@@ -9,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
-__all__ = ["write_atomically"]
+__all__ = ["atomic_file", "write_atomically"]
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes, *,
@@ -22,11 +25,30 @@ def write_atomically(path: str | os.PathLike[str], data: bytes, *,
     leaves the old file or the new one, never a mix. The temporary file is named after its
     target (``.apple.png.x1y2z3.tmp``), so a leftover one says whose it was. An existing file
     keeps its permissions; a new one gets the usual 0o644. ``make_folders`` creates missing
-folders first (pictures do, as graphviz's render does; a model's folder must exist).
+    folders first (pictures do, as graphviz's render does; a model's folder must exist).
 
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> write_atomically(folder / "a.txt", b"hi").read_bytes()
+    b'hi'
+    """
+    with atomic_file(path, make_folders=make_folders) as file:
+        file.write(data)
+    return Path(path)
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike[str], *, make_folders: bool = False) -> Iterator[IO[bytes]]:
+    """Return a context giving a binary file that becomes ``path`` only if the block succeeds.
+
+    What `write_atomically` does, for data written piece by piece (an animation, frame by
+    frame), so it never has to be held whole in memory.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with atomic_file(folder / "b.txt") as file:
+    ...     _ = file.write(b"h"); _ = file.write(b"i")
+    >>> (folder / "b.txt").read_bytes()
     b'hi'
     """
     target = Path(path)
@@ -36,7 +58,7 @@ folders first (pictures do, as graphviz's render does; a model's folder must exi
                                          dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(data)
+            yield file
             file.flush()
             os.fsync(file.fileno())
         mode = os.stat(target).st_mode & 0o777 if target.exists() else 0o644
@@ -48,4 +70,3 @@ folders first (pictures do, as graphviz's render does; a model's folder must exi
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
-    return target

@@ -10,6 +10,7 @@ __all__ = [
     "DivisionByZeroError",
     "DomainError",
     "MicrogradError",
+    "NonFiniteError",
     "ValueOverflowError",
     "ValueTypeError",
     "message",
@@ -30,6 +31,10 @@ class DivisionByZeroError(MicrogradError, ZeroDivisionError):
 
 class ValueOverflowError(MicrogradError, OverflowError):
     """A result too large for a float, such as ``exp(1000.0)``."""
+
+
+class NonFiniteError(MicrogradError, FloatingPointError):
+    """An inf or nan where a finite number was needed (under ``detect_anomaly``, or fit's loss)."""
 
 
 class ValueTypeError(MicrogradError, TypeError):

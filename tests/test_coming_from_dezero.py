@@ -1,6 +1,6 @@
 """Code as 「ゼロから作る Deep Learning ③」 (DeZero) has readers write it, translated as they would:
 ``Variable(np.array(1.0))`` becomes ``Value(np.array(1.0))``. The book's numbers come from running
-DeZero itself on the same steps; examples/12_dezero_steps.py runs steps 24-36 whole.
+DeZero itself on the same steps; examples/13_dezero_steps.py runs steps 24-36 whole.
 """
 
 import pytest
@@ -144,3 +144,20 @@ def test_cleargrad_forgets_the_gradient_and_name_is_the_label():
     assert has_gradient(x)
     x.cleargrad()
     assert x.grad == 0.0 and not has_gradient(x) and x.label == x.name == 'x'
+
+
+def test_a_plain_backward_adds_to_a_gradient_that_is_a_value():
+    x = Value(2.0)
+    (x ** 3).backward(create_graph=True)  # x.grad = 12, a Value
+    (x * x).backward()  # adds 4 to it, as DeZero and PyTorch accumulate
+    assert isinstance(x.grad, Value) and x.grad.data == 16.0
+
+
+def test_a_create_graph_pass_that_fails_changes_no_grad():
+    x = Value(0.0, label="x")
+    w = Value(3.0)
+    (w * 2).backward()
+    y = (x.sqrt() + w) * 2  # sqrt's derivative at 0 has no value
+    with pytest.raises(ZeroDivisionError, match="sqrt"):
+        y.backward(create_graph=True)
+    assert (w.grad, x.grad, y.grad) == (2.0, 0.0, 0.0) and not has_gradient(x)

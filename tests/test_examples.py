@@ -115,7 +115,7 @@ EXPECTED = {
         "epoch 30: loss 0.0496, accuracy 98%", "final accuracy 99% after",
     ],
     "10_property_test_your_function.py": [
-        "numerical gradient of f(x) = x**2 at 3 -> 6.00000000083",
+        "numerical gradient of f(x) = x**2 at 3 -> 6.0 (exact: 6)",  # the step is 1e-6 * |x|
         "swish: 200 random points, first and second derivatives match central differences",
         "swish_wrong is caught",
         "gradient of argument 0 (value 1.5) is wrong: analytic 1.635148952387",
@@ -131,9 +131,22 @@ EXPECTED = {
         "mlp_neuron: 10 frames, d/d w[0], w[1], b, x[0], x[1] "
         "expected 2, 3, 1, 0.1, 0.2 ours 2, 3, 1, 0.1, 0.2",
     ],
+    "12_check_your_backprop.py": [
+        "dE/dW1 seed [[-0.02611973]*3, [-0.13059866]*3] ours [[-0.02611973, -0.02611973, "
+        "-0.02611973], [-0.13059866, -0.13059866, -0.13059866]]",
+        "dE/db2 seed [0.08706577, -0.08706577] ours [0.08706577, -0.08706577]",
+        "check_backprop at the seed's point and 100 random draws: True",
+        "log(y + 1e-7) against y - d here: a relative gap of 1.1e-07",
+        "2 of 4 gradients disagree with the exact gradient of your loss; the error enters "
+        "between layers 1 and 2: W1, b1 wrong, W2, b2 right; check the activation's derivative "
+        "between layers 1 and 2",
+        "W1: values differ; worst entry W1[1, 2]: yours -0.00279513529994",
+        "truth -0.130598644355", "right: W2, b2",
+        "層 1 と 2 の間の活性化関数の微分を確認してください", "正しい: W2、b2",
+    ],
     # DeZero's printed numbers (steps 24-36, run with DeZero itself) beside ours, bit for bit;
     # tanh's derivatives to 13 decimals (d^3, d^4: numpy's tanh vs math.tanh in the last digit).
-    "12_dezero_steps.py": [
+    "13_dezero_steps.py": [
         "24 goldstein dz/dx book -5376.0 ours -5376.0",
         "24 goldstein dz/dy book 8064.0 ours 8064.0",
         "27 d sin/dx book 0.7071067811865476 ours 0.7071067811865476",

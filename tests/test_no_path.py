@@ -102,7 +102,7 @@ def test_console_script_draws_a_png_off_path(tmp_path, empty_path):
 
 
 @needs_console_script
-def test_demo_writes_all_three_pictures_off_path(tmp_path, empty_path):
+def test_demo_writes_all_its_pictures_off_path(tmp_path, empty_path):
     done = subprocess.run([str(CONSOLE_SCRIPT), "demo", "--epochs", "2", "--output",
                            str(tmp_path / "demo")], capture_output=True, text=True,
                           env=bare_environment(empty_path), timeout=300, check=False)
@@ -111,3 +111,5 @@ def test_demo_writes_all_three_pictures_off_path(tmp_path, empty_path):
     assert engine_of(svg) == "graphviz-pure"
     for name in ("decision_boundary.png", "loss_curve.png"):
         assert (tmp_path / "demo" / name).read_bytes().startswith(PNG_MAGIC)
+    page = (tmp_path / "demo" / "training.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "graph of one sample" in page

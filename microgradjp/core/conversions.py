@@ -91,7 +91,9 @@ def short(x: Any) -> str:
 
 
 # numpy ufuncs a Value answers with its own operators, so np.exp(v) keeps the gradient and
-# np.float64(2) * v is Value's reflected product, never a numpy object array. numpy's names for
+# np.float64(2) * v is Value's reflected product, never a numpy object array; beside an array
+# (x * v, x a float array) numpy loops over the entries, giving an object array of Values
+# (a learner's numpy forward then runs on Values: testing.check_backprop). numpy's names for
 # Python's operators (which go through Value's dunders, so np.power(v, 2) is v ** 2), then the
 # rows that name the ufunc they answer (np.tanh).
 _UFUNCS: dict[str, Callable[..., Any]] = {
@@ -215,10 +217,31 @@ def numpy_ufunc(v: Any, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) ->
     operation = _UFUNCS.get(name) if method == "__call__" and not kwargs else None
     if operation is not None and all(_is_value(x) or _is_real(x) for x in inputs):
         return operation(*[x if _is_value(x) else real_number(x, name, "") for x in inputs])
+    if operation is not None and any(_is_array(x) for x in inputs):
+        return ufunc(*[_boxed(x) if _is_value(x) else x for x in inputs])
     raise ValueTypeError(message(
         f"numpy.{name}({', '.join(type(x).__name__ for x in inputs)})",
         "numpy can apply only +, -, *, /, **, comparisons, abs, "
         f"{', '.join(row.numpy for row in _UFUNC_ROWS[:-1])} and {_UFUNC_ROWS[-1].numpy} to a "
-        "single Value, and never mix it into an array",
+        "Value, alone or beside an array (without out= or other options)",
         "use the Value's method or operator (v.exp(), v.relu(), x * v for each x of the "
         "array), or v.data for the number"))
+
+
+def _is_array(x: Any) -> bool:
+    # An ndarray with at least one axis (a 0-d one is a number, see _is_real); no numpy import.
+    return bool(getattr(x, "shape", ())) and hasattr(x, "dtype")
+
+
+def _boxed(v: Any) -> Any:
+    """Return ``v`` in a 0-d object array, so numpy loops over the other array's entries.
+
+    numpy asks a Value to answer ``array * v``; boxed, the Value is one more object entry and
+    numpy applies the same op entry by entry (``x * v`` for each x), giving an object array of
+    Values that keep their gradients: how a numpy forward runs on Values (check_backprop).
+    """
+    import numpy  # only reached with an ndarray in hand, so numpy is installed and loaded
+
+    box = numpy.empty((), dtype=object)
+    box[()] = v
+    return box

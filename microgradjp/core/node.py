@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, SupportsFloat, Union
 
-from ..errors import MicrogradError, ValueTypeError, message
+from ..errors import MicrogradError, NonFiniteError, ValueTypeError, message
 from . import rules
 from .conversions import (
     check_label,
@@ -40,20 +40,22 @@ from .conversions import (
 from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, describe, power
 
 __all__ = ["ALL_IN_X", "Constant", "Gradient", "Leaf", "Parameter", "Value", "apply",
-           "backward_error", "constants_as_leaves", "data_of", "has_gradient", "made_by_ops",
-           "maximum", "minimum", "newest_first", "no_grad", "nodes_under", "push_gradients",
-           "push_gradients_creating_graph"]
+           "backward_error", "constants_as_leaves", "data_of", "detect_anomaly", "has_gradient",
+           "made_by_ops", "maximum", "minimum", "newest_first", "no_grad", "nodes_under",
+           "push_gradients", "push_gradients_creating_graph"]
 
 Operand = Union["Value", float, int]
 
 
 class _GradMode(threading.local):
     recording = True  # class default: every new thread starts out recording
+    anomaly = False  # inside detect_anomaly
 
 
 _mode = _GradMode()
 # Reading a thread-local costs more than the rest of an op's bookkeeping, so ops first read this
-# count of open no_grad blocks (all threads) and consult _mode only while some block is open.
+# count of open no_grad and detect_anomaly blocks (all threads) and consult _mode only while some
+# block is open: checking every result for inf and nan costs nothing outside detect_anomaly.
 _open_no_grad_blocks = 0
 _blocks_lock = threading.Lock()
 
@@ -80,6 +82,50 @@ def no_grad() -> Iterator[None]:
             _open_no_grad_blocks -= 1
 
 
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Return a context in which the first op or backward step that makes inf or nan raises.
+
+    Outside it, float arithmetic is IEEE's: ``Value(1e308) * 10`` is inf and ``inf - inf`` nan,
+    as in PyTorch, and nothing is checked (checking every op would cost every op). Inside it
+    (per thread, nestable), each result and each gradient pushed is checked, and the first that
+    is not finite raises `NonFiniteError` naming the op and its inputs.
+
+    >>> with detect_anomaly():  # doctest: +ELLIPSIS
+    ...     Value(1e308) * 10
+    Traceback (most recent call last):
+    microgradjp.errors.NonFiniteError: 1e+308 * 10.0 = inf: an input or the result is not ...
+    """
+    global _open_no_grad_blocks
+    previous = _mode.anomaly
+    _mode.anomaly = True
+    with _blocks_lock:
+        _open_no_grad_blocks += 1
+    try:
+        yield
+    finally:
+        _mode.anomaly = previous
+        with _blocks_lock:
+            _open_no_grad_blocks -= 1
+
+
+def _off_the_record(rule: Rule, data: float, inputs: tuple[Any, ...]) -> bool:
+    # Asked only while a no_grad or detect_anomaly block is open in some thread: True if this
+    # thread records no graph now. Under detect_anomaly, raises if the op made inf or nan, or
+    # was given one (maximum(nan, 1.0) is 1.0: the nan would vanish unseen).
+    if _mode.anomaly:
+        datas = tuple(map(_data, inputs))
+        if any(x - x != 0.0 for x in (data, *datas)):  # inf - inf and nan - nan are nan
+            raise _non_finite(f"{describe(rule.name, datas)} = {data!r}")
+    return not _mode.recording
+
+
+def _non_finite(asked: str) -> NonFiniteError:
+    return NonFiniteError(message(asked, "an input or the result is not a finite number",
+                                  "scale the inputs or lower the learning rate; where a nan "
+                                  "comes from an inf, look for the op that overflowed first"))
+
+
 # A node's grad until something writes it: a 0.0 of its own, told apart by identity (float
 # arithmetic always makes a new object, so backward and every assignment replace it). A drawing
 # shows a gradient only once it exists (no spoilers), at no cost per node. See has_gradient.
@@ -97,7 +143,7 @@ def _make_unary_recorder(rule: Rule) -> Callable[[Value], Value]:
             data = forward(x._data)
         except (ValueError, ArithmeticError) as failure:
             raise rule.error(failure, (x._data,), (x._label,)) from None
-        if _open_no_grad_blocks and not _mode.recording:
+        if _open_no_grad_blocks and _off_the_record(rule, data, (x,)):
             return _leaf(data)
         node: Value = _new(Value)
         node._data = data
@@ -119,7 +165,7 @@ def _make_binary_recorder(rule: Rule) -> Callable[[Any, Any], Value]:
         if type(x) is Value or isinstance(x, Value):
             x_data = x._data
         else:
-            x = x_data = _number(x, rule)
+            x = x_data = _operand(x, rule)
         if type(y) is Value:
             y_data = y._data
         elif type(y) is float:
@@ -127,13 +173,13 @@ def _make_binary_recorder(rule: Rule) -> Callable[[Any, Any], Value]:
         elif isinstance(y, Value):
             y_data = y._data
         else:
-            y = y_data = _number(y, rule)
+            y = y_data = _operand(y, rule)
         try:
             data = forward(x_data, y_data)
         except (ValueError, ArithmeticError) as failure:
             labels = (getattr(x, "_label", None), getattr(y, "_label", None))
             raise rule.error(failure, (x_data, y_data), labels) from None
-        if _open_no_grad_blocks and not _mode.recording:
+        if _open_no_grad_blocks and _off_the_record(rule, data, (x, y)):
             return _leaf(data)
         node: Value = _new(Value)
         node._data = data
@@ -340,9 +386,11 @@ class Value:
         """Fill ``.grad`` of every node under this one with d(self)/d(node), times ``grad``.
 
         Leaves accumulate across calls (reset with ``zero_grad``); every other node holds the
-        gradient of the latest pass, so a second call never corrupts anything. With
-        ``create_graph=True`` (PyTorch's and DeZero's name) each leaf's grad is a `Value` with
-        a graph of its own, so it can be differentiated again (other nodes hold the float).
+        gradient of the latest pass, so a second call never corrupts anything. A pass that
+        raises (a derivative with no value, such as sqrt's at 0) changes no ``.grad`` at all.
+        Passes from several threads take turns, so leaves shared between them add up exactly.
+        With ``create_graph=True`` (PyTorch's and DeZero's name) each leaf's grad is a `Value`
+        with a graph of its own, so it can be differentiated again (other nodes hold the float).
 
         >>> a = Value(2.0); y = a * a
         >>> y.backward(); y.backward(); a.grad
@@ -351,15 +399,18 @@ class Value:
         >>> a.cleargrad(); gx.backward(); gx.data, a.grad
         (12.0, 12.0)
         """
-        if create_graph:
-            push_gradients_creating_graph(self, Constant(real_number(
-                grad, f"backward({short(grad)})", "pass the output's gradient as a number")))
-            return
-        order = newest_first(self)
-        self._grad += grad if type(grad) is float else real_number(
+        seed = grad if type(grad) is float else real_number(
             grad, f"backward({short(grad)})", "pass the output's gradient as a number, such as "
             "1.0 (the default)")
-        push_gradients(order)
+        # Concurrent passes would interleave their `+=` on shared nodes and lose some: while
+        # more than one thread runs, passes take turns (a pass is pure Python: under the GIL
+        # nothing runs in parallel anyway). One thread alone pays one call, no lock.
+        walk = push_gradients_creating_graph if create_graph else _backward
+        if threading.active_count() > 1:
+            with _backward_lock:
+                walk(self, seed)
+        else:
+            walk(self, seed)
 
     def zero_grad(self) -> None:
         """Reset ``.grad`` to 0.0 on this node and every node under it."""
@@ -419,6 +470,43 @@ class Value:
 
 
 _next_order = itertools.count().__next__
+_backward_lock = threading.RLock()  # reentrant: a custom op's partials may call backward
+
+
+def _push_checked(order: list[Value]) -> None:
+    # detect_anomaly's backward: node by node, so the first step that makes inf or nan is named.
+    for node in order:
+        push_gradients([node])
+        for parent in _inputs(node):
+            if type(parent) is not float and parent._grad - parent._grad != 0.0:
+                inputs = tuple(map(_data, _inputs(node)))
+                raise _non_finite(f"in backward through {describe(node.op, inputs)}, an "
+                                  f"input's gradient = {parent._grad!r}")
+
+
+def _backward(root: Value, seed: float) -> None:
+    # A transaction: a pass that raises puts back every grad it wrote (the leaves' sums and the
+    # other nodes' latest-pass values), so a failed backward changes nothing.
+    saved: list[Any] = [root, root._grad]
+    order: list[Value] = []
+    try:
+        order = newest_first(root, saved)
+        root._grad += seed
+        if _open_no_grad_blocks and _mode.anomaly:
+            _push_checked(order)
+        else:
+            push_gradients(order)
+    except BaseException:
+        # Every grad this pass may have written was 0.0 before, unless it was saved: back to
+        # "no gradient yet" (has_gradient), which a drawing reads as nothing computed.
+        for node in order:
+            node._grad = _NOT_YET
+            for parent in _inputs(node):
+                if type(parent) is not float:
+                    parent._grad = _NOT_YET
+        for k in range(len(saved) - 2, -1, -2):  # newest save first: the oldest value wins
+            saved[k]._grad = saved[k + 1]
+        raise
 
 
 class Gradient(float):
@@ -463,7 +551,7 @@ def _leaf(data: float) -> Value:
     return node
 
 
-def _number(x: Any, rule: Rule) -> float:
+def _operand(x: Any, rule: Rule) -> float:
     # A float passes at once; an int past float's range or a non-number gets real_number's error.
     return real_number(x, f"{rule.name!r} with {short(x)}", "operands must be Values or real "
                        "numbers: convert it with float() or wrap it in Value()")
@@ -487,14 +575,14 @@ def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
     if len(args) == 2:
         return _binary_recorder(rule)(*args)
     inputs: tuple[Any, ...] = tuple(
-        [arg if isinstance(arg, Value) else _number(arg, rule) for arg in args])
+        [arg if isinstance(arg, Value) else _operand(arg, rule) for arg in args])
     datas = tuple([x if type(x) is float else x._data for x in inputs])
     try:
         data = rule.forward(*datas)
     except (ValueError, ArithmeticError) as failure:  # labels are read only to explain
         labels = tuple(getattr(x, "_label", None) for x in inputs)
         raise rule.error(failure, datas, labels) from None
-    if _open_no_grad_blocks and not _mode.recording:
+    if _open_no_grad_blocks and _off_the_record(rule, data, inputs):
         return _leaf(data)
     node: Value = _new(Value)
     node._data = data
@@ -693,13 +781,14 @@ def made_by_ops(root: Value) -> list[Any]:
 _creation_number = operator.attrgetter("_order")
 
 
-def newest_first(root: Value) -> list[Value]:
+def newest_first(root: Value, saved: list[Any] | None = None) -> list[Value]:
     """Return the op nodes under root newest first, each with ``.grad`` reset to 0.0.
 
     The walk `Value.backward` takes (made_by_ops is the same walk, with a set and no writes). A
     node is marked as seen by setting its grad to a float made for this call: a 0.0 that no other
     node can hold by accident (identity, not value, is compared), so no set is needed, and every
-    node the walk reaches is already reset, even if the walk is interrupted.
+    node the walk reaches is already reset, even if the walk is interrupted. ``saved`` receives
+    each grad the pass will write that is not 0.0, before it is reset (node, grad, ...).
 
     >>> from microgradjp import Value
     >>> a = Value(1.0); b = a.exp(); c = b * a
@@ -710,6 +799,10 @@ def newest_first(root: Value) -> list[Value]:
     mark = float(0)  # a new object on every call, unlike the literal 0.0
     made: list[Value] = []
     stack = [root] if root._rule is not LEAF else []
+    # Every grad the pass will write that is not 0.0 now, as it is (node, grad, node, grad, ...):
+    # a pass that fails puts them back and zeroes the rest (Value.backward). On a fresh graph or
+    # after zero_grad nothing is saved. A leaf may be listed more than once.
+    save = (saved if saved is not None else []).append
     # `while True`, not `while stack`: CPython 3.11 warms a function up for its specializing
     # interpreter on calls and on this loop's back edge, not on a `while stack:` back edge, so
     # a long walk run once (a training step's backward) would otherwise never be specialized.
@@ -721,19 +814,34 @@ def newest_first(root: Value) -> list[Value]:
             continue  # reached along a second path
         if node._grad:  # an earlier pass went through it: its constants keep their share
             constants_as_leaves(node)
+            save(node)
+            save(node._grad)
         node._grad = mark
         made.append(node)
         x, y = node._x, node._y
-        # Slot by slot, no tuple per node. Floats (constants), None (no second input) and
-        # leaves are not walked; an n-ary node's inputs are the tuple in x.
+        # Slot by slot, no tuple per node. Floats (constants) and None (no second input) are
+        # skipped, leaves (a Parameter too) only saved; an n-ary node's inputs are the tuple in x.
         if type(x) is value and x._rule is not LEAF and x._grad is not mark:
             stack.append(x)
+        elif type(x) is not float and y is not all_in_x and (
+                type(x._grad) is not float or x._grad):  # a leaf (or seen); a Value grad
+            save(x)                                       # (create_graph) has no truth value
+            save(x._grad)
         if type(y) is value and y._rule is not LEAF and y._grad is not mark:
             stack.append(y)
-        if y is all_in_x:
+        elif y is None or type(y) is float:  # the common cases first: one input, a constant
+            pass
+        elif y is all_in_x:
             for parent in x:
                 if type(parent) is value and parent._rule is not LEAF:
                     stack.append(parent)
+                elif type(parent) is not float and (
+                        type(parent._grad) is not float or parent._grad):
+                    save(parent)
+                    save(parent._grad)
+        elif type(y._grad) is not float or y._grad:  # a leaf with a grad to keep (or a node
+            save(y)                                    # seen already, whose grad is 0.0)
+            save(y._grad)
     return _newest_first_order(made)
 
 
@@ -794,27 +902,39 @@ def push_gradients(order: list[Value]) -> None:
         raise backward_error(node, failure) from None
 
 
-def push_gradients_creating_graph(root: Value, seed: Value) -> None:
+def push_gradients_creating_graph(root: Value, seed: float) -> None:
     """Backward with the partials computed on Values: each leaf's ``.grad`` becomes a `Value`.
 
-    What ``backward(create_graph=True)`` does. A leaf adds this pass's gradient to what it
-    holds (a 0.0 is replaced, so the new grad's graph starts at the seed); every other node
-    under ``root`` gets this pass's gradient as a float, as after a plain backward, so later
-    plain passes over the same nodes work as ever.
+    What ``backward(create_graph=True)`` does; ``seed`` is d(output)/d(root). A leaf adds this
+    pass's gradient to what it holds (a 0.0 is replaced, so the new grad's graph starts at the
+    seed); every other node under ``root`` gets this pass's gradient as a float, as after a
+    plain backward, so later plain passes over the same nodes work as ever. A pass that raises
+    puts back every grad it wrote, as a plain backward does.
 
     >>> from microgradjp import Value
-    >>> x = Value(3.0); push_gradients_creating_graph(x ** 2, Value(1.0)); x.grad.op
+    >>> x = Value(3.0); push_gradients_creating_graph(x ** 2, 1.0); x.grad.op
     '*'
     """
+    saved: list[tuple[Value, Any]] = []  # (node, its grad before this pass), in write order
+    try:
+        _push_creating_graph(root, Constant(seed), saved)
+    except BaseException:
+        for node, grad in reversed(saved):
+            node._grad = grad
+        raise
+
+
+def _push_creating_graph(root: Value, seed: Value, saved: list[tuple[Value, Any]]) -> None:
     upstreams: dict[Value, Value] = {root: seed}
     if root._rule is LEAF:
-        _add_to_leaf(root, seed)
+        _add_to_leaf(root, seed, saved)
     for node in reversed(made_by_ops(root)):
         # Newest first: every node made from this one has already pushed into upstreams.
         upstream = upstreams.pop(node)
         # Constants become leaves first, so the gradient's graph shares them with this one
         # (as DeZero's does) instead of copying each number into a node of its own.
         inputs = constants_as_leaves(node)
+        saved.append((node, node._grad))
         node._grad = upstream._data
         try:
             local_grads = node._rule.partials(*inputs, node)
@@ -823,14 +943,15 @@ def push_gradients_creating_graph(root: Value, seed: Value) -> None:
         for x, local_grad in zip(inputs, local_grads, strict=True):
             share = upstream * local_grad
             if x._rule is LEAF:
-                _add_to_leaf(x, share)
+                _add_to_leaf(x, share, saved)
             else:
                 previous = upstreams.get(x)
                 upstreams[x] = share if previous is None else previous + share
 
 
-def _add_to_leaf(leaf: Value, share: Value) -> None:
+def _add_to_leaf(leaf: Value, share: Value, saved: list[tuple[Value, Any]]) -> None:
     held = leaf._grad
+    saved.append((leaf, held))
     leaf._grad = share if type(held) is float and held == 0.0 else held + share
 
 

@@ -211,6 +211,22 @@ def _weighted_sum_partials(*args: Any) -> tuple[Any, ...]:
     return (*args[n : 2 * n], *args[:n], 1.0)
 
 
+# "0 <= x <= 0", not "x == 0": x is a Value under create_graph, and == on a Value is identity.
+def _base_partial(x: Any, y: Any) -> Any:
+    # d(x ** y)/dx = y x ** (y - 1); x ** 0 is 1 everywhere, so at x = 0 its slope is 0 too,
+    # where the formula would raise 0 ** -1. (Only there: elsewhere d/dy of it is still owed.)
+    return 0.0 * x if 0.0 <= y <= 0.0 and 0.0 <= x <= 0.0 else y * x ** (y - 1.0)
+
+
+def _exponent_partial(x: Any, out: Any) -> Any:
+    # d(x ** y)/dy = x ** y log x, real only for x > 0. At x = 0 it is 0 (PyTorch's choice too);
+    # for x < 0, x ** y is real only at integer y, so it has no slope in y: nan, as PyTorch
+    # gives, never an error. (-3.0) ** 2 owes its base -6 whether or not the 2 is a Value.
+    if x > 0.0:
+        return out * LOG(x)
+    return 0.0 * out if 0.0 <= x <= 0.0 else math.nan * out
+
+
 _NEGATIVE_BASE = ("a negative base needs an integer exponent (the result would be complex)",
                   "use abs(x) ** y, or an integer exponent")
 _ZERO_BASE = ("zero cannot be raised to a negative power",
@@ -234,9 +250,7 @@ DIV = Rule("/", operator.truediv, lambda x, y, out: (1.0 / y, -out / y),
 # Drawn as "-x": a circle holding "-" alone would read as subtraction.
 NEG = Rule("-", operator.neg, lambda x, out: (-1.0,), domain=anywhere(), symbol=MINUS,
            drawn=f"{MINUS}x", called="neg")
-# "0 <= x <= 0", not "x == 0": x is a Value under create_graph, and == on a Value is identity.
-POW = Rule("**", _real_pow,
-           lambda x, y, out: (y * x ** (y - 1.0), 0.0 * out if 0.0 <= x <= 0.0 else out * LOG(x)),
+POW = Rule("**", _real_pow, lambda x, y, out: (_base_partial(x, y), _exponent_partial(x, out)),
            {ValueError: _NEGATIVE_BASE, ZeroDivisionError: _ZERO_BASE},
            domain=Domain(((0.1, 5.0), (-3.0, 3.0))))
 EXP = Rule("exp", math.exp, lambda x, out: (out,),
@@ -316,5 +330,5 @@ def power(exponent: float) -> Rule:
     else:
         domain = _positive(0.1)
     return Rule(f"**{exponent:g}", lambda x: _real_pow(x, exponent),
-                lambda x, out: (exponent * x ** (exponent - 1.0),),
+                lambda x, out: (_base_partial(x, exponent),),
                 {ValueError: _NEGATIVE_BASE, ZeroDivisionError: _ZERO_BASE}, domain=domain)

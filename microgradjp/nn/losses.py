@@ -111,7 +111,7 @@ def cross_entropy_from_probabilities(probabilities: Sequence[Operand],
     """
     op = "cross_entropy_from_probabilities"
     ps = _values(probabilities, op)
-    eps = _number(eps, "eps", op)
+    eps = _real_input(eps, "eps", op)
     if not 0.0 <= eps < 1.0:
         raise DomainError(message(f"{op}(eps={eps!r})", "eps must be in [0, 1)",
                                   "pass 0 (exact) or 1e-7 (the seeds' value)"))
@@ -203,7 +203,7 @@ def mean_squared_error(predictions: Outputs, targets: float | Sequence[float], *
     if reduction not in ("mean", "sum"):
         raise DomainError(message(f"mean_squared_error(reduction={reduction!r})",
                                   "reduction is 'mean' or 'sum'", "pick one of them"))
-    errors = [y - _number(d, f"targets[{i}]", "mean_squared_error")
+    errors = [y - _real_input(d, f"targets[{i}]", "mean_squared_error")
               for i, (y, d) in enumerate(zip(ys, ds, strict=True))]
     squares: Value = apply(WEIGHTED_SUM, (*errors, *errors, 0.0))  # sum of e*e: one node
     scale = (0.5 if half else 1.0) / (len(ys) if reduction == "mean" else 1)
@@ -257,7 +257,7 @@ def l2_regularization(parameters: Iterable[Value], strength: float) -> Value:
         raise ValueTypeError(message("l2_regularization(...)",
                                      "it needs a non-empty list of parameter Values",
                                      "pass model.parameters()"))
-    strength = _number(strength, "strength", "l2_regularization")
+    strength = _real_input(strength, "strength", "l2_regularization")
     if not 0.0 <= strength < math.inf:  # nan or inf would turn every loss into nan or inf
         raise DomainError(message(f"l2_regularization(strength={strength!r})",
                                   "a penalty strength must be >= 0 and finite",
@@ -286,7 +286,7 @@ def _values(xs: Any, op: str) -> list[Value]:
         raise ValueTypeError(message(f"{op}({xs!r})", "it needs a non-empty sequence of numbers, "
                                      f"got shape {shape(xs)}{hint}",
                                      "pass a list (or 1-d array) of Values or floats"))
-    return [x if isinstance(x, Value) else Value(_number(x, f"{op} input", op)) for x in xs]
+    return [x if isinstance(x, Value) else Value(_real_input(x, f"{op} input", op)) for x in xs]
 
 
 def _scalar(x: Any, op: str) -> Value:
@@ -300,7 +300,7 @@ def _scalar(x: Any, op: str) -> Value:
                                       "it takes one output per sample, shape (1,) or a Value",
                                       "give the model a single output unit"))
         x = x[0]
-    return x if isinstance(x, Value) else Value(_number(x, "the output", op))
+    return x if isinstance(x, Value) else Value(_real_input(x, "the output", op))
 
 
 # What a logit loss says when given probabilities: (what it wants, where probabilities go).
@@ -333,7 +333,7 @@ def _brief(numbers_: list[float], limit: int = 4) -> str:
     return f"[{shown}{', ...' if len(numbers_) > limit else ''}]"
 
 
-def _number(x: Any, what: str, op: str) -> float:
+def _real_input(x: Any, what: str, op: str) -> float:
     if isinstance(x, Value):  # the seeds write f(d, y), target first; ours is f(y, d)
         raise ValueTypeError(message(
             f"{op}: {what} = {x!r}", "targets are plain numbers and the model's output comes "
@@ -345,7 +345,7 @@ def _number(x: Any, what: str, op: str) -> float:
 
 
 def _unit_interval(x: Any, what: str, op: str) -> float:
-    value = _number(x, what, op)
+    value = _real_input(x, what, op)
     if not 0.0 <= value <= 1.0:
         raise DomainError(message(f"{op}({what}={value!r})", f"the {what} must be in [0, 1]",
                                   "use 0/1 labels or probabilities"))

@@ -5,7 +5,9 @@ named activations) and every parameter by name. Writing is atomic, and reading c
 everything before it touches a model, so a bad file raises `ModelFileError` and changes nothing.
 A file is untrusted input: reading it costs time and memory in proportion to its size, never to
 what it claims (the architecture must describe exactly the parameters the file holds, at most
-`MAX_PARAMETERS`, and JSON may nest at most 8 levels; a model file needs 4).
+`MAX_PARAMETERS`, and JSON may nest at most 8 levels; a model file needs 4). Only a regular file
+is read (not a folder, a FIFO that would wait forever, or a link to /dev/zero that never ends), and
+at most `BYTES_PER_PARAMETER` bytes per allowed parameter.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import math
 import os
 import reprlib
+import stat
 from collections import Counter
 from typing import Any, cast
 
@@ -21,12 +24,15 @@ from .._files import write_atomically
 from ..errors import DomainError, MicrogradError, ValueTypeError, message
 from .modules import MLP, Layer, Module, Neuron
 
-__all__ = ["FORMAT", "MAX_PARAMETERS", "VERSION", "ModelFileError", "load", "load_parameters",
-           "save"]
+__all__ = ["BYTES_PER_PARAMETER", "FORMAT", "MAX_PARAMETERS", "VERSION", "ModelFileError", "load",
+           "load_parameters", "save"]
 
 FORMAT = "microgradjp-model"
 VERSION = 1
 MAX_PARAMETERS = 1_000_000  # a scalar engine: about 150 MB of Values; load(max_parameters=)
+# A saved parameter takes about 50 bytes ("layers.0.neurons.12.w.3": -0.12345678901234568); a
+# file longer than this many per allowed parameter (plus 64 KiB) is refused before it is parsed.
+BYTES_PER_PARAMETER = 256
 _KEYS = ("architecture", "format", "parameters", "version")
 _MAX_NESTING = 8  # a model file nests 4 levels (file, architecture, layers, layer)
 _MAX_INT_DIGITS = 20  # longer integers are read as floats: int() refuses over 4300 digits
@@ -80,7 +86,7 @@ def load(path: str | os.PathLike[str], *, max_parameters: int = MAX_PARAMETERS) 
     Neuron(2, activation='relu')
     """
     where = os.fspath(path)
-    document = _read(where)
+    document = _read(where, max_parameters)
     architecture = document["architecture"]
     if architecture is None:
         raise ModelFileError(message(
@@ -111,7 +117,7 @@ def load_parameters(model: Module, path: str | os.PathLike[str]) -> None:
     ([[2.0]], [1.0])
     """
     where = os.fspath(path)
-    document = _read(where)
+    document = _read(where, MAX_PARAMETERS)
     stored, ours = document["architecture"], _architecture(model)
     if stored is not None and ours is not None and stored != ours:
         raise ModelFileError(message(
@@ -124,11 +130,27 @@ def load_parameters(model: Module, path: str | os.PathLike[str]) -> None:
         raise ModelFileError(f"{where}: {error}") from None
 
 
-def _read(where: str) -> dict[str, Any]:
+def _read(where: str, max_parameters: int) -> dict[str, Any]:
     """Return the checked top level of a model file (parameters not yet matched to a model)."""
+    limit = BYTES_PER_PARAMETER * max(max_parameters, 0) + 65536
+    # Non-blocking, so a FIFO put in the file's place does not hang the open; what was opened
+    # is checked (not the name, which could change in between) before a byte is read.
+    handle = os.open(where, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    mode = os.fstat(handle).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(handle)
+        kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket")
+        raise ModelFileError(message(where, f"not a regular file but {kind}",
+                                     "point at a file written by save()"))
+    with open(handle, "rb") as file:
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise ModelFileError(message(
+            where, f"the file is larger than {limit:,} bytes, more than {max_parameters:,} "
+            "parameters can take", "pass a larger max_parameters= if the model is that big"))
     try:
-        with open(where, encoding="utf-8") as file:
-            text = file.read()
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ModelFileError(message(where, f"the file is not UTF-8 text ({error.reason})",
                                      "point at a file written by save()")) from None

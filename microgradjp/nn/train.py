@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import random
 import sys
 import warnings
@@ -16,14 +17,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.node import Value, no_grad
-from ..errors import DomainError, ValueTypeError, message
+from ..core.recording import TrainingRecord
+from ..errors import DomainError, NonFiniteError, ValueTypeError, message
 from ._inputs import plain
 from .data import _check_count, batches, make_rng
 from .losses import mean
 from .modules import MLP, Neuron
 from .optim import Optimizer, _option
+from .recorder import Recorder, start_recording
 
-__all__ = ["History", "fit", "train_perceptron"]
+__all__ = ["History", "Recorder", "fit", "train_perceptron"]
 
 Outputs = Value | Sequence[Value]
 
@@ -62,12 +65,22 @@ _ACCURACY_RULES: dict[str, Callable[[list[float], Any], bool]] = {
 class History:
     """Per-epoch records of a `fit` run: mean loss, and accuracy if an accuracy rule was given.
 
+    ``record`` is the run as the training player draws it, if ``fit(record=...)`` asked for it;
+    Jupyter then shows the player inline.
+
     >>> History(loss=[0.5, 0.25]).loss[-1]
     0.25
     """
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
+    record: TrainingRecord | None = None
+
+    def _repr_html_(self) -> str | None:
+        # The player is a view, which this layer never imports: microgradjp/__init__ gives the
+        # record its notebook display. No record (or no display): Jupyter shows the repr.
+        show = getattr(self.record, "_repr_html_", None)
+        return show() if show is not None else None
 
 
 def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[float]],
@@ -75,7 +88,7 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
         epochs: int = 100, batch_size: int | None = None, seed: int | random.Random = 0,
         accuracy: str | Callable[[list[float], Any], bool] | None = None,
         regularization: Callable[[], Value] | None = None,
-        progress: bool | None = None) -> History:
+        progress: bool | None = None, record: bool | Recorder = False) -> History:
     """Return the `History` of training ``model`` for ``epochs`` passes over the data.
 
     Each batch's loss is the mean of ``loss(model(x), target)`` over its samples, plus
@@ -87,8 +100,11 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     training forward passes, as the weights move during the epoch. ``progress=None`` shows a
     bar only when stderr is a terminal and the run lasts over a second. ``inputs`` and
     ``targets`` may be lists or numpy arrays (the same numbers give the same run, bit for bit).
-    An `MLP` whose hidden layer has died (every unit outputs 0 for every input of an epoch, so
-    no gradient reaches it again) gets one RuntimeWarning naming the layer and the fixes.
+    A batch whose loss is inf or nan stops the run with `NonFiniteError` naming the epoch,
+    before that batch's step (a diverging run does not train on to nan). An `MLP` whose hidden
+    layer has died (every unit outputs 0 for every input of an epoch, so no gradient reaches it
+    again) gets one RuntimeWarning naming the layer and the fixes.
+    ``record=True`` (or a `Recorder`) keeps what the training player shows in ``History.record``.
 
     >>> from microgradjp.optim import SGD
     >>> from microgradjp.losses import mean_squared_error
@@ -103,9 +119,11 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     rule = _accuracy_rule(accuracy)
     rng = make_rng(seed)  # one stream across epochs: a new, reproducible order each epoch
     history = History()
+    recording = start_recording(record, model, inputs, targets, epochs=epochs,
+                                accuracy=accuracy)
     warned_dead = False
     with _progress_bar(epochs, progress) as bar:
-        for epoch in range(epochs):
+        for epoch in range(1, epochs + 1):
             total_loss, correct = 0.0, 0
             for xs, ts in batches(inputs, targets, batch_size=batch_size, seed=rng):
                 pairs = [(model(x), t) for x, t in zip(xs, ts, strict=True)]
@@ -114,6 +132,8 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
                 batch_loss = mean([loss(y, t) for y, t in pairs])
                 if regularization is not None:
                     batch_loss = batch_loss + regularization()
+                if not math.isfinite(batch_loss.data):  # before the step: the weights stay
+                    raise _diverged(batch_loss.data, epoch, epochs, history)
                 optimizer.zero_grad()
                 batch_loss.backward()
                 optimizer.step()
@@ -123,13 +143,26 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
                 warned_dead = _warn_if_a_layer_died(model, inputs, epoch)
             if rule is not None:
                 history.accuracy.append(correct / len(inputs))
+            if recording is not None:
+                recording.epoch(len(history.loss), history.loss[-1],
+                                history.accuracy[-1] if history.accuracy else None)
             if bar is not None:
                 shown = {"loss": f"{history.loss[-1]:.4g}"}
                 if history.accuracy:
                     shown["accuracy"] = f"{history.accuracy[-1]:.3f}"
                 bar.set_postfix(shown, refresh=False)
                 bar.update()
+    if recording is not None:
+        history.record = recording.finish(history.loss, history.accuracy)
     return history
+
+
+def _diverged(loss: float, epoch: int, epochs: int, history: History) -> NonFiniteError:
+    last = f" (the last finite epoch's loss: {history.loss[-1]:.4g})" if history.loss else ""
+    return NonFiniteError(message(
+        f"fit, epoch {epoch} of {epochs}", f"the loss is {loss!r}{last}",
+        "lower the learning rate (the weights diverged), or run an epoch inside "
+        "microgradjp.detect_anomaly() to find the op that made it"))
 
 
 def train_perceptron(neuron: Neuron, inputs: Sequence[Sequence[float]],
@@ -181,7 +214,9 @@ def train_perceptron(neuron: Neuron, inputs: Sequence[Sequence[float]],
 
 
 def _warn_if_a_layer_died(model: MLP, inputs: Sequence[Sequence[float]], epoch: int) -> bool:
-    """Warn and return True if a hidden layer output 0 from every unit for every input."""
+    """Warn and return True if a hidden layer output 0 from every unit for every input.
+
+    ``epoch`` counts from 1, as the warning says it."""
     # Cheap first: a dead layer's weights get no gradient at all, so only a hidden layer whose
     # last step left every weight's grad at exactly 0 is checked over the whole epoch's inputs.
     suspects = [k for k, layer in enumerate(model.layers[:-1])
@@ -201,7 +236,7 @@ def _warn_if_a_layer_died(model: MLP, inputs: Sequence[Sequence[float]], epoch: 
     k = min(dead)
     layer, n = model.layers[k], k + 1
     warnings.warn(message(
-        f"fit(...) at epoch {epoch + 1}",
+        f"fit(...) at epoch {epoch}",
         f"layer {n} (W{n}, b{n}, {layer.out_features} {layer.activation} units) is dead: every "
         "unit output 0 for every input, so no gradient reaches it or the layers before it and "
         f"the loss stops improving (第{n}層の全ユニットがどの入力にも 0 を出力し、"

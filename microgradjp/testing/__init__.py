@@ -16,9 +16,27 @@ from typing import Any
 from ..core.functional import grad, value_and_grad
 from ..core.node import Value, data_of, made_by_ops
 from ..core.rules import describe
-from ..errors import MicrogradError, ValueTypeError, message
+from ..errors import (
+    DivisionByZeroError,
+    DomainError,
+    MicrogradError,
+    NonFiniteError,
+    ValueOverflowError,
+    ValueTypeError,
+    message,
+)
+from .backprop import BackpropError, CentralDifferencesWarning, check_backprop
 
-__all__ = ["GradcheckError", "KinkWarning", "gradcheck", "gradgradcheck", "numerical_grad"]
+__all__ = [
+    "BackpropError",
+    "CentralDifferencesWarning",
+    "GradcheckError",
+    "KinkWarning",
+    "check_backprop",
+    "gradcheck",
+    "gradgradcheck",
+    "numerical_grad",
+]
 
 EPS = 1e-6
 ATOL = 1e-5
@@ -33,12 +51,27 @@ class KinkWarning(UserWarning):
     """A gradient was checked within ``eps`` of a kink, where central differences mean nothing."""
 
 
-def numerical_grad(f: Callable[..., Any], *args: float, eps: float = EPS) -> list[float]:
-    """Return the central-difference gradient (f(x+eps) - f(x-eps)) / 2eps for each argument.
+def _step(x: float, eps: float = EPS) -> float:
+    """Return the step central differences take at ``x``: ``eps``, scaled up for ``|x| > 1``.
 
-    ``f`` is called with floats and may return a float or a Value. A function written for
-    Values (one that calls ``x.exp()`` or ``x.relu()``) fails on floats with a TypeError or
-    AttributeError; it is then called with Values instead, so both kinds work.
+    A fixed step is lost in rounding far from 0 (around 1e10 a float's spacing is 2e-6), so the
+    step grows with the input's size.
+
+    >>> _step(0.5), _step(-1e10)
+    (1e-06, 10000.0)
+    """
+    return eps * max(1.0, abs(x))
+
+
+def numerical_grad(f: Callable[..., Any], *args: float, eps: float = EPS) -> list[float]:
+    """Return the central-difference gradient (f(x+h) - f(x-h)) / 2h for each argument.
+
+    The step ``h`` is ``eps``, times ``|x|`` where ``|x| > 1`` (a fixed step is lost in
+    rounding far from 0). ``f`` is called
+    with floats and may return a float or a Value. A function written for Values (one that
+    calls ``x.exp()`` or ``x.relu()``) fails on floats with a TypeError or AttributeError; it is
+    then called with Values instead, so both kinds work. If ``f`` fails at a probed point (the
+    step crossed the edge of its domain), the error says the probe moved the argument.
 
     >>> [round(g, 6) for g in numerical_grad(lambda x: math.sin(x), 0.0)]
     [1.0]
@@ -50,10 +83,32 @@ def numerical_grad(f: Callable[..., Any], *args: float, eps: float = EPS) -> lis
     result = []
     for i in range(len(point)):
         up, down = list(point), list(point)
-        up[i] += eps
-        down[i] -= eps
-        result.append((evaluate(up) - evaluate(down)) / (2 * eps))
+        h = _step(point[i], eps)
+        up[i] += h
+        down[i] -= h
+        result.append((_probe(evaluate, up, i, point[i], eps) -
+                       _probe(evaluate, down, i, point[i], eps)) / (up[i] - down[i]))
     return result
+
+
+def _probe(evaluate: Callable[[list[float]], float], moved: list[float], i: int, at: float,
+           eps: float) -> float:
+    # f was fine at the point itself: a failure here is central differences' own doing.
+    try:
+        return evaluate(moved)
+    except (ValueError, ArithmeticError) as failure:
+        text = message(f"central differences moved argument {i} from {at!r} to {moved[i]!r}",
+                       f"f fails there, not at the point asked ({failure})".replace("; ", ", "),
+                       f"pass a smaller eps than {eps} (the step is eps, times |x| past 1), or "
+                       "check a point farther from the edge of f's domain")
+        try:
+            error = type(failure)(text)  # the same class: an except clause still catches it
+        except TypeError:  # a class that takes other arguments
+            error = (DomainError if isinstance(failure, ValueError) else
+                     DivisionByZeroError if isinstance(failure, ZeroDivisionError) else
+                     ValueOverflowError if isinstance(failure, OverflowError) else
+                     NonFiniteError)(text)
+        raise error from None
 
 
 def _evaluator(f: Callable[..., Any], point: list[float]) -> Callable[[list[float]], float]:
@@ -140,7 +195,10 @@ class _LocalCheck:
     central: float
     left: float
     right: float
-    eps: float
+    eps: float  # the step taken: eps, scaled to the input's size
+    # One-sided slopes at a tenth of the step: a kink keeps them apart, a smooth curve does not.
+    fine_left: float = math.nan
+    fine_right: float = math.nan
 
     def where(self) -> str:
         inputs = tuple(p.data for p in self.node.parents)
@@ -158,17 +216,22 @@ def _local_checks(node: Value, eps: float) -> list[_LocalCheck]:
     checks = []
     for i, partial in enumerate(analytic):
 
-        def shifted(step: float, i: int = i) -> float:
+        def shifted(by: float, i: int = i) -> float:
             moved = list(inputs)
-            moved[i] += step
+            moved[i] += by
             return float(rule.forward(*moved))
 
+        h = _step(inputs[i], eps)
         try:
-            up, here, down = shifted(eps), shifted(0.0), shifted(-eps)
+            up, here, down = shifted(h), shifted(0.0), shifted(-h)
         except (ValueError, ArithmeticError):
-            continue  # the edge of the domain is within eps: nothing to compare
-        central, left, right = (up - down) / (2 * eps), (here - down) / eps, (up - here) / eps
-        checks.append(_LocalCheck(node, i, float(partial), central, left, right, eps))
+            continue  # the edge of the domain is within the step: nothing to compare
+        central, left, right = (up - down) / (2 * h), (here - down) / h, (up - here) / h
+        try:
+            fine = ((here - shifted(-h / 10)) / (h / 10), (shifted(h / 10) - here) / (h / 10))
+        except (ValueError, ArithmeticError):
+            fine = (math.nan, math.nan)
+        checks.append(_LocalCheck(node, i, float(partial), central, left, right, h, *fine))
     return checks
 
 
@@ -201,8 +264,13 @@ class _Graph:
 
 
 def _is_kink(check: _LocalCheck, atol: float, rtol: float) -> bool:
-    # A kink shows as one-sided differences that disagree: 0 on the left, 1 on the right.
-    return not _close(check.left, check.right, atol, rtol)
+    # A kink shows as one-sided differences that disagree (0 on the left, 1 on the right), and
+    # keep disagreeing as the step shrinks. A steep smooth curve's one-sided slopes disagree
+    # too, by about its curvature times the step: at a tenth of the step, a tenth as much.
+    if _close(check.left, check.right, atol, rtol):
+        return False
+    fine_gap = abs(check.fine_left - check.fine_right)
+    return not fine_gap < 0.5 * abs(check.left - check.right)  # nan (no finer probe): a kink
 
 
 def _first_kink(checks: list[_LocalCheck], atol: float, rtol: float) -> str | None:

@@ -3,13 +3,14 @@
 `domain_floats(op)` draws points inside one op's domain, `domain_points(rule)` a whole call;
 `expressions()` draws a random differentiable expression together with a point where every op is
 comfortably inside its domain. The domains are the rows' own (``Rule.domain``). Expressions
-shrink toward a single variable, so a failure reads like ``sin(x) * y``.
+shrink toward a single variable, so a failure reads like ``sin(x) * y``. `backprop_points` draws
+new values for a learner's network, for `check_backprop`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
@@ -19,8 +20,10 @@ from hypothesis import strategies as st
 from ..core.node import Value, data_of
 from ..core.rules import ROWS, Domain, Rule, power
 from ..errors import MicrogradError
+from ._points import Template
 
-__all__ = ["OPS", "Expression", "domain_floats", "domain_points", "expressions"]
+__all__ = ["OPS", "Expression", "backprop_points", "domain_floats", "domain_points",
+           "expressions"]
 
 
 @dataclass(frozen=True)
@@ -255,3 +258,36 @@ def _near_tie(expression: Expression, env: dict[str, Value]) -> bool:
         if abs(a - b) < apart:
             return True
     return any(_near_tie(child, env) for child in expression.children)
+
+
+def backprop_points(
+    params: Mapping[str, Any], *inputs: Any, bound: float = 2.0
+) -> st.SearchStrategy[tuple[dict[str, Any], tuple[Any, ...]]]:
+    """Return a strategy for ``(at, inputs)``: new values for ``params`` and ``inputs``, kept alike.
+
+    Every parameter entry and every float input entry is drawn from [-bound, bound] times the
+    root mean square of the given values (so a network at the seeds' scale stays there); integer
+    inputs such as one-hot targets are kept as given, and so is anything not numbers. Arrays
+    stay arrays of the same shape, nested lists stay lists. Each entry shrinks toward 0, so a
+    failing case shrinks toward few non-zero weights. Pass ``at`` to `check_backprop`, which puts
+    the values into your own dict (your backward may read it as a global) and restores it.
+
+    >>> import numpy as np
+    >>> from hypothesis import given, settings
+    >>> from microgradjp.testing import check_backprop
+    >>> network = {"w": np.array([0.5, -1.0])}
+    >>> def loss(p, x):
+    ...     return np.sum(np.tanh(np.dot(x, p["w"])))
+    >>> def grads(p, x):
+    ...     return {"w": np.dot(x.T, 1 - np.tanh(np.dot(x, p["w"])) ** 2)}
+    >>> @settings(max_examples=20, deadline=None)
+    ... @given(backprop_points(network, np.array([[1.0, 2.0]])))
+    ... def test_my_backward(point):
+    ...     at, inputs = point
+    ...     assert check_backprop(loss, grads, network, *inputs, at=at)
+    >>> test_my_backward()
+    """
+    template = Template.of(params, inputs)
+    unit = st.floats(-bound, bound, allow_nan=False, allow_infinity=False)
+    size = template.draw_size
+    return st.lists(unit, min_size=size, max_size=size).map(template.fill)

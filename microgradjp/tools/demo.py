@@ -1,8 +1,10 @@
 """``microgradjp demo``: train an MLP on two moons, then draw what it learnt.
 
-The main job of the command line: a trained network (accuracy printed), its decision boundary
-and loss curve (matplotlib, from the ``plot`` extra) and one rendered graph (system Graphviz or
-the pip-installed graphviz-pure). Each picture is written if it can be; the others still are.
+The main job of the command line: a trained network (accuracy printed), the training player
+(one page: the decision boundary, the network and the loss curve epoch by epoch, and the worst
+sample's graph in the step player), one rendered graph (system Graphviz or the pip-installed
+graphviz-pure) and, with matplotlib (the ``plot`` extra), the boundary and loss curve as PNG.
+Each picture is written if it can be; the others still are.
 """
 
 from __future__ import annotations
@@ -12,23 +14,27 @@ from pathlib import Path
 from typing import cast
 
 from ..core.node import Value, no_grad
+from ..core.recording import TrainingRecord
 from ..errors import MicrogradError
 from ..nn.data import two_moons
 from ..nn.losses import l2_regularization, max_margin_loss
 from ..nn.modules import MLP
 from ..nn.optim import SGD
-from ..nn.train import fit
+from ..nn.train import History, fit
 from ..views.drawing import render
+from ..views.training import TrainingPlayer
 
 __all__ = ["run"]
 
 
 def run(folder: Path, *, epochs: int = 100, seed: int = 0) -> int:
-    """Return 0 after training on 100 two-moons points and writing every picture into ``folder``.
+    """Return 0 after training on 100 two-moons points and writing the pictures into ``folder``.
 
-    A picture that cannot be written (no layout engine for the graph, no matplotlib for the
-    other two) is named with the reason and the fix after the others are written, and the
-    status is then 1: 0 always means all three pictures are there.
+    ``training.html`` (the training player) and ``graph.svg`` need nothing beyond the package;
+    a picture that cannot be written (no layout engine for the graph) is named with the reason
+    and the fix after the others are written, and the status is then 3 (the command line's
+    "output not written"). Without matplotlib the PNG plots are skipped with a note (the page
+    draws the same boundary and curve): still 0.
 
     >>> import tempfile
     >>> run(Path(tempfile.mkdtemp()), epochs=2)  # doctest: +ELLIPSIS
@@ -42,18 +48,21 @@ def run(folder: Path, *, epochs: int = 100, seed: int = 0) -> int:
           "full-batch gradient descent")
     history = fit(model, points, labels, loss=max_margin_loss, epochs=epochs, accuracy="sign",
                   optimizer=SGD(model.parameters(), lr=0.5, momentum=0.9),
-                  regularization=lambda: l2_regularization(model.parameters(), 1e-4))
+                  regularization=lambda: l2_regularization(model.parameters(), 1e-4),
+                  record=True)  # every 5th epoch: about 10% more time
     print(f"final loss {history.loss[-1]:.4f}, training accuracy {history.accuracy[-1]:.0%}")
     folder.mkdir(parents=True, exist_ok=True)
-    missing = [*_draw_graph(model, points, labels, folder),
-               *_draw_plots(model, points, labels, history.loss, folder)]
+    worst, root = _worst_sample(model, points, labels)
+    model.zero_grad()  # the drawing's boxes show .grad: only this sample's
+    missing = _draw_graph(root, worst, folder)
+    _write_player(history, root, worst, folder)
+    missing += _draw_plots(model, points, labels, history.loss, folder)
     for name, why in missing:
         print(f"could not write {folder / name}: {why}", file=sys.stderr)
-    return 1 if missing else 0
+    return 3 if missing else 0  # the command line's status for "the output could not be written"
 
 
-def _draw_graph(model: MLP, points: list[list[float]], labels: list[int],
-                folder: Path) -> list[tuple[str, str]]:
+def _worst_sample(model: MLP, points: list[list[float]], labels: list[int]) -> tuple[int, Value]:
     # The sample the trained model gets most wrong: a point it classifies well has a hinge loss
     # of 0, and its graph would show 0 on every edge.
     with no_grad():
@@ -65,8 +74,11 @@ def _draw_graph(model: MLP, points: list[list[float]], labels: list[int],
     root = max_margin_loss([output], labels[worst]).named("loss")
     if root.data == 0.0:  # every point is past the margin: draw the score, which has gradient
         root = output.named("score")
-    model.zero_grad()
-    root.backward()  # the boxes show .grad: give them this sample's
+    return worst, root
+
+
+def _draw_graph(root: Value, worst: int, folder: Path) -> list[tuple[str, str]]:
+    root.backward()
     path = folder / "graph.svg"
     try:
         render(root, path, focus=root, depth=4)
@@ -77,13 +89,30 @@ def _draw_graph(model: MLP, points: list[list[float]], labels: list[int],
     return []
 
 
+def _write_player(history: History, root: Value, worst: int, folder: Path) -> None:
+    path = folder / "training.html"
+    note = (f"Sample {worst}, the one the trained model gets most wrong: its {root.label} "
+            f"after the last epoch, step by step. / 学習後のモデルが最も間違えるサンプル "
+            f"{worst} の {root.label} を 1 ステップずつ。")
+    try:
+        player = TrainingPlayer(cast(TrainingRecord, history.record), sample=root, note=note)
+        extra = f", and sample {worst}'s graph in the step player"
+    except MicrogradError as failure:  # no layout engine: the page still plays, without a tab
+        player = TrainingPlayer(cast(TrainingRecord, history.record))
+        extra = f" (no tab for sample {worst}'s graph: {failure})"
+    player.save(path)
+    print(f"wrote {path} (open it in a browser: the boundary, the network and the loss curve, "
+          f"epoch by epoch{extra})")
+
+
 def _draw_plots(model: MLP, points: list[list[float]], labels: list[int], losses: list[float],
                 folder: Path) -> list[tuple[str, str]]:
     try:
         import matplotlib
-    except ImportError:
-        why = "it needs matplotlib; pip install 'microgradjp[plot]'"
-        return [("decision_boundary.png", why), ("loss_curve.png", why)]
+    except ImportError:  # an extra, not a failure: training.html draws the same two
+        print("skipped decision_boundary.png and loss_curve.png: PNG plots need matplotlib "
+              "(pip install 'microgradjp[plot]'); training.html draws both")
+        return []
     matplotlib.use("Agg")  # files only: no window, works on a server
     _plot(model, points, labels, losses, folder)
     return []

@@ -25,8 +25,9 @@ from typing import Any
 from ..core import rules
 from ..core.node import Value
 from ..errors import DivisionByZeroError, DomainError, MicrogradError, ValueOverflowError
+from ..views.text import columns
 
-__all__ = ["FUNCTIONS", "ExpressionError", "evaluate", "variables", "width"]
+__all__ = ["FUNCTIONS", "ExpressionError", "evaluate", "variables"]
 
 # The functions are the rows that give themselves a command-line name (``Rule.cli``); a row
 # applied to Values records its node, as the Value's method would.
@@ -53,18 +54,8 @@ class ExpressionError(MicrogradError, ValueError):
         base = position  # an accent has no column of its own: point at the letter it sits on
         while 0 < base < len(shown) and unicodedata.combining(shown[base]):
             base -= 1
-        self.column = width(shown[:base])
+        self.column = columns(shown[:base])
         super().__init__(f"{why}; {fix}\n  {shown}\n  {' ' * self.column}^")
-
-
-def width(text: str) -> int:
-    """Return how many terminal columns ``text`` takes: 2 per full-width character, 0 per accent.
-
-    >>> width("x * りんご")
-    10
-    """
-    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF"
-               else 1 for c in text)
 
 
 # One step of a parsed expression, in postfix order: push a number, push a variable, or apply
@@ -82,7 +73,9 @@ def variables(text: str) -> list[str]:
 
 
 def evaluate(text: str, at: Mapping[str, Value | float]) -> Value:
-    """Return the graph of ``text`` with variables taken from ``at`` (numbers become leaves).
+    """Return the graph of ``text`` with variables taken from ``at`` (numbers in ``at`` become
+    leaves; numbers written in ``text`` stay constants, as in Python code: ``x ** 2`` is ``x``
+    squared, not ``x`` to the power of a leaf whose gradient needs ``log(x)``).
 
     >>> y = evaluate("(x + y) * z", {"x": -2.0, "y": 5.0, "z": -4.0})
     >>> y.data
@@ -90,17 +83,18 @@ def evaluate(text: str, at: Mapping[str, Value | float]) -> Value:
     """
     steps = _parse(text)
     env = {name: v if isinstance(v, Value) else Value(v, label=name) for name, v in at.items()}
-    stack: list[Value] = []
+    stack: list[Value | float] = []
     for kind, what, arity, position in steps:
         if kind == "number":
-            stack.append(Value(what))
+            stack.append(what)
         elif kind == "name":
             stack.append(_lookup(text, env, what, position))
         else:
             args = tuple(stack[len(stack) - arity:])
             del stack[len(stack) - arity:]
             stack.append(_guard(text, what, args, position))
-    return stack[0]
+    result = stack[0]
+    return result if isinstance(result, Value) else Value(result)  # "2 * 3": no variable at all
 
 
 def _lookup(text: str, env: Mapping[str, Value], name: str, position: int) -> Value:
@@ -114,17 +108,28 @@ def _lookup(text: str, env: Mapping[str, Value], name: str, position: int) -> Va
     return env[name]
 
 
-def _guard(text: str, function: Callable[..., Value], args: tuple[Value, ...], at: int) -> Value:
+# What each operator is on numbers alone ("2 ** 0.5 * x"): the row, so (-8) ** 0.5 is refused
+# as it is on a Value, not turned into a complex number by Python's own **.
+_ON_NUMBERS: dict[Callable[..., Any], rules.Rule] = {
+    operator.add: rules.ADD, operator.sub: rules.SUB, operator.mul: rules.MUL,
+    operator.truediv: rules.DIV, operator.neg: rules.NEG, operator.pow: rules.POW}
+
+
+def _guard(text: str, function: Callable[..., Any], args: tuple[Value | float, ...],
+           at: int) -> Value | float:
     # The engine's errors (log(-1), 1/0, overflow) keep their words and gain a caret.
+    if not any(isinstance(arg, Value) for arg in args):
+        function = _ON_NUMBERS.get(function, function)
     try:
         result = function(*args)
     except (DomainError, DivisionByZeroError, ValueOverflowError) as error:
         why, _, fix = str(error).rpartition("; ")
         raise ExpressionError(text, at, why, fix) from None
-    if not math.isfinite(result.data):  # 1e308 * 10 is inf in IEEE arithmetic; refuse it here
-        raise ExpressionError(text, at, f"the result overflows a float ({result.data!r})",
+    number = result.data if isinstance(result, Value) else result
+    if not math.isfinite(number):  # 1e308 * 10 is inf in IEEE arithmetic; refuse it here
+        raise ExpressionError(text, at, f"the result overflows a float ({number!r})",
                               "use smaller numbers")
-    return result
+    return result  # type: ignore[no-any-return]
 
 
 def _tokens(text: str) -> list[tuple[str, str, int]]:

@@ -16,11 +16,21 @@ from .._files import write_atomically
 from ..errors import MicrogradError, message
 from . import layout as _engines
 
-__all__ = ["Drawing", "DrawingError"]
+__all__ = ["Drawing", "DrawingError", "check_choice"]
 
 
 class DrawingError(MicrogradError, ValueError):
     """A drawing was asked for what it cannot show: too many nodes, an unknown suffix, ..."""
+
+
+def check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
+    """Raise DrawingError naming ``option`` unless ``value`` is one of ``choices``.
+
+    >>> check_choice("fmt", "svg", ("svg", "png"))
+    """
+    if value not in choices:
+        raise DrawingError(message(f"{option}={value!r}", f"{option} must be one of "
+                                   f"{', '.join(choices)}", f"pass {option}={choices[0]!r}"))
 
 
 class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type hints

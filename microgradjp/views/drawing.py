@@ -21,7 +21,6 @@ import functools
 import itertools
 import math
 import os
-import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, TypedDict, Unpack, get_args
@@ -34,7 +33,7 @@ from ..core.rules import TIMES
 from ..core.walk import BackwardPass, record
 from ..errors import message
 from . import layout as _engines
-from .digraph import Drawing, DrawingError
+from .digraph import Drawing, DrawingError, check_choice
 from .labels import (
     EdgeLabels,
     RankDir,
@@ -45,7 +44,7 @@ from .labels import (
     grad_text,
 )
 from .layout import EngineError, EngineNotFoundError
-from .table import _number, _printable
+from .text import char_columns, ems, number_text, printable
 
 __all__ = ["DrawOptions", "DrawingError", "EngineError", "EngineNotFoundError", "draw_dot",
            "notebook_bundle", "render", "to_dot"]  # draw and DrawnIds serve the player
@@ -86,11 +85,6 @@ LABEL_LINES = 4
 ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
 NODE_FONT_SIZE = 11
 NODE_MARGIN = (0.1, 0.05)  # inches, left/right and top/bottom
-# Widths in em of one character, for a node's minimum width. Engines measure Helvetica right,
-# but graphviz-pure measures any other font as Times and a full-width character as about 0.8 em;
-# these are upper bounds for the Latin letters of Japanese fonts (IPA digits are 0.63 em).
-CHARACTER_EMS = {"wide": 1.0, "broad latin": 0.95, "other": 0.65}
-BROAD_LATIN = frozenset("MWmw@%")
 
 
 class DrawnIds(NamedTuple):
@@ -162,8 +156,8 @@ def to_dot(
     >>> [line.strip() for line in dot.source.splitlines() if "->" in line]
     ['v1op -> v1 [label=1]', 'v0 -> v1op [label=2]', 'v0 -> v1op [label=2]']
     """
-    _check_choice("edge_labels", edge_labels, get_args(EdgeLabels))
-    _check_choice("rankdir", rankdir, get_args(RankDir))
+    check_choice("edge_labels", edge_labels, get_args(EdgeLabels))
+    check_choice("rankdir", rankdir, get_args(RankDir))
     # Counted before recording a pass: a notebook cell holding a million-node loss is told
     # "too large" in a second, not after a backward pass over all of it.
     if focus is None and (count := len(nodes_under(root))) > max_nodes:
@@ -198,8 +192,8 @@ def draw(
     >>> [ids[node].box for node in ids], drawing.source.count("id=v1in0")
     (['v0', 'v1'], 1)
     """
-    _check_choice("edge_labels", edge_labels, get_args(EdgeLabels))
-    _check_choice("rankdir", rankdir, get_args(RankDir))
+    check_choice("edge_labels", edge_labels, get_args(EdgeLabels))
+    check_choice("rankdir", rankdir, get_args(RankDir))
     root, nodes, flows = recorded.root, list(recorded.nodes), recorded.grads
     if focus is not None:
         nodes = _around(nodes, focus, depth)
@@ -218,7 +212,7 @@ def draw(
                   edge_attr={"fontname": font, "fontsize": "10", "arrowsize": "0.7",
                              "fontcolor": LOCAL_COLOUR if edge_labels == "local" else GRAD_COLOUR})
     parameter_set = set(parameters)
-    number = functools.partial(_number, digits=digits)
+    number = functools.partial(number_text, digits=digits)
 
     def id_attribute(name: str) -> dict[str, str]:
         return {"id": name} if with_ids else {}  # to_dot's DOT stays as it always was
@@ -282,7 +276,7 @@ def draw_dot(root: Value, format: PictureFormat = "svg", rankdir: RankDir = "LR"
     >>> dot = draw_dot(y, format="svg", rankdir="TB"); dot.format
     'svg'
     """
-    _check_choice("format", format, get_args(PictureFormat))
+    check_choice("format", format, get_args(PictureFormat))
     dot = to_dot(root, rankdir=rankdir, **options)
     dot.format = format
     return dot
@@ -352,13 +346,6 @@ def render(
     return path
 
 
-def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise DrawingError(message(
-            f"{option}={value!r}", f"{option} must be one of {', '.join(choices)}",
-            f"pass {option}={choices[0]!r}"))
-
-
 def _too_many(root: Value, count: int, max_nodes: int) -> DrawingError:
     return DrawingError(message(
         f"drawing {_name(root)}", f"{count} nodes is more than max_nodes={max_nodes} (a layout "
@@ -416,8 +403,7 @@ def _shorten(text: str) -> list[str]:
 
 
 def _cut(line: str) -> str:
-    columns = list(itertools.accumulate(
-        2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line))
+    columns = list(itertools.accumulate(map(char_columns, line)))
     if not columns or columns[-1] <= LABEL_COLUMNS:
         return line
     return line[:bisect.bisect_right(columns, LABEL_COLUMNS - 1)] + ELLIPSIS
@@ -426,18 +412,12 @@ def _cut(line: str) -> str:
 def _fitting(lines: list[str], font: str) -> dict[str, str]:
     # A minimum width that holds the text, for engines that measure it too narrow (see
     # CHARACTER_EMS); Helvetica without full-width characters is measured right everywhere.
-    shown = [_printable(line) for line in lines]
+    shown = [printable(line) for line in lines]
     if font == LATIN_FONT and not _engines.needs_cjk("".join(shown)):
         return {}
-    ems = max(sum(CHARACTER_EMS[_character_class(char)] for char in line) for line in shown)
-    inches = ems * NODE_FONT_SIZE / 72 + 2 * NODE_MARGIN[0]
+    widest = max(ems(line) for line in shown)
+    inches = widest * NODE_FONT_SIZE / 72 + 2 * NODE_MARGIN[0]
     return {"width": f"{inches:.2f}"}
-
-
-def _character_class(char: str) -> str:
-    if unicodedata.east_asian_width(char) in "WF":
-        return "wide"
-    return "broad latin" if char in BROAD_LATIN else "other"
 
 
 def _escape(text: str) -> str:
@@ -445,7 +425,7 @@ def _escape(text: str) -> str:
     # escapes (\t), backslashes doubled (DOT reads \N, \l, \G as commands), & as &amp;
     # (Graphviz reads entities such as &alpha; even outside HTML labels). Quotes are the graphviz
     # package's job; nohtml() at the call stops a "<...>" label from becoming an HTML label.
-    return "\\n".join(_printable(line).replace("\\", "\\\\").replace("&", "&amp;")
+    return "\\n".join(printable(line).replace("\\", "\\\\").replace("&", "&amp;")
                       for line in text.split("\n"))
 
 

@@ -1,36 +1,37 @@
-"""The step player's frames as pictures: one SVG per frame, PNG, an animated GIF or APNG.
+"""The step player's frames as pictures: one SVG per frame, and each drawn as PNG.
 
 Each frame's SVG is the one layout with that frame's texts, highlights and caption lines. Which
-texts and highlights a frame has is `player`'s job; drawing PNG is `_raster`'s.
+texts and highlights a frame has is `player`'s job; drawing PNG is `_raster`'s, joining the
+frames into a GIF or APNG `animation`'s.
 """
 
 from __future__ import annotations
 
 import copy
 import html
-import importlib
-import io
 import itertools
 import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Iterator
-from typing import Any, Literal
+from typing import Literal
 
 from ..errors import message
 from . import fonts as _fonts
-from . import layout as _engines
 from . import raster as _raster
 from .layout import EngineNotFoundError
 from .storyboard import Frame
+from .text import ems
 
-__all__ = ["HOT_COLOUR", "SVG_NS", "Captions", "animation", "frame_svgs", "png", "serialise"]
+__all__ = ["HOT_COLOUR", "SVG_NS", "Captions", "frame_svgs", "png", "serialise"]
 
 SVG_NS = "http://www.w3.org/2000/svg"
 HOT_COLOUR = "#e8590c"  # the step being taken; the seeds' red is already the gradient's
 LINES = {f"{{{SVG_NS}}}{kind}" for kind in ("path", "polygon", "ellipse")}  # what is lit
 # A lit group's lines, as attributes rather than CSS: every SVG rasterizer reads those.
 HOT = {"stroke": HOT_COLOUR, "width": "2.5"}
-MARK = ("\ue000", "\ue001")  # private-use characters around a marker's number
+# Around a marker's number: control characters, which XML forbids, so no text of a parsed SVG
+# can hold them (a label's are written as escapes); a private-use character could be a label's.
+MARK = ("\x01", "\x02")
 CAPTION_SIZE = 12.0  # points: the caption lines under a frame drawn as a picture
 Captions = Literal["both", "en", "ja", "none"]
 ElementTree.register_namespace("", SVG_NS)
@@ -61,7 +62,7 @@ def frame_svgs(
                 shape.set("stroke-width", marker("width", int(group), "1"))
     languages = {"en": ["caption"], "ja": ["caption_ja"], "none": [],
                  "both": ["caption", "caption_ja"]}[caption]
-    widest = [max((getattr(frame, language) for frame in frames), key=_caption_width)
+    widest = [max((getattr(frame, language) for frame in frames), key=ems)
               for language in languages]
     _add_caption(picture, widest, [marker(language, 0) for language in languages])
     parts = re.split(f"{MARK[0]}(\\d+){MARK[1]}", serialise(picture))
@@ -89,7 +90,7 @@ def _add_caption(svg: ElementTree.Element, widest: list[str], lines: list[str]) 
     if not lines:
         return
     x0, y0, width, height = (float(v) for v in svg.get("viewBox", "0 0 0 0").split())
-    width = max(width, *(CAPTION_SIZE * (_caption_width(line) + 1) for line in widest))
+    width = max(width, *(CAPTION_SIZE * (ems(line) + 1) for line in widest))
     strip = CAPTION_SIZE * 1.5 * len(lines) + CAPTION_SIZE
     svg.set("viewBox", f"{x0:g} {y0:g} {width:g} {height + strip:g}")
     svg.set("width", f"{width:.2f}pt")
@@ -106,11 +107,6 @@ def _add_caption(svg: ElementTree.Element, widest: list[str], lines: list[str]) 
         text.text = line
 
 
-def _caption_width(line: str) -> float:
-    # In ems, a guess: a wide character (Japanese) is one em, others about half of one.
-    return sum(1.0 if _engines.needs_cjk(char) else 0.55 for char in line)
-
-
 def png(svg: str) -> bytes:
     """Return a frame's SVG drawn as PNG, as the package draws any Japanese PNG."""
     # The project's raster route (resvg with the Japanese font found here, or the japanese
@@ -121,32 +117,6 @@ def png(svg: str) -> bytes:
             "pip install resvg-py, or save_frames(folder) as SVG"))
     font = _fonts.japanese_font() or _fonts.Font("sans-serif", None, "fontconfig")
     return _raster.svg_to_png(svg, font)
-
-
-def _pillow() -> Any:
-    try:
-        return importlib.import_module("PIL.Image")
-    except ImportError:
-        raise EngineNotFoundError(message(
-            "writing an animation", "Pillow is not installed",
-            "pip install 'microgradjp[animate]', or save_frames(folder) for numbered "
-            "pictures")) from None
-
-
-def animation(pictures: Iterable[bytes], fmt: str, seconds: float) -> bytes:
-    """Return PNG ``pictures`` as one animation in Pillow's ``fmt`` ("GIF" or "PNG" for APNG)."""
-    image = _pillow()
-    frames = [_on_white(image, image.open(io.BytesIO(picture))) for picture in pictures]
-    buffer = io.BytesIO()
-    frames[0].save(buffer, fmt, save_all=True, append_images=frames[1:],
-                   duration=round(seconds * 1000), loop=0)
-    return buffer.getvalue()
-
-
-def _on_white(image: Any, picture: Any) -> Any:
-    # resvg leaves the page transparent; a GIF frame has no alpha, so lay it on white first.
-    page = image.new("RGBA", picture.size, "white")
-    return image.alpha_composite(page, picture.convert("RGBA")).convert("RGB")
 
 
 def serialise(svg: ElementTree.Element) -> str:

@@ -22,17 +22,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal, get_args
 
-from .._files import write_atomically
+from .._files import atomic_file, write_atomically
 from ..core.node import Value
 from ..core.walk import record
 from ..errors import message
 from . import layout as _engines
 from . import pictures as _pictures
-from .drawing import DrawingError, DrawnIds, draw
+from .animation import write_animation
+from .digraph import DrawingError, check_choice
+from .drawing import DrawnIds, draw
 from .labels import DATA_LINE, GRAD_LINE, data_text, edge_label, edge_text, flow_text, grad_text
 from .pictures import HOT_COLOUR, SVG_NS, Captions
 from .storyboard import Frame, frames_of
-from .table import _number
+from .text import number_text
 
 __all__ = ["Player"]
 
@@ -75,10 +77,10 @@ class Player:
                               max_nodes=max_nodes, font=font, digits=digits,
                               grads=recorded.grads, with_ids=True)
         self._svg = ElementTree.fromstring(_engines.pipe(dot.source, "svg", engine))
-        self._number = functools.partial(_number, digits=digits)
+        self._number = functools.partial(number_text, digits=digits)
         self._texts, self._groups = _tag(self._svg, self._ids)
-        self.frames, self._changes, self._hot = self._storyboard(frames_of(recorded,
-                                                                           digits=digits))
+        self.frames, self._changes, self._hot = self._storyboard(frames_of(
+            recorded, digits=digits, drawn=self._ids))
 
     def _storyboard(
         self, all_frames: list[Frame]
@@ -195,7 +197,7 @@ class Player:
         Every frame has the same size (the caption strip fits the longest caption), so the
         frames line up in an animation.
         """
-        _check_choice("caption", caption, get_args(Captions))
+        check_choice("caption", caption, get_args(Captions))
         return _pictures.frame_svgs(self._svg, self.frames, self.states(), caption)
 
     def save_frames(
@@ -208,7 +210,7 @@ class Player:
         found here, or the ``japanese`` extra's).
         """
         folder = Path(folder)
-        _check_choice("fmt", fmt, ("svg", "png"))
+        check_choice("fmt", fmt, ("svg", "png"))
         written = []
         digits = max(3, len(str(len(self.frames))))  # names sort in frame order
         for k, svg in enumerate(self.frame_svgs(caption=caption), start=1):
@@ -226,7 +228,8 @@ class Player:
 
         ``phase`` keeps the forward or the backward frames only (the backward ones start from
         the finished forward pass); ``seconds`` is each frame's time on screen. Needs the
-        ``animate`` extra (Pillow writes the file; each frame is drawn as `save_frames` does).
+        ``animate`` extra (Pillow encodes each frame, drawn as `save_frames` does; frames are
+        written as they come, so memory holds one frame however many there are).
         """
         path = Path(path)
         formats = {".gif": "GIF", ".png": "PNG", ".apng": "PNG"}
@@ -234,17 +237,19 @@ class Player:
             raise DrawingError(message(
                 f"save_animation({str(path)!r})", "an animation is a .gif or an animated .png",
                 "end the path with .gif or .png"))
-        _check_choice("phase", phase, ("both", "forward", "backward"))
+        check_choice("phase", phase, ("both", "forward", "backward"))
         if not seconds > 0:  # also refuses nan
             raise DrawingError(message(f"seconds={seconds!r}", "a frame must stay on screen for "
                                        "a positive time", "pass seconds=1.5, say"))
         wanted = {"both": ("inputs", "forward", "seed", "backward"),
                   "forward": ("inputs", "forward"), "backward": ("seed", "backward")}[phase]
+        # One frame at a time: drawn, encoded, written, dropped (memory for one frame).
         pictures = (_pictures.png(svg) for frame, svg in
                     zip(self.frames, self.frame_svgs(caption=caption), strict=True)
                     if frame.kind in wanted)
-        data = _pictures.animation(pictures, formats[path.suffix.lower()], seconds)
-        write_atomically(path, data, make_folders=True)
+        count = sum(frame.kind in wanted for frame in self.frames)
+        with atomic_file(path, make_folders=True) as file:
+            write_animation(pictures, formats[path.suffix.lower()], seconds, file, count)
         return path
 
     def finished(self) -> dict[int, str]:
@@ -305,9 +310,3 @@ def _inert_json(data: object) -> str:
 def _fill(template: str, **values: str) -> str:
     # One pass over the template: a marker inside a filled-in value is never filled again.
     return re.sub(r"__([A-Z]+)__", lambda match: values[match.group(1)], template)
-
-
-def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise DrawingError(message(f"{option}={value!r}", f"{option} must be one of "
-                                   f"{', '.join(choices)}", f"pass {option}={choices[0]!r}"))

@@ -9,19 +9,20 @@ Captions come in English and Japanese. Drawing them is `player`'s job.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from typing import Literal, NamedTuple
 
 from ..core import rules
 from ..core.node import Value
 from ..core.walk import BackwardPass, record
-from .table import _number, _printable
+from .text import number_text, printable
 
 __all__ = ["Frame", "Kind", "frames", "frames_of"]
 
 Kind = Literal["inputs", "forward", "seed", "backward"]
 MAX_LISTED_INPUTS = 8  # the inputs frame names this many leaves, then says how many more
 MAX_LISTED_TERMS = 6  # a fan-out sum shows this many terms, the last one included
+MAX_NAME = 40  # characters of a label in a caption, the ellipsis included
 TIMES = rules.TIMES
 _Formatter = Callable[[float], str]
 _Namer = Callable[[Value], str]
@@ -73,13 +74,18 @@ def frames(root: Value, *, digits: int = 4) -> list[Frame]:
     return frames_of(record(root), digits=digits)
 
 
-def frames_of(recorded: BackwardPass, *, digits: int = 4) -> list[Frame]:
+def frames_of(recorded: BackwardPass, *, digits: int = 4,
+              drawn: Container[Value] | None = None) -> list[Frame]:
     """Return the frames of ``recorded``: its forward pass, then its backward pass edge by edge.
+
+    ``drawn`` (a player's focus) keeps the frames about those nodes, and of the others only the
+    backward frames into a drawn input, without captions (they carry its running total): a
+    focus on a few nodes of a huge graph writes a few captions, not a million.
 
     >>> [frame.kind for frame in frames_of(record(Value(2.0, label="a") * 3))]
     ['inputs', 'forward', 'seed', 'backward', 'backward']
     """
-    number = functools.partial(_number, digits=digits)
+    number = functools.partial(number_text, digits=digits)
     name = functools.partial(_name, number=number)
     root, ordered = recorded.root, recorded.nodes
     leaves = [node for node in ordered if not node.parents and node.label]  # constants show
@@ -92,17 +98,18 @@ def frames_of(recorded: BackwardPass, *, digits: int = 4) -> list[Frame]:
     result = [Frame("inputs", None, f"Forward pass: the inputs are {listed or 'given'}.",
                     f"順伝播: 入力は {listed_ja or '与えられた値'}。")]
     for node in ordered:
-        if node.parents:
+        if node.parents and (drawn is None or node in drawn):
             formula = _formula(node, name, number)
             result.append(Frame("forward", node, f"Forward: {formula}.", f"順伝播: {formula}。"))
     seed = f"d{_bracketed(name(root))}/d{_bracketed(name(root))} = 1"
     result.append(Frame("seed", root, f"Backward pass starts at {name(root)}: {seed}.",
                         f"逆伝播は {name(root)} から始まる: {seed}。"))
-    result += _backward_frames(recorded, name, number)
+    result += _backward_frames(recorded, name, number, drawn)
     return result
 
 
-def _backward_frames(recorded: BackwardPass, name: _Namer, number: _Formatter) -> list[Frame]:
+def _backward_frames(recorded: BackwardPass, name: _Namer, number: _Formatter,
+                     drawn: Container[Value] | None) -> list[Frame]:
     totals: dict[Value, float] = {}
     terms: dict[Value, tuple[float, ...]] = {}
     result = []
@@ -115,6 +122,11 @@ def _backward_frames(recorded: BackwardPass, name: _Namer, number: _Formatter) -
             previous = totals.get(parent)
             totals[parent] = total = contribution if previous is None else previous + contribution
             terms[parent] = (*terms.get(parent, ()), contribution)
+            if drawn is not None and node not in drawn:  # outside a focus: no caption
+                if parent in drawn:
+                    result.append(Frame("backward", node, "", "", parent, edge.position,
+                                        upstream, local, contribution, terms[parent], total))
+                continue
             caption = (f"Backward through {name(node)}: the gradient for {name(parent)} is "
                        f"upstream {number(upstream)} {TIMES} local {number(local)} = "
                        f"{number(contribution)}")
@@ -142,8 +154,9 @@ def _backward_frames(recorded: BackwardPass, name: _Namer, number: _Formatter) -
 def _name(node: Value, number: _Formatter, depth: int = 3) -> str:
     # A label, else a constant's number, else the op applied to its inputs' names, three levels
     # deep ("(x + y) times z"): the caption must point at something visible in the drawing.
-    if node.label:
-        return _printable(node.label)
+    if node.label:  # shortened: a caption line is as wide as the pictures' frames
+        label = printable(node.label)
+        return label if len(label) <= MAX_NAME else f"{label[:MAX_NAME - 1]}\N{HORIZONTAL ELLIPSIS}"
     if not node.parents:
         return number(node.data)
     if depth == 0:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import functools
 import sys
-import unicodedata
 from collections.abc import Sequence
 from typing import TextIO
 
 from ..core.node import Value
 from ..core.walk import Edge, creation_order, record
+from .text import columns, number_text, printable
 
 __all__ = ["Edge", "backward_edges", "backward_table", "creation_order", "print_backward"]
 
@@ -51,7 +51,7 @@ def backward_table(root: Value, *, digits: int = 6) -> str:
     """
     recorded = record(root)
     names = _names(recorded.nodes)
-    number = functools.partial(_number, digits=digits)
+    number = functools.partial(number_text, digits=digits)
     rows = [["node", "value", "op", "upstream", "input", "local", "contribution"]]
     previous = None
     for edge in recorded.edges:
@@ -84,32 +84,17 @@ def print_backward(root: Value, *, digits: int = 6, file: TextIO | None = None) 
 
 def _names(nodes: Sequence[Value]) -> dict[Value, str]:
     # A node's label, else #k for the k-th node made ("" too: a blank reads as a continuation).
-    return {node: _printable(node.label) if node.label else f"#{k}"
+    return {node: printable(node.label) if node.label else f"#{k}"
             for k, node in enumerate(nodes, start=1)}
 
 
-def _printable(text: str) -> str:
-    # Control characters would break the line; a lone surrogate cannot even be encoded.
-    return "".join(repr(c)[1:-1] if unicodedata.category(c) in ("Cc", "Cs") else c
-                   for c in text)
-
-
-def _number(x: float, digits: int) -> str:
-    return f"{x + 0.0:.{digits}g}"  # + 0.0 turns -0.0 into 0.0
-
-
-def _width(text: str) -> int:
-    # Terminals give East Asian wide characters (りんご) two columns.
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def _table(rows: list[list[str]], numeric: set[int]) -> str:
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    widths = [max(columns(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for row in rows:
         cells = []
         for i, (cell, width) in enumerate(zip(row, widths, strict=True)):
-            padding = " " * (width - _width(cell))
+            padding = " " * (width - columns(cell))
             right = i in numeric and row is not rows[0]
             cells.append(padding + cell if right else cell + padding)
         lines.append("  ".join(cells).rstrip())

@@ -144,11 +144,21 @@ def test_numpy_ufuncs_with_a_value_method_keep_the_gradient(np):
     assert np.float64(1.0) > x and not np.less(1.0, x)
 
 
+def test_an_array_beside_a_value_becomes_an_object_array_of_values(np):
+    v = Value(2.0)
+    product = np.array([1.0, 3.0]) * v  # numpy asks the Value; it loops over the entries
+    shifted = np.exp(np.array([[0.0], [1.0]]) - v)
+    assert product.dtype == object and product.shape == (2,)
+    assert [p.data for p in product] == [2.0, 6.0] and shifted.shape == (2, 1)
+    (product[1] + shifted[1, 0]).backward()
+    assert v.grad == pytest.approx(3.0 - math.exp(-1.0))
+
+
 @pytest.mark.parametrize("call", [
     lambda np, v: np.floor(v),
-    lambda np, v: np.array([1.0, 2.0]) * v,
+    lambda np, v: np.add(np.array([1.0, 2.0]), v, out=np.empty(2, dtype=object)),
     lambda np, v: np.exp(v, out=np.empty(())),
-], ids=["floor", "array times a Value", "out="])
+], ids=["floor", "array with out=", "out="])
 def test_other_numpy_uses_refuse_naming_the_fix(np, call):
     with pytest.raises(ValueTypeError, match=r"numpy\.\w+\(.*Value.*v\.data for the number"):
         call(np, Value(2.0))

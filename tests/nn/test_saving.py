@@ -417,3 +417,36 @@ class TestDamagedFiles:
             load_parameters(model, path)
         except ModelFileError:
             assert model.state_dict() == before
+
+
+# -- what is not a model file at all (issue 21, item 9) ------------------------------------------
+
+
+def _special(kind, tmp_path):
+    path = tmp_path / "model.json"
+    if kind == "a link to /dev/zero":  # would be read until memory runs out
+        path.symlink_to("/dev/zero")
+    elif kind == "a FIFO":  # would wait forever for a writer
+        os.mkfifo(path)
+    else:
+        path.mkdir()
+    return path
+
+
+@pytest.mark.parametrize(("kind", "fragment"), [
+    ("a link to /dev/zero", "not a regular file but a device"),
+    ("a FIFO", "not a regular file but a FIFO"),
+    ("a folder", "not a regular file but a folder"),
+])
+@pytest.mark.parametrize("reader", [load, lambda path: load_parameters(Neuron(2), path)])
+def test_what_is_not_a_regular_file_is_refused_at_once(kind, fragment, reader, tmp_path):
+    path = _special(kind, tmp_path)
+    with pytest.raises(ModelFileError, match=re.escape(f"{path}: {fragment}")):
+        reader(path)
+
+
+def test_a_file_larger_than_its_parameters_can_take_is_refused_unparsed(tmp_path):
+    path = tmp_path / "model.json"
+    path.write_bytes(b" " * (256 * 10 + 65537))  # blank: parsing would say "not valid JSON"
+    with pytest.raises(ModelFileError, match="larger than 68,096 bytes"):
+        load(path, max_parameters=10)

@@ -6,7 +6,7 @@ import pytest
 
 from microgradjp import Value
 from microgradjp.data import truth_table, two_moons
-from microgradjp.errors import DomainError, ValueTypeError
+from microgradjp.errors import DomainError, NonFiniteError, ValueTypeError
 from microgradjp.losses import (
     binary_cross_entropy_with_logits,
     l2_regularization,
@@ -228,3 +228,13 @@ def test_train_perceptron_takes_numpy_arrays():
     mistakes = train_perceptron(neuron, np.array(inputs), np.array(targets))
     assert mistakes[-1] == 0
     assert all(type(p.data) is float for p in neuron.parameters())
+
+
+def test_a_diverging_fit_stops_naming_the_epoch_before_its_step():
+    # lr=5 on a tiny regression: the loss grows to inf by epoch 109 (issue 21, item 7).
+    neuron = Neuron(1, activation="identity", seed=0)
+    with pytest.raises(NonFiniteError, match=r"fit, epoch 109 of 500: the loss is inf \(the "
+                       r"last finite epoch's loss: 3\.679e\+305\)"):
+        fit(neuron, [[1.0], [2.0], [3.0]], [2.0, 4.0, 6.0], loss=mean_squared_error,
+            optimizer=SGD(neuron.parameters(), lr=5), epochs=500)
+    assert all(math.isfinite(p.data) for p in neuron.parameters())

@@ -67,8 +67,9 @@ def test_demo_trains_and_writes_its_pictures(tmp_path, capsys):
     out = capsys.readouterr().out
     accuracy = int(out.split("training accuracy ")[1].split("%")[0])
     assert accuracy >= 97
-    for name in ("graph.svg", "decision_boundary.png", "loss_curve.png"):
+    for name in ("graph.svg", "training.html", "decision_boundary.png", "loss_curve.png"):
         assert (tmp_path / name).stat().st_size > 5000
+    assert f"wrote {tmp_path / 'training.html'} (open it in a browser" in out
     # The drawn sample carries gradient: its loss is not 0, so neither is every edge.
     svg = (tmp_path / "graph.svg").read_text(encoding="utf-8")
     flows = [float(text.replace("&#45;", "-"))
@@ -77,23 +78,29 @@ def test_demo_trains_and_writes_its_pictures(tmp_path, capsys):
     assert "sample" in out and "loss, 0" not in out
 
 
-def test_demo_without_an_engine_writes_the_other_pictures_and_exits_1(monkeypatch, tmp_path,
+def test_demo_without_an_engine_writes_the_other_pictures_and_exits_3(monkeypatch, tmp_path,
                                                                       capsys):
     monkeypatch.setattr(shutil, "which", lambda name, path=None: None)
-    assert main(["demo", "--output", str(tmp_path), "--epochs", "2"]) == 1
-    err = capsys.readouterr().err
-    assert f"could not write {tmp_path / 'graph.svg'}: rendering to .svg: no Graphviz" in err
+    assert main(["demo", "--output", str(tmp_path), "--epochs", "2"]) == 3
+    captured = capsys.readouterr()
+    assert (f"could not write {tmp_path / 'graph.svg'}: rendering to .svg: no Graphviz"
+            in captured.err)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["decision_boundary.png",
-                                                          "loss_curve.png"]
+                                                          "loss_curve.png", "training.html"]
+    # The page still plays; only its tab for one sample's graph (a layout) is missing.
+    assert "epoch by epoch (no tab for sample " in captured.out
 
 
-def test_demo_without_matplotlib_writes_the_graph_and_exits_1(monkeypatch, tmp_path, capsys):
+def test_demo_without_matplotlib_writes_the_page_and_the_graph_and_exits_0(monkeypatch, tmp_path,
+                                                                          capsys):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
-    assert main(["demo", "--output", str(tmp_path), "--epochs", "2"]) == 1
-    err = capsys.readouterr().err.splitlines()
-    assert err == [f"could not write {tmp_path / name}: it needs matplotlib; pip install "
-                   "'microgradjp[plot]'" for name in ("decision_boundary.png", "loss_curve.png")]
-    assert [p.name for p in tmp_path.iterdir()] == ["graph.svg"]
+    assert main(["demo", "--output", str(tmp_path), "--epochs", "2"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert captured.out.splitlines()[-1] == (
+        "skipped decision_boundary.png and loss_curve.png: PNG plots need matplotlib (pip "
+        "install 'microgradjp[plot]'); training.html draws both")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.svg", "training.html"]
 
 
 def test_the_command_lines_in_the_docs_work(tmp_path, monkeypatch):
@@ -174,7 +181,8 @@ PIECES = ["x", "y", "りんご", "税", " ", "　", "+", "-", "*", "/", "**", "(
 class TestRandomCommandLines:
     @given(st.lists(st.sampled_from(PIECES), max_size=12).map("".join))
     def test_status_is_0_or_2_and_the_caret_sits_on_a_character(self, expression):
-        from microgradjp.tools.expr import ExpressionError, variables, width
+        from microgradjp.tools.expr import ExpressionError, variables
+        from microgradjp.views.text import columns as width
 
         try:
             names = variables(expression)
@@ -198,3 +206,68 @@ class TestRandomCommandLines:
         assert column in boundaries  # on a character, never in the middle of a wide one
         k = boundaries[column]
         assert k == len(echo) or not echo[k].isspace()  # on the culprit, or at the end
+
+
+# -- hostile and careless inputs (issue 21) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("expression", "at", "lines"), [
+    ("(y - t)**2", "y=0.5,t=1", ["value 0.25", "d/dy -1", "d/dt 1"]),
+    ("x**2", "x=-3", ["value 9", "d/dx -6"]),
+    ("(-x)**2", "x=3", ["value 9", "d/dx 6"]),
+    ("x**0", "x=0", ["value 1", "d/dx 0"]),
+])
+def test_a_number_in_the_expression_is_a_constant_not_a_leaf(expression, at, lines, capsys):
+    # The 2 of a square is no leaf whose gradient would need log of a negative base.
+    assert main(["graph", expression, "--at", at, "-o", "-"]) == 0
+    assert capsys.readouterr().out.splitlines() == lines
+
+
+# Impossible even for root (the suite may run as root, where a read-only folder is writable).
+IMPOSSIBLE = ["{folder}/file/x.svg", "{folder}/" + "a" * 300 + ".svg", "{folder}/folder.svg",
+              "{folder}/x.unknown", "{folder}/nul\x00.svg"]
+
+
+def _impossible(tmp_path, output):
+    (tmp_path / "file").write_text("a file, not a folder")
+    (tmp_path / "folder.svg").mkdir()
+    return output.format(folder=tmp_path)
+
+
+@pytest.mark.parametrize("output", IMPOSSIBLE)
+def test_output_that_cannot_be_written_exits_3_in_one_line(output, tmp_path, capsys):
+    status = main(["graph", "x * 2", "--at", "x=1", "-o", _impossible(tmp_path, output)])
+    err = capsys.readouterr().err
+    assert status == 3
+    assert err.startswith("microgradjp graph: could not write ") and err.count("\n") == 1
+
+
+def test_a_player_that_cannot_be_written_exits_3_without_a_traceback(tmp_path):
+    output = _impossible(tmp_path, "{folder}/file/p.html")
+    result = subprocess.run([sys.executable, "-m", "microgradjp", "steps", "x * 2", "--at",
+                             "x=1", "-o", output], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3
+    assert result.stderr == (f"microgradjp steps: could not write {output}: File exists "
+                             f"({tmp_path / 'file'})\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder.svg"]
+
+
+def test_a_point_where_the_derivative_is_undefined_is_bad_input(capsys):
+    assert main(["graph", "sqrt(x)", "--at", "x=0", "-o", "-"]) == 2
+    assert "the derivative of sqrt is infinite at 0" in capsys.readouterr().err
+
+
+def test_a_huge_at_item_is_not_echoed_whole(capsys):
+    assert main(["graph", "x", "--at", "x=" + "9" * 10_000_000 + "z", "-o", "-"]) == 2
+    err = capsys.readouterr().err
+    assert len(err) < 400 and "characters" in err
+
+
+@pytest.mark.parametrize("name", ["__DATA__", "__HOT__", "__ID__", "__SVG__"])
+def test_a_variable_named_like_a_page_marker_is_drawn_as_itself(name, tmp_path, capsys):
+    page = tmp_path / "p.html"
+    assert main(["steps", f"{name} * 2", "--at", f"{name}=1", "-o", str(page)]) == 0
+    text = page.read_text(encoding="utf-8")
+    # The page holds its data once, as one JSON block that names the variable.
+    assert text.count('type="application/json"') == 1
+    assert name in text.split('type="application/json"')[1]

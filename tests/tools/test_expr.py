@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from microgradjp import Value
-from microgradjp.tools.expr import MAX_DEPTH, ExpressionError, evaluate, variables, width
+from microgradjp.tools.expr import MAX_DEPTH, ExpressionError, evaluate, variables
+from microgradjp.views.text import columns as width
 
 
 @pytest.mark.parametrize(
@@ -182,3 +183,15 @@ class TestCaretUnderFullWidthText:
         bad = echo[raised.value.position]
         assert bad in "@\uff0a\uff0f"  # the first character the grammar refuses
         assert bad == next(c for c in text if c in "@\uff0a\uff0f")
+
+
+def test_numbers_in_an_expression_stay_constants():
+    # As in Python code: x ** 2 is the square (one input), not a power with a leaf exponent.
+    square = evaluate("x ** 2", {"x": -3.0})
+    assert (square.op, len(square.parents), square.data) == ("**2", 1, 9.0)
+    assert evaluate("2 * 3", {}).data == 6.0  # no variable at all: still a Value
+
+
+def test_numbers_alone_are_refused_as_values_are():
+    with pytest.raises(ExpressionError, match="negative base needs an integer exponent"):
+        evaluate("(-8) ** 0.5 * x", {"x": 1.0})

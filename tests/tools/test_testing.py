@@ -1,6 +1,7 @@
 """numerical_grad, gradcheck, gradgradcheck: they pass right gradients and catch wrong ones."""
 
 import math
+import re
 import warnings
 
 import pytest
@@ -8,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from microgradjp import cos, define_op, maximum
-from microgradjp.errors import ValueTypeError
+from microgradjp.errors import DomainError, ValueTypeError
 from microgradjp.testing import (
     GradcheckError,
     KinkWarning,
@@ -136,3 +137,36 @@ class TestNumericalGradTakesFloatsOrValues:
     def test_a_function_that_takes_neither_is_a_clear_error(self):
         with pytest.raises(ValueTypeError, match=r"fails on floats .* and on Values"):
             numerical_grad(lambda x: x.sin() + "1", 0.5)
+
+
+# -- the step and the verdicts (issue 21, item 6) ------------------------------------------------
+
+
+def test_a_wrong_derivative_of_a_steep_smooth_function_is_no_kink():
+    # sin(1/x) at 0.01 is steep (slope about -8623) but smooth: its one-sided slopes close up
+    # as the step shrinks, where a kink's stay apart.
+    wrong = define_op("b", lambda x: math.sin(1 / x), lambda x: x * 0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", KinkWarning)
+        with pytest.raises(GradcheckError, match=r"first node whose local derivative is wrong: "
+                           r"b\(0\.01\), d/d input 0: analytic 0\.0, numeric -8623\.05"):
+            gradcheck(wrong, 0.01)
+
+
+def test_a_kink_is_still_a_kink():
+    with pytest.warns(KinkWarning, match=r"relu\(0\.0\).*one-sided derivatives 0\.0 and 1\.0"):
+        assert gradcheck(lambda x: x.relu(), 0.0)
+
+
+@pytest.mark.parametrize("x", [1e10, -3e15, 1e100])
+def test_the_step_grows_with_the_input(x):
+    assert gradcheck(lambda v: v * v, x)
+    assert numerical_grad(lambda v: v * v, x) == [pytest.approx(2 * x, rel=1e-9)]
+
+
+def test_a_failure_of_gradchecks_own_probe_says_so():
+    with pytest.raises(DomainError, match=re.escape(
+            "central differences moved argument 0 from 1e-07 to -9e-07: f fails there, not at "
+            "the point asked (sqrt(-9e-07): sqrt is defined for x >= 0")) as raised:
+        gradcheck(lambda x: x.sqrt(), 1e-7)
+    assert "pass a smaller eps than 1e-06" in str(raised.value)

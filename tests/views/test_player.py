@@ -1,6 +1,7 @@
 """Tests for microgradjp.player: each frame's texts on the one layout (both engines), the last
 frame equal to the finished drawing, focus, the HTML page, SVG/PNG frames and animations."""
 
+import io
 import json
 import math
 import re
@@ -13,7 +14,9 @@ from microgradjp.core import walk
 from microgradjp.player import Player
 from microgradjp.tools.cli import main
 from microgradjp.views import layout as engines
+from microgradjp.views.animation import write_animation
 from microgradjp.views.drawing import draw
+from microgradjp.views.storyboard import frames_of
 from microgradjp.viz import DrawingError, to_dot
 
 TIMES = "\N{MULTIPLICATION SIGN}"
@@ -271,5 +274,99 @@ def test_the_steps_command_writes_the_apple_player(tmp_path, capsys):
 
 
 def test_the_steps_command_refuses_a_picture_suffix(tmp_path, capsys):
-    assert main(["steps", "x * x", "--at", "x=1", "-o", str(tmp_path / "x.svg")]) == 1
+    # 3: an output it cannot write (a player is a page, not a picture)
+    assert main(["steps", "x * x", "--at", "x=1", "-o", str(tmp_path / "x.svg")]) == 3
     assert "end the path with .html" in capsys.readouterr().err
+
+
+# -- animations within a memory budget (issue 21, item 2) ----------------------------------------
+
+
+def _pictures(colours, size=(6, 4)):
+    image = pytest.importorskip("PIL.Image")
+    for colour in colours:
+        picture = io.BytesIO()
+        image.new("RGBA", size, colour).save(picture, "PNG")
+        yield picture.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "PNG"])
+def test_an_animation_is_written_frame_by_frame(fmt):
+    # Each frame reaches the file before the next picture is even drawn: memory for one frame.
+    out = io.BytesIO()
+    sizes = []
+
+    def pictures():
+        for picture in _pictures(["red", "green", "blue", (0, 0, 0, 0)]):
+            sizes.append(len(out.getvalue()))
+            yield picture
+
+    write_animation(pictures(), fmt, 0.25, out, 4)
+    assert sizes[0] == 0 and sizes == sorted(set(sizes))  # grew before every next picture
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "PNG"])
+def test_an_animations_frames_are_its_pictures_on_white(fmt):
+    image = pytest.importorskip("PIL.Image")
+    colours = ["red", "green", "blue", (0, 0, 0, 0)]  # the last one transparent: white
+    out = io.BytesIO()
+    write_animation(_pictures(colours), fmt, 0.25, out, 4)
+    out.seek(0)
+    with image.open(out) as animation:
+        assert (animation.n_frames, animation.size, animation.info["duration"]) == (4, (6, 4), 250)
+        assert animation.info.get("loop") == 0
+        seen = []
+        for k in range(4):
+            animation.seek(k)
+            seen.append(animation.convert("RGB").getpixel((3, 2)))
+    assert seen == [(255, 0, 0), (0, 128, 0), (0, 0, 255), (255, 255, 255)]
+
+
+# -- labels XML cannot hold, the frames' own markers, a huge label (issue 21, item 10) -----------
+
+
+@pytest.mark.parametrize(("label", "shown"), [
+    ("a\ufffeb", "a\\ufffeb"), ("a\uffffb", "a\\uffffb"),  # no XML may hold them: escapes
+    ("q\ue0000\ue001s", "q\ue0000\ue001s"),  # private use, as the frames' markers once were
+    ("q\x010\x02s", "q\\x010\\x02s"),  # control characters, as the markers are now
+])
+def test_any_label_makes_well_formed_frames_that_show_it(label, shown):
+    player = Player((Value(2.0, label=label) * 3).named("y"))
+    for svg in player.frame_svgs():
+        texts = [t.text or "" for t in ElementTree.fromstring(svg).iter(f"{SVG}text")]
+        assert any(shown in text for text in texts)
+    assert shown in page_data(player.html())["svg"]
+
+
+def test_a_huge_label_is_shortened_in_the_captions():
+    player = Player((Value(2.0, label="L" * 100_000) * 3).named("y"))
+    assert max(len(frame.caption) for frame in player.frames) < 300
+    assert "L" * 39 + "\N{HORIZONTAL ELLIPSIS}" in player.frames[0].caption
+    widths = {ElementTree.fromstring(svg).get("width") for svg in player.frame_svgs()}
+    assert len(widths) == 1 and float(widths.pop().removesuffix("pt")) < 3000
+
+
+def test_a_focus_on_a_big_graph_writes_captions_for_the_focus_only():
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(2000):
+        y = y * 1.0001 + 0.001
+    recorded = walk.record(y.named("y"))
+    drawn = {y, y.parents[0]}
+    frames = frames_of(recorded, drawn=drawn)
+    assert len(frames) < 10  # not 8,000 (two frames a node, forward and backward)
+    assert all(frame.caption for frame in frames if frame.node in drawn or frame.node is None)
+
+
+def test_a_focus_still_adds_up_the_uses_outside_it():
+    # x feeds 20 nodes; the focus draws only the last and x: x's grad sums all 20 uses.
+    x = Value(2.0, label="x")
+    uses = [(x * float(k)).named(f"u{k}") for k in range(20)]
+    total = uses[0]
+    for use in uses[1:]:
+        total = total + use
+    player = Player(total.named("t"), focus=uses[-1], depth=1)
+    assert x in player._ids and uses[0] not in player._ids
+    *_, (_, last, _) = player.states()
+    assert last == player.finished()
+    assert "grad 190" in player.finished().values()

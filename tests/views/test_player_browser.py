@@ -1,8 +1,6 @@
 """The player in a real headless browser: the system Chromium, driven by Selenium, opens the
 page from file:// with no network, steps with the keys and buttons, and every text it shows is
-checked against the frames and against .grad after backward()."""
-
-import shutil
+checked against the frames and against .grad after backward() (the browser: conftest.py)."""
 
 import pytest
 
@@ -11,30 +9,11 @@ from microgradjp.player import Player
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (the "
                                 "dev extra has it)")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 pytestmark = pytest.mark.browser  # skipped without Chromium (see conftest.py)
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--window-size=1200,800"]
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(20)
-    yield driver
-    driver.quit()
 
 
 def open_player(browser, player, folder):

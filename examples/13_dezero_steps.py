@@ -1,7 +1,7 @@
 """DeZero's steps 24-36 (「ゼロから作る Deep Learning ③」) as a reader translates them:
 ``Variable(np.array(1.0))`` becomes ``Value(np.array(1.0))``, ``dezero.functions`` becomes
 ``microgradjp``. Each step prints the book's number beside ours; the 6th derivative of tanh is
-drawn as SVG and PNG into output/12_dezero_steps/.
+drawn as SVG and PNG into output/13_dezero_steps/.
 """
 
 import math
@@ -14,7 +14,7 @@ import microgradjp as F
 from microgradjp import Value
 from microgradjp.viz import render
 
-output = Path(__file__).parent / "output" / "12_dezero_steps"
+output = Path(__file__).parent / "output" / "13_dezero_steps"
 
 
 def show(step, book, ours):

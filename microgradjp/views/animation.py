@@ -1,0 +1,173 @@
+"""Animated GIF and APNG written one frame at a time: memory for one frame, whatever the count.
+
+Pillow writes an animation only from every frame held decoded at once (a 300-frame player at 8
+megapixels a frame is gigabytes). Here each frame is encoded on its own by Pillow (a one-frame GIF
+or PNG) and its image blocks are copied into the animation's file as they come. Which frames and
+how they look is `player`'s and `pictures`' job.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import struct
+import zlib
+from collections.abc import Iterable
+from typing import IO, Any
+
+from ..errors import message
+from .layout import EngineNotFoundError
+from .raster import RasterError
+
+__all__ = ["write_animation"]
+
+
+def write_animation(pictures: Iterable[bytes], fmt: str, seconds: float, file: IO[bytes],
+                    count: int) -> None:
+    """Write ``count`` PNG ``pictures`` into ``file`` as a looping GIF or APNG (``fmt`` "PNG").
+
+    Each picture is laid on white (resvg leaves the page transparent), encoded and written
+    before the next is read, so memory holds one frame.
+
+    >>> from PIL import Image
+    >>> def dot(colour):
+    ...     picture = io.BytesIO(); Image.new("RGBA", (4, 3), colour).save(picture, "PNG")
+    ...     return picture.getvalue()
+    >>> out = io.BytesIO()
+    >>> write_animation((dot(c) for c in ("red", "blue")), "GIF", 0.5, out, 2)
+    >>> with Image.open(out) as gif:
+    ...     gif.n_frames, gif.size, gif.info["duration"]
+    (2, (4, 3), 500)
+    """
+    image = _pillow()
+    writer = _Gif(file, seconds) if fmt == "GIF" else _Apng(file, seconds, count)
+    written = 0
+    for picture in pictures:
+        with image.open(io.BytesIO(picture)) as frame:
+            flat = _on_white(image, frame)
+        writer.frame(flat)
+        del flat
+        written += 1
+    if written != count:
+        raise RasterError(message(f"an animation of {count} frames", f"{written} came",
+                                  "report this: the player counted its frames wrong"))
+    writer.end()
+
+
+def _pillow() -> Any:
+    try:
+        return importlib.import_module("PIL.Image")
+    except ImportError:
+        raise EngineNotFoundError(message(
+            "writing an animation", "Pillow is not installed",
+            "pip install 'microgradjp[animate]', or save_frames(folder) for numbered "
+            "pictures")) from None
+
+
+def _on_white(image: Any, picture: Any) -> Any:
+    # A GIF frame has no alpha, so every frame is laid on a white page first.
+    page = image.new("RGBA", picture.size, "white")
+    return image.alpha_composite(page, picture.convert("RGBA")).convert("RGB")
+
+
+class _Gif:
+    """GIF89a: a screen, the loop extension, then per frame a delay and its image blocks."""
+
+    def __init__(self, file: IO[bytes], seconds: float) -> None:
+        self.file, self.size = file, (0, 0)
+        self.delay = max(1, round(seconds * 100))  # GIF counts hundredths of a second
+
+    def frame(self, picture: Any) -> None:
+        one = io.BytesIO()
+        picture.save(one, "GIF")  # Pillow picks the palette: at most 256 colours a frame
+        table, image = _gif_image(one.getvalue())
+        if self.size == (0, 0):
+            self.size = picture.size
+            # No global colour table (each frame brings its own); loop forever.
+            self.file.write(b"GIF89a" + struct.pack("<HHBBB", *self.size, 0x70, 0, 0))
+            self.file.write(b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00")
+        elif picture.size != self.size:
+            raise RasterError(message("an animation's frames", "they differ in size",
+                                      "report this: every frame is drawn at one size"))
+        # Graphic control: keep the frame (disposal 1) for `delay` hundredths of a second.
+        self.file.write(b"\x21\xf9\x04\x04" + struct.pack("<H", self.delay) + b"\x00\x00")
+        self.file.write(table + image)
+
+    def end(self) -> None:
+        self.file.write(b"\x3b")
+
+
+def _gif_image(gif: bytes) -> tuple[bytes, bytes]:
+    # Return a one-frame GIF's image as (descriptor with its local colour table, image data).
+    packed, position = gif[10], 13
+    palette, bits = b"", 0
+    if packed & 0x80:  # a global table: it becomes the frame's local one
+        bits = packed & 7
+        palette = gif[position:position + 3 * (2 << bits)]
+        position += len(palette)
+    while gif[position] == 0x21:  # extensions Pillow may write: skipped
+        position = _after_blocks(gif, position + 2)
+    descriptor = gif[position:position + 10]
+    position += 10
+    if descriptor[9] & 0x80:
+        bits = descriptor[9] & 7
+        palette = gif[position:position + 3 * (2 << bits)]
+        position += len(palette)
+    start = position
+    position = _after_blocks(gif, position + 1)  # the LZW code size, then data blocks
+    local = bytes([0x80 | (descriptor[9] & 0x40) | bits])  # local table, interlace as it was
+    return descriptor[:9] + local + palette, gif[start:position]
+
+
+def _after_blocks(gif: bytes, position: int) -> int:
+    while gif[position]:
+        position += gif[position] + 1
+    return position + 1
+
+
+class _Apng:
+    """APNG: the first frame's header, the frame count, then per frame its control and data."""
+
+    def __init__(self, file: IO[bytes], seconds: float, count: int) -> None:
+        self.file, self.count, self.sequence, self.header = file, count, 0, b""
+        self.delay = (min(round(seconds * 1000), 65535), 1000)
+
+    def frame(self, picture: Any) -> None:
+        one = io.BytesIO()
+        picture.save(one, "PNG")
+        chunks = list(_png_chunks(one.getvalue()))
+        header = next(data for kind, data in chunks if kind == b"IHDR")
+        first = not self.header
+        if first:
+            self.header = header
+            self.file.write(b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header))
+            self.file.write(_chunk(b"acTL", struct.pack(">II", self.count, 0)))  # 0: loop
+        elif header != self.header:
+            raise RasterError(message("an animation's frames", "they differ in size or kind",
+                                      "report this: every frame is drawn at one size"))
+        width, height = struct.unpack(">II", header[:8])
+        self.file.write(_chunk(b"fcTL", struct.pack(">IIIIIHHBB", self._next(), width, height,
+                                                    0, 0, *self.delay, 0, 0)))
+        for kind, data in chunks:
+            if kind == b"IDAT":  # the first frame is also the still picture; the others fdAT
+                self.file.write(_chunk(b"IDAT", data) if first else
+                                _chunk(b"fdAT", struct.pack(">I", self._next()) + data))
+
+    def _next(self) -> int:
+        self.sequence += 1
+        return self.sequence - 1
+
+    def end(self) -> None:
+        self.file.write(_chunk(b"IEND", b""))
+
+
+def _png_chunks(png: bytes) -> Iterable[tuple[bytes, bytes]]:
+    position = 8  # after the signature: length, kind, data, CRC, chunk after chunk
+    while position < len(png):
+        (length,) = struct.unpack(">I", png[position:position + 4])
+        yield png[position + 4:position + 8], png[position + 8:position + 8 + length]
+        position += 12 + length
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))

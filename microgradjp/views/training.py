@@ -1,0 +1,146 @@
+"""The training player: one offline page that plays a recorded `fit` run, epoch by epoch.
+
+It reads a `core.recording.TrainingRecord` (plain numbers: this module never imports the
+neural-net layer) and hands the page those numbers as one escaped JSON block, as the step
+player does; the page's own script draws the model on the plane (or along the line) with the
+data, the network (edge width |weight|, colour its sign, dead and saturated units marked) and
+the loss curve, all as SVG. One chosen sample's graph comes as the step player's own page.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import uuid
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from .._files import write_atomically
+from ..core.node import Value
+from ..core.recording import Snapshot, TrainingRecord
+from ..errors import message
+from .drawing import DrawingError
+from .player import Player, _fill, _inert_json
+from .text import number_text
+
+__all__ = ["TrainingPlayer"]
+
+SATURATED = 0.9  # a unit flat on this share of the samples (or more) is marked saturated
+
+
+class TrainingPlayer:
+    """Return the player of a recorded run (``fit(..., record=True).record``).
+
+    ``html()`` is one self-contained page (no network; Jupyter shows it inline) and
+    ``save(path)`` writes it. ``sample``, a Value such as one sample's loss, adds a tab with
+    its graph in the step player (`Player`, drawn from ``sample`` back ``depth`` steps: the
+    whole graph of a network is too large to read), with ``note`` said above it.
+
+    >>> from microgradjp.core.recording import Snapshot, TrainingRecord
+    >>> run = TrainingRecord(((1.0,),), (2.0,), ("w",), (), None, 0.0, 1, (4.0, 1.0), (),
+    ...                      (Snapshot(2, 1.0, None, (1.0,), (-2.0,), (), (), ()),))
+    >>> TrainingPlayer(run).captions[0]
+    ('Epoch 2 of 2: loss 1.', 'エポック 2 / 2:損失 1。')
+    """
+
+    def __init__(self, record: TrainingRecord, *, sample: Value | None = None,
+                 note: str = "", depth: int = 4,
+                 engine: Literal["auto", "dot", "graphviz-pure"] = "auto") -> None:
+        if not isinstance(record, TrainingRecord) or not record.snapshots:
+            raise DrawingError(message(
+                f"TrainingPlayer({type(record).__name__})",
+                "the player plays a recorded run with at least one snapshot",
+                "pass fit(..., record=True).record"))
+        self.record = record
+        self.captions = [_captions(record, snapshot) for snapshot in record.snapshots]
+        self._sample = None if sample is None else Player(
+            sample, focus=sample, depth=depth, engine=engine).html()
+        self._note = note
+
+    def data(self) -> dict[str, Any]:
+        """Return what the page reads: the record's numbers (shown ones to 4 digits), captions."""
+        record = self.record
+        grid = record.grid
+        return {
+            "loss": [_finite(x) for x in record.loss],
+            "accuracy": [_finite(x) for x in record.accuracy],
+            "inputs": [list(x) for x in record.inputs],
+            "targets": [list(t) if isinstance(t, tuple) else _finite(t) for t in record.targets],
+            "labels": list(record.labels),
+            "layers": [{"in": layer.in_features, "out": layer.out_features,
+                        "activation": layer.activation, "w": [list(row) for row in layer.weights],
+                        "b": list(layer.bias)} for layer in record.layers],
+            "grid": None if grid is None else {"xs": list(grid.xs), "ys": list(grid.ys)},
+            "level": record.level, "outputs": record.outputs,
+            "snapshots": [_snapshot(s, en, ja) for s, (en, ja) in
+                          zip(record.snapshots, self.captions, strict=True)],
+            "sample": None if self._sample is None else {
+                "page": self._sample, "tab": "graph of one sample / 1 サンプルの計算グラフ",
+                "note": self._note},
+        }
+
+    def html(self, *, standalone: bool = True) -> str:
+        """Return the player as HTML: a whole page, or (``standalone=False``) a fragment."""
+        template = resources.files(__package__).joinpath("training.html").read_text("utf-8")
+        fragment = _fill(template, ID=f"mgt{uuid.uuid4().hex[:12]}",
+                         DATA=_inert_json(self.data()))
+        if not standalone:
+            return fragment
+        title = html.escape(f"training: {self.record.epochs} epochs / 学習の様子")
+        return (f'<!DOCTYPE html>\n<html lang="ja"><head><meta charset="utf-8">'
+                f"<title>{title}</title></head>\n<body>\n{fragment}</body></html>\n")
+
+    def _repr_html_(self) -> str:
+        return self.html(standalone=False)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Return the path written: the player as one HTML file that works from ``file://``."""
+        path = Path(path)
+        if path.suffix.lower() not in (".html", ".htm"):
+            raise DrawingError(message(f"TrainingPlayer.save({str(path)!r})",
+                                       "a player is an HTML page", "end the path with .html"))
+        write_atomically(path, self.html().encode("utf-8"), make_folders=True)
+        return path
+
+
+def _shown(x: float) -> float | None:
+    # The page shows 4 significant digits; rounding here keeps the page small and lets it
+    # print the number as JavaScript writes it, with no rounding of its own.
+    return float(number_text(x, 4)) if math.isfinite(x) else None
+
+
+def _finite(x: Any) -> Any:
+    return x if not isinstance(x, float) or math.isfinite(x) else None  # JSON has no nan
+
+
+def _snapshot(snapshot: Snapshot, en: str, ja: str) -> dict[str, Any]:
+    return {"epoch": snapshot.epoch, "loss": _shown(snapshot.loss),
+            "accuracy": "" if snapshot.accuracy is None else f"{snapshot.accuracy:.0%}",
+            "w": [_shown(w) for w in snapshot.weights], "g": [_shown(g) for g in snapshot.grads],
+            "flat": [[_shown(f) for f in layer] for layer in snapshot.flat],
+            "grid": [_shown(v) for v in snapshot.outputs], "en": en, "ja": ja}
+
+
+def _captions(record: TrainingRecord, snapshot: Snapshot) -> tuple[str, str]:
+    loss = number_text(snapshot.loss, 4)
+    en = f"Epoch {snapshot.epoch} of {record.epochs}: loss {loss}"
+    ja = f"エポック {snapshot.epoch} / {record.epochs}:損失 {loss}"
+    if snapshot.accuracy is not None:
+        en += f", accuracy {snapshot.accuracy:.0%}"
+        ja += f"、正解率 {snapshot.accuracy:.0%}"
+    units = [f for layer in snapshot.flat for f in layer]
+    dead = sum(f == 1.0 for f in units)
+    saturated = sum(SATURATED <= f < 1.0 for f in units)
+    if not units:  # a model not built of layers: no units to speak of
+        return f"{en}.", f"{ja}。"
+    if not dead and not saturated:
+        return (f"{en}. Every unit passes gradient back.",
+                f"{ja}。どのユニットも勾配を通しています。")
+    en_marks = ", ".join(f"{n} {'unit is' if n == 1 else 'units are'} {what}"
+                         for n, what in ((dead, "dead"), (saturated, "saturated")) if n)
+    ja_marks = "、".join(f"{what}ユニット {n} 個"
+                         for n, what in ((dead, "死んだ"), (saturated, "飽和した")) if n)
+    return (f"{en}. {en_marks}: little or no gradient flows back through them.",
+            f"{ja}。{ja_marks}:そこを通って戻る勾配はほとんどありません。")

@@ -1,0 +1,159 @@
+"""The training player in a real headless browser (the system Chromium, driven by Selenium, from
+file:// with no network): it steps and plays, the slider moves the boundary, and every number it
+shows is the history's (the browser: conftest.py)."""
+
+import pytest
+
+from microgradjp import Value
+from microgradjp.data import two_moons
+from microgradjp.losses import max_margin_loss
+from microgradjp.nn import MLP
+from microgradjp.optim import SGD
+from microgradjp.train import Recorder, fit
+from microgradjp.views.training import TrainingPlayer
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (the "
+                                "dev extra has it)")
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+pytestmark = pytest.mark.browser  # skipped without Chromium (see conftest.py)
+
+
+@pytest.fixture(scope="module")
+def run():
+    points, labels = two_moons(40, 0.1, seed=0, labels=(-1, 1))
+    model = MLP(2, [6, 1], activation="tanh", seed=0)
+    history = fit(model, points, labels, loss=max_margin_loss, epochs=12, accuracy="sign",
+                  optimizer=SGD(model.parameters(), lr=0.5, momentum=0.9),
+                  record=Recorder(every=3, grid=8))
+    return model, history
+
+
+def open_page(browser, player, folder):
+    browser.get(player.save(folder / "training.html").as_uri())
+    return browser.find_element(By.CSS_SELECTOR, ".mgt")
+
+
+def shown(browser, name):
+    return browser.find_element(By.CSS_SELECTOR, f".mgt-{name}").text
+
+
+def four_digits(x):
+    return float(f"{x:.4g}")
+
+
+def test_stepping_shows_each_recorded_epoch_with_the_historys_numbers(browser, run, tmp_path):
+    _, history = run
+    player = TrainingPlayer(history.record)
+    root = open_page(browser, player, tmp_path)
+    assert browser.execute_script(
+        "return performance.getEntriesByType('resource').length") == 0  # nothing fetched
+    for k, snapshot in enumerate(history.record.snapshots):
+        if k:
+            root.send_keys(Keys.ARROW_RIGHT)
+        epoch = snapshot.epoch
+        assert root.get_attribute("data-epoch") == str(epoch)
+        assert float(shown(browser, "loss")) == four_digits(history.loss[epoch - 1])
+        assert shown(browser, "accuracy") == f"{history.accuracy[epoch - 1]:.0%}"
+        assert shown(browser, "counter") == f"epoch {epoch} / 12"
+        assert (shown(browser, "en"), shown(browser, "ja")) == player.captions[k]
+        titles = browser.execute_script(
+            "return Array.from(document.querySelectorAll('.mgt-edge')).map(function (e) {"
+            "  return [+e.getAttribute('data-index'), e.textContent]; });")
+        assert len(titles) == 2 * 6 + 6 * 1
+        for index, title in titles:
+            label, numbers = title.split(": weight ")
+            weight, gradient = numbers.split(", gradient ")
+            assert label == history.record.labels[index]
+            assert float(weight) == four_digits(snapshot.weights[index])
+            assert float(gradient) == four_digits(snapshot.grads[index])
+    root.send_keys(Keys.ARROW_LEFT)
+    assert root.get_attribute("data-epoch") == str(history.record.snapshots[-2].epoch)
+
+
+def boundary(browser):
+    return browser.execute_script(
+        "return document.querySelector('.mgt-boundary').getAttribute('d');")
+
+
+def cell_colours(browser):
+    """Return each grid cell's fill as (red, green, blue)."""
+    fills = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.mgt-cell')).map(function (c) {"
+        "  return c.getAttribute('fill'); });")
+    return [tuple(int(c) for c in fill.removeprefix("rgb(").removesuffix(")").split(","))
+            for fill in fills]
+
+
+def test_the_slider_moves_the_boundary_to_that_epochs_outputs(browser, run, tmp_path):
+    _, history = run
+    record = history.record
+    root = open_page(browser, TrainingPlayer(record), tmp_path)
+    before = boundary(browser)
+    slider = browser.find_element(By.CSS_SELECTOR, ".mgt-slider")
+    for k in (len(record.snapshots) - 1, 1):
+        browser.execute_script("arguments[0].value = arguments[1];"
+                               "arguments[0].dispatchEvent(new Event('input'));", slider, k)
+        snapshot = record.snapshots[k]
+        assert root.get_attribute("data-epoch") == str(snapshot.epoch)
+        assert boundary(browser) not in ("", before)
+        # Blue where the model's output is above the level, orange below: cell by cell.
+        blue = [b > r for r, _, b in cell_colours(browser)]
+        above = [four_digits(v) > record.level for v in snapshot.outputs]
+        assert blue == above and len(set(above)) == 2  # and the boundary crosses the plot
+
+
+def test_play_reaches_the_last_epoch_and_stops(browser, run, tmp_path):
+    _, history = run
+    root = open_page(browser, TrainingPlayer(history.record), tmp_path)
+    browser.find_element(By.CSS_SELECTOR, ".mgt-speed option[value='4']").click()
+    browser.find_element(By.CSS_SELECTOR, ".mgt-play").click()
+    WebDriverWait(browser, 10).until(lambda _: root.get_attribute("data-epoch") == "12")
+    assert browser.find_element(By.CSS_SELECTOR, ".mgt-play").text.endswith("play")
+    cursor = browser.find_element(By.CSS_SELECTOR, ".mgt-cursor")
+    assert cursor.get_attribute("x1") == str(30 + 300)  # the last epoch, at the curve's end
+
+
+def test_dead_units_are_marked_on_the_page(browser, tmp_path):
+    model = MLP.from_weights([([[0.5, -0.5, 0.2], [0.1, 0.3, -0.2]], [-100.0, -100.0, 0.5]),
+                              ([[1.0], [1.0], [1.0]], [0.0])], activation="relu")
+    points, labels = two_moons(10, 0.1, seed=0, labels=(-1, 1))
+    history = fit(model, points, labels, loss=max_margin_loss, epochs=2,
+                  optimizer=SGD(model.parameters(), lr=0.01), record=True)
+    open_page(browser, TrainingPlayer(history.record), tmp_path)
+    dead = browser.find_elements(By.CSS_SELECTOR, ".mgt-unit.mgt-dead")
+    assert len(dead) == 2
+    assert "2 units are dead" in shown(browser, "en")
+    title = dead[0].find_element(By.TAG_NAME, "title").get_attribute("textContent")
+    assert title == "layer 1 unit 0 (relu): flat on 100% of the samples"
+
+
+def test_the_sample_tab_opens_the_step_player(browser, run, tmp_path):
+    model, history = run
+    x = [Value(0.5, label="x0"), Value(-0.2, label="x1")]
+    root = max_margin_loss([model(x)], 1).named("loss")
+    open_page(browser, TrainingPlayer(history.record, sample=root, note="one sample"), tmp_path)
+    browser.find_element(By.CSS_SELECTOR, ".mgt-tab-sample").click()
+    assert shown(browser, "sample-note") == "one sample"
+    assert not browser.find_element(By.CSS_SELECTOR, ".mgt-training").is_displayed()
+    browser.switch_to.frame(browser.find_element(By.CSS_SELECTOR, ".mgt-sample iframe"))
+    try:
+        player = WebDriverWait(browser, 10).until(
+            lambda b: b.find_elements(By.CSS_SELECTOR, ".mgp"))[0]
+        assert player.get_attribute("data-frame") == "0"
+    finally:
+        browser.switch_to.default_content()
+    browser.find_element(By.CSS_SELECTOR, ".mgt-tab-training").click()
+    assert browser.find_element(By.CSS_SELECTOR, ".mgt-training").is_displayed()
+
+
+def test_a_hostile_label_runs_no_script_and_the_page_still_plays(browser, tmp_path):
+    model = MLP(2, [2, 1], seed=0)
+    model.parameters()[0].named("</script><svg onload=document.title='PWNED'>")
+    history = fit(model, [[0.0, 1.0], [1.0, 0.0]], [1, -1], loss=max_margin_loss, epochs=3,
+                  optimizer=SGD(model.parameters(), lr=0.1), record=Recorder(every=1))
+    root = open_page(browser, TrainingPlayer(history.record), tmp_path)
+    root.send_keys(Keys.ARROW_RIGHT)
+    assert root.get_attribute("data-epoch") == "2" and browser.title != "PWNED"
