@@ -57,6 +57,21 @@ def _training_display(record: TrainingRecord) -> str:
 
 TrainingRecord._repr_html_ = _training_display  # type: ignore[attr-defined]
 
+
+def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", **options: Any) -> Any:
+    """Return micrograd's ``draw_dot``: the graph as a graphviz Digraph (SVG unless ``format``).
+
+    The same as `microgradjp.viz.draw_dot`, imported only when called, so ``import microgradjp``
+    stays free of graphviz.
+
+    >>> draw_dot(Value(2.0, label="x") * 3).format
+    'svg'
+    """
+    from .views.drawing import draw_dot as draw
+
+    return draw(root, format, rankdir, **options)  # type: ignore[arg-type]  # it checks them
+
+
 __all__ = [
     "DivisionByZeroError",
     "DomainError",
@@ -68,6 +83,7 @@ __all__ = [
     "cos",
     "define_op",
     "detect_anomaly",
+    "draw_dot",
     "exp",
     "grad",
     "gradients",

@@ -41,7 +41,7 @@ def make_moons(n_samples, noise, rng):
 
 
 def test_micrograd_demo_loop_runs_verbatim_and_learns():
-    manual_seed(1337)  # micrograd's random.seed(1337): our weights have their own generator
+    manual_seed(1337)  # micrograd's random.seed(1337), by PyTorch's name: the same generator
     np.random.seed(1337)
     X, y = make_moons(n_samples=100, noise=0.1, rng=np.random.RandomState(1337))
     y = y*2 - 1

@@ -144,6 +144,28 @@ EXPECTED = {
         "truth -0.130598644355", "right: W2, b2",
         "層 1 と 2 の間の活性化関数の微分を確認してください", "正しい: W2、b2",
     ],
+    # DeZero's printed numbers (steps 24-36, run with DeZero itself) beside ours, bit for bit;
+    # tanh's derivatives to 13 decimals (d^3, d^4: numpy's tanh vs math.tanh in the last digit).
+    "13_dezero_steps.py": [
+        "24 goldstein dz/dx book -5376.0 ours -5376.0",
+        "24 goldstein dz/dy book 8064.0 ours 8064.0",
+        "27 d sin/dx book 0.7071067811865476 ours 0.7071067811865476",
+        "27 d my_sin/dx book 0.7071032148228457 ours 0.7071032148228457",
+        "28 rosenbrock x0 book 0.6837118569138317 ours 0.6837118569138317",
+        "28 rosenbrock x1 book 0.4659526837427042 ours 0.4659526837427042",
+        "29 newton, 10 iterations book 1.0 ours 1.0",
+        "33 newton, all 10 iterates book 'same'",
+        "34 sin, y', y'', y''' at 1 book [0.8414709848078965, 0.5403023058681398, "
+        "-0.8414709848078965, -0.5403023058681398] ours [0.8414709848078965, "
+        "0.5403023058681398, -0.8414709848078965, -0.5403023058681398]",
+        "35 d^2 tanh(1) book -0.6397000084492 ours -0.6397000084492",
+        "35 d^3 tanh(1) book 0.6216266807713 ours 0.6216266807713",
+        "35 d^4 tanh(1) book 0.6650910447505 ours 0.6650910447505",
+        "35 d^5 tanh(1) book -5.5568935584737 ours -5.5568935584737",
+        "35 d^6 tanh(1) book 13.6240754413121 ours 13.6240754413121",
+        "35 drew gx6 (svg) in", "35 drew gx6 (png) in",
+        "36 x.grad book 100.0 ours 100.0",
+    ],
 }
 
 

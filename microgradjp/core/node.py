@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, SupportsFloat, Union
 
-from ..errors import MicrogradError, NonFiniteError, message
+from ..errors import MicrogradError, NonFiniteError, ValueTypeError, message
 from . import rules
 from .conversions import (
     check_label,
@@ -39,9 +39,10 @@ from .conversions import (
 )
 from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, describe, power
 
-__all__ = ["ALL_IN_X", "Parameter", "Value", "apply", "backward_error", "constants_as_leaves",
-           "data_of", "detect_anomaly", "made_by_ops", "maximum", "minimum", "newest_first",
-           "no_grad", "nodes_under", "push_gradients"]
+__all__ = ["ALL_IN_X", "Constant", "Gradient", "Leaf", "Parameter", "Value", "apply",
+           "backward_error", "constants_as_leaves", "data_of", "detect_anomaly", "has_gradient",
+           "made_by_ops", "maximum", "minimum", "newest_first", "no_grad", "nodes_under",
+           "push_gradients", "push_gradients_creating_graph"]
 
 Operand = Union["Value", float, int]
 
@@ -125,6 +126,12 @@ def _non_finite(asked: str) -> NonFiniteError:
                                   "comes from an inf, look for the op that overflowed first"))
 
 
+# A node's grad until something writes it: a 0.0 of its own, told apart by identity (float
+# arithmetic always makes a new object, so backward and every assignment replace it). A drawing
+# shows a gradient only once it exists (no spoilers), at no cost per node. See has_gradient.
+_NOT_YET = float("0")
+
+
 # The two recorders every op goes through, one closure per rule: an operator *is* its recorder,
 # so ``x * y`` costs one Python call, not two, and the rule and its forward are read from the
 # closure. One statement per slot: a tuple assignment of seven slots builds and unpacks a tuple.
@@ -140,7 +147,7 @@ def _make_unary_recorder(rule: Rule) -> Callable[[Value], Value]:
             return _leaf(data)
         node: Value = _new(Value)
         node._data = data
-        node._grad = 0.0
+        node._grad = _NOT_YET
         node._label = None
         node._rule = rule
         node._x = x
@@ -176,7 +183,7 @@ def _make_binary_recorder(rule: Rule) -> Callable[[Any, Any], Value]:
             return _leaf(data)
         node: Value = _new(Value)
         node._data = data
-        node._grad = 0.0
+        node._grad = _NOT_YET
         node._label = None
         node._rule = rule
         node._x = x
@@ -221,21 +228,30 @@ class Value:
     # ``_order`` numbers op nodes as they are made: inputs exist before the node that uses
     # them, so creation order is a topological order (see graph.made_by_ops). A leaf leaves
     # ``_x``, ``_y`` and ``_order`` unset. No tuple, set or closure per node: one GC object.
+    # ``Value(...)`` makes a `Leaf`, the same slots plus a ``__dict__`` for attributes a user
+    # sets, as micrograd's Values take them (EurekaLabs' AdamW keeps ``p.m``, its drawing
+    # ``_vis_color``); nodes made by ops stay plain Values: on Python 3.11 a ``__dict__`` costs
+    # every instance 32 bytes, even unused (a pointer pair before the object, values made eagerly).
     __slots__ = ("_data", "_grad", "_label", "_order", "_rule", "_x", "_y")
 
     _data: float
-    _grad: float
+    _grad: Any  # a float; on a leaf after backward(create_graph=True), a Value
     _label: str | None
     _rule: Rule
     _x: Any  # a Value, a float constant, or (with ALL_IN_X) a tuple of them
     _y: Any
     _order: int
 
+    def __new__(cls, data: SupportsFloat = 0.0, label: str | None = None) -> Value:
+        # A Value the user makes is a Leaf (it takes attributes); subclasses make themselves.
+        node: Value = _new(Leaf if cls is Value else cls)
+        return node
+
     def __init__(self, data: SupportsFloat, label: str | None = None) -> None:
         # The f-string messages are built only on the slow path: a float skips the call.
         self._data = data if type(data) is float else real_number(
             data, f"Value({short(data)})", "pass an int, a float or a numpy scalar")
-        self._grad = 0.0
+        self._grad = _NOT_YET
         self._label = label if label is None or type(label) is str else check_label(
             label, f"Value(label={short(label)})")
         self._rule = LEAF
@@ -262,13 +278,21 @@ class Value:
             data, f"v.data = {short(data)}", "assign an int, a float or a numpy scalar")
 
     @property
-    def grad(self) -> float:
+    def grad(self) -> Any:
         """d(output)/d(this node) from backward: accumulated on leaves, latest pass elsewhere.
 
-        Assignable with a real number, e.g. ``p.grad = 0`` to reset it as ``zero_grad`` does;
-        backward then adds to a leaf's grad and overwrites every other node's.
+        A `Gradient`: a float (``p.data -= lr * p.grad`` as in micrograd) that also has DeZero's
+        ``.data``. After ``backward(create_graph=True)`` a leaf's grad is a `Value` instead, with
+        a graph of its own to differentiate again. Assignable with a real number, e.g.
+        ``p.grad = 0`` to reset it as ``zero_grad`` does; backward then adds to a leaf's grad
+        and overwrites every other node's.
+
+        >>> x = Value(3.0); (x * x).backward()
+        >>> x.grad, x.grad.data, x.data - 0.1 * x.grad
+        (6.0, 6.0, 2.4)
         """
-        return self._grad
+        grad = self._grad
+        return _Gradient(grad) if type(grad) is float else grad
 
     @grad.setter
     def grad(self, grad: SupportsFloat) -> None:
@@ -284,6 +308,9 @@ class Value:
     def label(self, label: str | None) -> None:
         self._label = label if label is None or type(label) is str else check_label(
             label, f"v.label = {short(label)}")
+
+    # DeZero's name for the label (``x.name = 'x'``), the same slot.
+    name = label
 
     @property
     def op(self) -> str:
@@ -355,17 +382,22 @@ class Value:
     __lt__, __le__, __gt__, __ge__ = less, less_equal, greater, greater_equal
     __hash__ = object.__hash__
 
-    def backward(self, grad: float = 1.0) -> None:
+    def backward(self, grad: float = 1.0, *, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every node under this one with d(self)/d(node), times ``grad``.
 
         Leaves accumulate across calls (reset with ``zero_grad``); every other node holds the
         gradient of the latest pass, so a second call never corrupts anything. A pass that
         raises (a derivative with no value, such as sqrt's at 0) changes no ``.grad`` at all.
         Passes from several threads take turns, so leaves shared between them add up exactly.
+        With ``create_graph=True`` (PyTorch's and DeZero's name) each leaf's grad is a `Value`
+        with a graph of its own, so it can be differentiated again (other nodes hold the float).
 
         >>> a = Value(2.0); y = a * a
         >>> y.backward(); y.backward(); a.grad
         8.0
+        >>> a.cleargrad(); (a ** 3).backward(create_graph=True); gx = a.grad
+        >>> a.cleargrad(); gx.backward(); gx.data, a.grad
+        (12.0, 12.0)
         """
         seed = grad if type(grad) is float else real_number(
             grad, f"backward({short(grad)})", "pass the output's gradient as a number, such as "
@@ -373,16 +405,59 @@ class Value:
         # Concurrent passes would interleave their `+=` on shared nodes and lose some: while
         # more than one thread runs, passes take turns (a pass is pure Python: under the GIL
         # nothing runs in parallel anyway). One thread alone pays one call, no lock.
+        walk = push_gradients_creating_graph if create_graph else _backward
         if threading.active_count() > 1:
             with _backward_lock:
-                _backward(self, seed)
+                walk(self, seed)
         else:
-            _backward(self, seed)
+            walk(self, seed)
 
     def zero_grad(self) -> None:
         """Reset ``.grad`` to 0.0 on this node and every node under it."""
         for node in nodes_under(self):
             node._grad = 0.0
+
+    def cleargrad(self) -> None:
+        """Reset this node's ``.grad`` to 0.0, as before any backward (DeZero's name, where it
+        is None; `zero_grad` resets a whole graph).
+
+        >>> x = Value(2.0); (x * x).backward(); x.cleargrad(); x.grad, has_gradient(x)
+        (0.0, False)
+        """
+        self._grad = _NOT_YET
+
+    # micrograd's names, read-only, for the code the lecture types by hand (its own trace and
+    # draw_dot, its topological sort, its step-by-step ``o._backward()`` cells).
+    @property
+    def _prev(self) -> frozenset[Value]:
+        """The parents as a set, as micrograd's ``_prev`` (see `parents` for their order)."""
+        return frozenset(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """The op's symbol as micrograd's ``_op`` ('+', '*', '**2', 'tanh'), ``''`` for a leaf."""
+        return self._rule.name
+
+    def _backward(self) -> None:
+        """Add this node's grad times each local derivative to its inputs' grads, once.
+
+        What micrograd's ``_backward`` does: the lecture calls it by hand, newest node first,
+        after ``o.grad = 1.0``. Each call adds again; ``backward()`` does the whole walk.
+
+        >>> a, b = Value(2.0), Value(-3.0); c = a * b; c.grad = 1.0; c._backward()
+        >>> a.grad, b.grad
+        (-3.0, 2.0)
+        """
+        if self._rule is LEAF:
+            return
+        inputs = _inputs(self)
+        try:
+            local_grads = self._rule.partials(*map(_data, inputs), self._data)
+        except (ValueError, ArithmeticError) as failure:
+            raise backward_error(self, failure) from None
+        for x, local_grad in zip(inputs, local_grads, strict=True):
+            if type(x) is not float:  # a constant is owed nothing
+                x._grad += self._grad * local_grad
 
     def detach(self) -> Value:
         """Return a parentless copy with the same data and label."""
@@ -422,15 +497,45 @@ def _backward(root: Value, seed: float) -> None:
         else:
             push_gradients(order)
     except BaseException:
-        # Every grad this pass may have written was 0.0 before, unless it was saved.
+        # Every grad this pass may have written was 0.0 before, unless it was saved: back to
+        # "no gradient yet" (has_gradient), which a drawing reads as nothing computed.
         for node in order:
-            node._grad = 0.0
+            node._grad = _NOT_YET
             for parent in _inputs(node):
                 if type(parent) is not float:
-                    parent._grad = 0.0
+                    parent._grad = _NOT_YET
         for k in range(len(saved) - 2, -1, -2):  # newest save first: the oldest value wins
             saved[k]._grad = saved[k + 1]
         raise
+
+
+class Gradient(float):
+    """What ``.grad`` returns: a float (``p.data -= lr * p.grad``) that has DeZero's ``.data``.
+
+    DeZero's gradients are Variables, so its readers write ``x.grad.data``; this float answers
+    that too. Arithmetic on it gives plain floats. A gradient to differentiate again comes from
+    ``backward(create_graph=True)``, which makes it a `Value`.
+
+    >>> g = Gradient(0.5); g.data, 2 * g, type(g.data)
+    (0.5, 1.0, <class 'float'>)
+    """
+
+    __slots__ = ()
+
+    @property
+    def data(self) -> float:
+        """This gradient as a plain float."""
+        return float(self)
+
+    def backward(self, *args: Any, **kwargs: Any) -> None:
+        """Refuse: a float gradient has no graph; explain how to get one that has."""
+        raise ValueTypeError(message(
+            f"{self!r}.backward()", "this gradient is a number, with no graph behind it",
+            "call backward(create_graph=True) on the output first: the inputs' .grad are then "
+            "Values you can call backward() on"))
+
+
+_Gradient = Gradient
 
 
 _new = object.__new__
@@ -440,7 +545,7 @@ def _leaf(data: float) -> Value:
     # Bypasses __init__: data is already a float.
     node: Value = _new(Value)
     node._data = data
-    node._grad = 0.0
+    node._grad = _NOT_YET
     node._label = None
     node._rule = LEAF
     return node
@@ -481,7 +586,7 @@ def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
         return _leaf(data)
     node: Value = _new(Value)
     node._data = data
-    node._grad = 0.0
+    node._grad = _NOT_YET
     node._label = None
     node._rule = rule
     node._x = inputs
@@ -509,7 +614,20 @@ def minimum(a: Operand, b: Operand) -> Value:
     return _binary_recorder(MINIMUM)(a, b)
 
 
-class Parameter(Value):
+class Leaf(Value):
+    """A `Value` made by ``Value(...)``: a leaf, which also keeps attributes its user sets.
+
+    micrograd's code stores its own things on the Values it makes (EurekaLabs' AdamW keeps
+    ``p.m`` and ``p.v``, its drawing ``_vis_color``); a node made by an op has slots only.
+
+    >>> p = Value(0.5); p.m = 0.0; type(p).__name__, p.m, isinstance(p, Value)
+    ('Leaf', 0.0, True)
+    """
+
+    __slots__ = ("__dict__",)
+
+
+class Parameter(Leaf):
     """A `Value` a model trains (like ``torch.nn.Parameter``): drawings colour it as a parameter.
 
     Defined here, beside `Value`, so the views recognise a parameter by its type without
@@ -519,7 +637,37 @@ class Parameter(Value):
     True
     """
 
+    __slots__ = ()  # a marker only: the same slots as any leaf the user makes
+
+
+class Constant(Value):
+    """A number that appeared in an expression (the 2 in ``x * 2``), as a leaf when asked.
+
+    A node keeps such a number as a float; ``parents`` (drawings, walks) makes it one of these,
+    so a drawing tells it from a `Value` the user made. The seed of
+    ``backward(create_graph=True)`` is one too.
+
+    >>> (Value(3.0) * 2).parents[1]
+    Value(data=2.0, grad=0.0)
+    >>> type((Value(3.0) * 2).parents[1]).__name__
+    'Constant'
+    """
+
     __slots__ = ()  # a marker only: the same slots as any leaf
+
+
+def has_gradient(node: Value) -> bool:
+    """Return whether anything has written ``node``'s grad: a backward pass or an assignment.
+
+    A new node's 0.0 is a placeholder until then (`cleargrad` puts it back), so a drawing can
+    leave out gradients the learner has not computed yet.
+
+    >>> x = Value(2.0); y = x * x; has_gradient(x)
+    False
+    >>> y.backward(); has_gradient(x), has_gradient(Value(1.0))
+    (True, False)
+    """
+    return node._grad is not _NOT_YET
 
 
 # How an op node stores its inputs, and a number beside a Value turned into a leaf when asked.
@@ -571,7 +719,7 @@ def _leaves_for_constants(node: Value, inputs: tuple[Any, ...]) -> tuple[Value, 
     leaves = []
     for i, x in enumerate(inputs):
         if type(x) is float:
-            x = type(node)(x)  # the node's class is Value: a float makes a plain leaf
+            x = Constant(x)
             if local_grads:
                 x._grad = node._grad * local_grads[i]
         leaves.append(x)
@@ -675,8 +823,9 @@ def newest_first(root: Value, saved: list[Any] | None = None) -> list[Value]:
         # skipped, leaves (a Parameter too) only saved; an n-ary node's inputs are the tuple in x.
         if type(x) is value and x._rule is not LEAF and x._grad is not mark:
             stack.append(x)
-        elif type(x) is not float and y is not all_in_x and x._grad:  # a leaf (or seen)
-            save(x)
+        elif type(x) is not float and y is not all_in_x and (
+                type(x._grad) is not float or x._grad):  # a leaf (or seen); a Value grad
+            save(x)                                       # (create_graph) has no truth value
             save(x._grad)
         if type(y) is value and y._rule is not LEAF and y._grad is not mark:
             stack.append(y)
@@ -686,11 +835,12 @@ def newest_first(root: Value, saved: list[Any] | None = None) -> list[Value]:
             for parent in x:
                 if type(parent) is value and parent._rule is not LEAF:
                     stack.append(parent)
-                elif type(parent) is not float and parent._grad:
+                elif type(parent) is not float and (
+                        type(parent._grad) is not float or parent._grad):
                     save(parent)
                     save(parent._grad)
-        elif y._grad:  # a leaf with a grad to keep (or a node seen already, whose grad is 0.0)
-            save(y)
+        elif type(y._grad) is not float or y._grad:  # a leaf with a grad to keep (or a node
+            save(y)                                    # seen already, whose grad is 0.0)
             save(y._grad)
     return _newest_first_order(made)
 
@@ -750,6 +900,59 @@ def push_gradients(order: list[Value]) -> None:
                 y._grad += upstream * dy
     except (ValueError, ArithmeticError) as failure:
         raise backward_error(node, failure) from None
+
+
+def push_gradients_creating_graph(root: Value, seed: float) -> None:
+    """Backward with the partials computed on Values: each leaf's ``.grad`` becomes a `Value`.
+
+    What ``backward(create_graph=True)`` does; ``seed`` is d(output)/d(root). A leaf adds this
+    pass's gradient to what it holds (a 0.0 is replaced, so the new grad's graph starts at the
+    seed); every other node under ``root`` gets this pass's gradient as a float, as after a
+    plain backward, so later plain passes over the same nodes work as ever. A pass that raises
+    puts back every grad it wrote, as a plain backward does.
+
+    >>> from microgradjp import Value
+    >>> x = Value(3.0); push_gradients_creating_graph(x ** 2, 1.0); x.grad.op
+    '*'
+    """
+    saved: list[tuple[Value, Any]] = []  # (node, its grad before this pass), in write order
+    try:
+        _push_creating_graph(root, Constant(seed), saved)
+    except BaseException:
+        for node, grad in reversed(saved):
+            node._grad = grad
+        raise
+
+
+def _push_creating_graph(root: Value, seed: Value, saved: list[tuple[Value, Any]]) -> None:
+    upstreams: dict[Value, Value] = {root: seed}
+    if root._rule is LEAF:
+        _add_to_leaf(root, seed, saved)
+    for node in reversed(made_by_ops(root)):
+        # Newest first: every node made from this one has already pushed into upstreams.
+        upstream = upstreams.pop(node)
+        # Constants become leaves first, so the gradient's graph shares them with this one
+        # (as DeZero's does) instead of copying each number into a node of its own.
+        inputs = constants_as_leaves(node)
+        saved.append((node, node._grad))
+        node._grad = upstream._data
+        try:
+            local_grads = node._rule.partials(*inputs, node)
+        except (ValueError, ArithmeticError) as failure:
+            raise backward_error(node, failure) from None
+        for x, local_grad in zip(inputs, local_grads, strict=True):
+            share = upstream * local_grad
+            if x._rule is LEAF:
+                _add_to_leaf(x, share, saved)
+            else:
+                previous = upstreams.get(x)
+                upstreams[x] = share if previous is None else previous + share
+
+
+def _add_to_leaf(leaf: Value, share: Value, saved: list[tuple[Value, Any]]) -> None:
+    held = leaf._grad
+    saved.append((leaf, held))
+    leaf._grad = share if type(held) is float and held == 0.0 else held + share
 
 
 def backward_error(node: Value, failure: Exception) -> Exception:

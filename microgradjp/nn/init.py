@@ -2,7 +2,8 @@
 
 Like `torch.nn.init`: He, Xavier, uniform and zeros, one row each. `nn` calls `initial_weights`
 for every `Neuron`, `Layer` and `MLP` it builds, and starts every bias at zero itself. Without a
-seed, weights come from one shared generator that `manual_seed` resets (PyTorch's name).
+seed, weights come from Python's global `random` generator, as micrograd's do: ``random.seed(n)``
+before building a model makes it reproducible, and `manual_seed` (PyTorch's name) does the same.
 """
 
 from __future__ import annotations
@@ -21,19 +22,21 @@ __all__ = ["INITS", "initial_weights", "manual_seed"]
 
 INITS = ("auto", "he", "uniform", "xavier", "zeros")
 
-# Models built without a seed draw from here, so two of them start different (symmetry broken)
-# and one manual_seed call fixes every weight of a whole run. Seeded from the OS at import.
-_SHARED = random.Random()
+# Models built without a seed draw from Python's global generator (the one behind random.seed
+# and random.uniform), so two of them start different (symmetry broken), and one random.seed
+# or manual_seed call fixes every weight of a whole run, as micrograd's users expect.
+_SHARED = random._inst  # the module-level functions' own Random: random.seed reseeds it
 
 
 def manual_seed(seed: int) -> None:
-    """Return nothing after resetting the generator that every unseeded model draws from.
+    """Return nothing after seeding the generator every unseeded model draws from: ``random``'s.
 
-    Call it once at the top of a script to make the whole run reproducible, as
-    ``torch.manual_seed`` does; ``seed=`` on one model fixes that model alone.
+    The same as ``random.seed(seed)`` (an int only). Call it once at the top of a script to
+    make the whole run reproducible, as ``torch.manual_seed`` does; ``seed=`` on one model
+    fixes that model alone.
 
     >>> manual_seed(0); first = initial_weights(2, 2)
-    >>> manual_seed(0); first == initial_weights(2, 2) != initial_weights(2, 2)
+    >>> random.seed(0); first == initial_weights(2, 2) != initial_weights(2, 2)
     True
     """
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
@@ -43,7 +46,7 @@ def manual_seed(seed: int) -> None:
 
 
 def generator(seed: int | random.Random | None) -> random.Random:
-    """Return the shared generator for ``None``, else what `data.make_rng` gives for ``seed``."""
+    """Return ``random``'s global generator for ``None``, else what `data.make_rng` gives."""
     return _SHARED if seed is None else make_rng(seed)
 
 
@@ -62,7 +65,7 @@ def initial_weights(in_features: int, out_features: int, *,
                     seed: int | random.Random | None = None) -> list[list[float]]:
     """Return an ``in_features x out_features`` weight matrix for one layer.
 
-    ``seed=None`` draws fresh numbers from the shared generator (see `manual_seed`); an int
+    ``seed=None`` draws from Python's global ``random`` (see `manual_seed`); an int
     gives the same matrix every time; a `random.Random` is drawn from in turn.
 
     ``"he"`` draws N(0, 2/in) (keeps relu activations from shrinking), ``"xavier"`` draws

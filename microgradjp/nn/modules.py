@@ -105,21 +105,41 @@ class Module:
 class Neuron(Module):
     """Return ``activation(w . x + b)`` when called on a sequence of ``in_features`` inputs.
 
-    ``Neuron(n)`` is a ReLU neuron, as micrograd's ``Neuron(n)`` is (``activation="identity"``
-    is micrograd's ``nonlin=False``), with fresh random weights unless ``seed`` is given (see
-    `microgradjp.init.manual_seed`). ``from_weights`` builds the seeds' ``u = x.w + b``: it
+    ``Neuron(n)`` is a ReLU neuron, as micrograd's ``Neuron(n)`` is; micrograd's
+    ``nonlin=False`` is accepted and means ``activation="identity"``, and its ``.w`` and ``.b``
+    are ``weights`` and ``bias``. Weights are fresh random numbers from Python's ``random``
+    unless ``seed`` is given (see `microgradjp.init.manual_seed`); ``init="uniform"`` draws
+    them exactly as micrograd does. ``from_weights`` builds the seeds' ``u = x.w + b``: it
     applies no activation unless one is named.
 
-    >>> Neuron(3)
-    Neuron(3, activation='relu')
+    >>> Neuron(3), Neuron(3, nonlin=False)
+    (Neuron(3, activation='relu'), Neuron(3, activation='identity'))
     >>> Neuron.from_weights([0.1, 0.2], 0.5, activation="relu")([2.0, 3.0]).data
     1.3
     """
 
-    def __init__(self, in_features: int, *, activation: Activation = "relu",
-                 init: str = "auto", seed: int | random.Random | None = None) -> None:
+    def __init__(self, in_features: int, nonlin: bool | None = None, *,
+                 activation: Activation = "relu", init: str = "auto",
+                 seed: int | random.Random | None = None) -> None:
+        if nonlin is not None:  # micrograd's flag: ReLU or nothing
+            if activation != "relu":
+                raise ValueTypeError(message(
+                    f"Neuron({in_features}, nonlin={nonlin!r}, activation={activation!r})",
+                    "nonlin (micrograd's flag) and activation both say which activation",
+                    "pass one of them"))
+            activation = "relu" if nonlin else "identity"
         weights = initial_weights(in_features, 1, activation=activation, init=init, seed=seed)
         self._assemble([row[0] for row in weights], 0.0, activation)
+
+    @property
+    def w(self) -> list[Value]:
+        """micrograd's name for `weights`, as a list (``[n.b] + n.w`` works as there)."""
+        return list(self.weights)
+
+    @property
+    def b(self) -> Value:
+        """micrograd's name for `bias`."""
+        return self.bias
 
     @classmethod
     def from_weights(cls, weights: Vector, bias: float, *,

@@ -11,6 +11,7 @@ import contextlib
 import math
 import random
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ from ._fit_replay import ReplayedSteps
 from ._inputs import plain
 from .data import _check_count, batches, make_rng
 from .losses import mean
-from .modules import Neuron
+from .modules import MLP, Neuron
 from .optim import Optimizer, _option
 from .recorder import Recorder, start_recording
 
@@ -102,7 +103,9 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     bar only when stderr is a terminal and the run lasts over a second. ``inputs`` and
     ``targets`` may be lists or numpy arrays (the same numbers give the same run, bit for bit).
     A batch whose loss is inf or nan stops the run with `NonFiniteError` naming the epoch,
-    before that batch's step (a diverging run does not train on to nan).
+    before that batch's step (a diverging run does not train on to nan). An `MLP` whose hidden
+    layer has died (every unit outputs 0 for every input of an epoch, so no gradient reaches it
+    again) gets one RuntimeWarning naming the layer and the fixes.
     ``record=True`` (or a `Recorder`) keeps what the training player shows in ``History.record``.
     Where every step provably builds the same graph (a library model and a library loss that
     takes targets as numbers, ``max_margin_loss`` or ``mean_squared_error``, no regularization),
@@ -127,6 +130,7 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     history = History()
     recording = start_recording(record, model, inputs, targets, epochs=epochs,
                                 accuracy=accuracy)
+    warned_dead = False
     with _progress_bar(epochs, progress) as bar:
         for epoch in range(1, epochs + 1):
             total_loss, correct = 0.0, 0
@@ -141,6 +145,8 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
                 correct += batch_correct
                 total_loss += batch_loss * len(xs)
             history.loss.append(total_loss / len(inputs))
+            if not warned_dead and isinstance(model, MLP):
+                warned_dead = _warn_if_a_layer_died(model, inputs, epoch)
             if rule is not None:
                 history.accuracy.append(correct / len(inputs))
             if recording is not None:
@@ -237,6 +243,40 @@ def train_perceptron(neuron: Neuron, inputs: Sequence[Sequence[float]],
         if mistakes == 0:
             break
     return mistakes_per_epoch
+
+
+def _warn_if_a_layer_died(model: MLP, inputs: Sequence[Sequence[float]], epoch: int) -> bool:
+    """Warn and return True if a hidden layer output 0 from every unit for every input.
+
+    ``epoch`` counts from 1, as the warning says it."""
+    # Cheap first: a dead layer's weights get no gradient at all, so only a hidden layer whose
+    # last step left every weight's grad at exactly 0 is checked over the whole epoch's inputs.
+    suspects = [k for k, layer in enumerate(model.layers[:-1])
+                if all(p._grad == 0.0 for p in layer.parameters())]
+    if not suspects:
+        return False
+    dead = set(suspects)
+    with no_grad():
+        for x in inputs:
+            outputs: list[Any] = list(x)
+            for k, layer in enumerate(model.layers[:-1]):
+                outputs = layer._outputs(outputs)
+                if k in dead and any(y._data != 0.0 for y in outputs):
+                    dead.discard(k)
+            if not dead:
+                return False
+    k = min(dead)
+    layer, n = model.layers[k], k + 1
+    warnings.warn(message(
+        f"fit(...) at epoch {epoch}",
+        f"layer {n} (W{n}, b{n}, {layer.out_features} {layer.activation} units) is dead: every "
+        "unit output 0 for every input, so no gradient reaches it or the layers before it and "
+        f"the loss stops improving (第{n}層の全ユニットがどの入力にも 0 を出力し、"
+        "勾配が流れません)",
+        "use activation='tanh' (the lecture's MLP), another init or seed (init='he', seed=...), "
+        "or a smaller learning rate (tanh、別の初期化や seed、小さな学習率を試してください)"),
+        RuntimeWarning, stacklevel=3)
+    return True
 
 
 def _floats(outputs: Outputs) -> list[float]:

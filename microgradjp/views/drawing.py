@@ -6,10 +6,12 @@ and its ``.grad``, all read from one `walk.record` pass; `draw` also hands out t
 each part, for the player. Finding and running a layout engine is `layout`'s job, the Digraph
 that renders through it `digraph`'s; the same numbers as a text table are `table`'s.
 
-Colours by role: input (a labelled leaf) blue, parameter (an `nn.Parameter`, or a leaf passed
-in ``parameters=``) orange, constant (an unlabelled leaf, such as the 2 in ``x * 2``) grey,
-output (the root) green, nodes made by ops white; each op is a small circle. ``legend=True``
-draws this key beside the graph.
+Colours by role: input (a `Value` you made) blue, parameter (an `nn.Parameter`, or a leaf passed
+in ``parameters=``) orange, constant (a number that appeared in the expression, such as the 2 in
+``x * 2``) grey, output (the root) green, nodes made by ops white; each op is a small circle.
+``legend=True`` draws this key beside the graph. No spoilers: a gradient is written only once it
+exists (after ``backward()`` or the learner's own ``.grad = ...``); until then the edges show
+where it will flow.
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ import math
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Literal, NamedTuple, TypedDict, Unpack, get_args
+from typing import Any, Literal, NamedTuple, TypedDict, Unpack, get_args
 
 import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
 
 from .._files import write_atomically
-from ..core.node import Parameter, Value, nodes_under
+from ..core.node import Constant, Parameter, Value, has_gradient, nodes_under
 from ..core.rules import TIMES
 from ..core.walk import BackwardPass, record
 from ..errors import message
@@ -44,22 +46,36 @@ from .labels import (
 from .layout import EngineError, EngineNotFoundError
 from .text import char_columns, ems, number_text, printable
 
-__all__ = ["DrawOptions", "DrawingError", "EngineError", "EngineNotFoundError", "notebook_bundle",
-           "render", "to_dot"]  # draw and DrawnIds serve the player
+__all__ = ["DrawOptions", "DrawingError", "EngineError", "EngineNotFoundError", "draw_dot",
+           "notebook_bundle", "render", "to_dot"]  # draw and DrawnIds serve the player
 
 ROLE_COLOURS = {
-    "input": "#cfe2f3",  # a labelled leaf
+    "input": "#cfe2f3",  # a Value the user made
     "parameter": "#fce5cd",  # an nn.Parameter, or a leaf passed in parameters=
-    "constant": "#e6e6e6",  # an unlabelled leaf: a number beside a Value
+    "constant": "#e6e6e6",  # a number that appeared in the expression: the 2 in x * 2
     "output": "#d9ead3",  # the root
     "made by an op": "white",
 }
 GRAD_COLOUR = "#b03a2e"  # the seeds draw the backward flow in red
 LOCAL_COLOUR = "#1f5fa8"
 CAPTION_COLOUR = "#555555"
-# A Value shown in Jupyter draws itself up to this size; past it, a layout takes seconds.
-NOTEBOOK_MAX_NODES = 150
+# A Value shown in Jupyter draws itself up to this size, and only if the layout ends within
+# NOTEBOOK_SECONDS: otherwise the cell shows text saying what to call, never a kernel blocked
+# for minutes.
+NOTEBOOK_MAX_NODES = 1000
+NOTEBOOK_SECONDS = 5.0
+# Past this many values a drawing takes settings that keep dot's layout to seconds (measured: the
+# 6th derivative of tanh, 658 values, went from over 120 s to 2-5 s in both engines):
+# - an edge's number is a head label, placed after the layout beside the op it enters, instead
+#   of a label, which dot lays out as a node of its own on every rank a long edge crosses (a
+#   leaf used by 100 ops, as in x + x + ..., has edges crossing hundreds of ranks);
+# - fewer network-simplex and crossing-minimisation rounds (nslimit, mclimit: Graphviz's knobs
+#   for "faster, a little less tidy").
+# Smaller graphs keep the tidiest layout, which takes well under a second.
+LARGE_GRAPH = 60
+LARGE_GRAPH_LAYOUT = {"nslimit": "1", "mclimit": "0.3"}
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": None, ".gv": None}
+PictureFormat = Literal["svg", "png", "pdf"]
 LATIN_FONT = "Helvetica"  # every engine has it (graphviz-pure maps it to its bundled Arimo)
 # A drawn line ends in "…" past this many columns (a full-width character takes two), and a label
 # in "…" past this many lines: the Value keeps its full label; the box stays readable, and dot
@@ -113,7 +129,7 @@ def to_dot(
     parameters: Iterable[Value] = (),
     focus: Value | None = None,
     depth: int = 2,
-    max_nodes: int = 500,
+    max_nodes: int = 1000,
     legend: bool = False,
     font: str | None = None,
     digits: int = 4,
@@ -135,7 +151,8 @@ def to_dot(
     caller that explains its numbers itself (the step player shows the pass it plays).
 
     >>> a = Value(2.0, label="a")
-    >>> dot = to_dot((a * a).named("y"))
+    >>> y = (a * a).named("y"); y.backward()
+    >>> dot = to_dot(y)
     >>> [line.strip() for line in dot.source.splitlines() if "->" in line]
     ['v1op -> v1 [label=1]', 'v0 -> v1op [label=2]', 'v0 -> v1op [label=2]']
     """
@@ -158,7 +175,7 @@ def draw(
     parameters: Iterable[Value] = (),
     focus: Value | None = None,
     depth: int = 2,
-    max_nodes: int = 500,
+    max_nodes: int = 1000,
     legend: bool = False,
     font: str | None = None,
     digits: int = 4,
@@ -183,7 +200,12 @@ def draw(
     if len(nodes) > max_nodes:
         raise _too_many(root, len(nodes), max_nodes)
     font = font or _font_for(nodes)
-    dot = Drawing(graph_attr={"rankdir": rankdir, "fontname": font},
+    large = len(nodes) > LARGE_GRAPH
+    edge_key = "headlabel" if large else "label"
+    # SVG by default (graphviz's own default is PDF, which graphviz-pure cannot write), so
+    # ``dot.render("gout")`` works after pip install alone.
+    dot = Drawing(format="svg", graph_attr={"rankdir": rankdir, "fontname": font,
+                              **(LARGE_GRAPH_LAYOUT if large else {})},
                   node_attr={"fontname": font, "fontsize": str(NODE_FONT_SIZE), "shape": "box",
                              "style": "rounded,filled",
                              "margin": ",".join(map(str, NODE_MARGIN))},
@@ -199,7 +221,7 @@ def draw(
     for node in nodes:
         node_id = f"v{len(ids)}"
         ids[node] = DrawnIds(node_id)
-        grad = node.grad if grads is None else grads[node]
+        grad = _number_of(node.grad) if grads is None else grads[node]
         lines = [data_text(node.data, number), grad_text(grad, number)]
         if node.label:  # "" would draw an empty first line
             lines[:0] = _shorten(node.label)
@@ -212,15 +234,22 @@ def draw(
         symbol = _shorten(node.rule.drawn)  # the row's own circle text
         dot.node(op_id, graphviz.nohtml("\\n".join(map(_escape, symbol))), **id_attribute(op_id),
                  shape="circle", fillcolor="white", **_fitting(symbol, font))
-        flowing = edge_labels in ("grad", "both")  # what reaches the op from its output
+        # What reaches the op from its output, once the output's gradient exists (a caller
+        # passing grads= shows its own pass whole).
+        flowing = edge_labels in ("grad", "both") and (grads is not None or has_gradient(node))
         dot.edge(op_id, node_id, **id_attribute(flow_id),
-                 **_edge_text(flow_text(flows[node], number) if flowing else None, rankdir))
+                 **_edge_text(flow_text(flows[node], number) if flowing else None, rankdir,
+                              edge_key))
         inputs: list[str | None] = []
         for edge in recorded.edges_of(node):
             if edge.input in ids:
                 inputs.append(edge_id := f"{node_id}in{edge.position}")
+                # No spoilers: a gradient is written once it exists (a local derivative,
+                # asked for by name, is no gradient).
+                shown = edge_labels == "local" or grads is not None or has_gradient(edge.input)
+                text = edge_text(edge, edge_labels, number) if shown else None
                 dot.edge(ids[edge.input].box, op_id, **id_attribute(edge_id),
-                         **_edge_text(edge_text(edge, edge_labels, number), rankdir))
+                         **_edge_text(text, rankdir, edge_key))
             else:
                 inputs.append(None)
         ids[node] = DrawnIds(node_id, op_id, flow_id, tuple(inputs))
@@ -235,12 +264,31 @@ def draw(
     return dot, ids
 
 
+def draw_dot(root: Value, format: PictureFormat = "svg", rankdir: RankDir = "LR",
+             **options: Any) -> graphviz.Digraph:
+    """Return micrograd's ``draw_dot(root, format, rankdir)``: `to_dot`'s drawing in that format.
+
+    For the code of the lecture and of micrograd's ``trace_graph.ipynb``: ``dot.render('gout')``
+    writes ``gout.svg`` (pip alone is enough), and a notebook shows the Digraph inline. The
+    options are `to_dot`'s.
+
+    >>> x = Value(1.0, label="x"); y = (x * 2).named("y"); y.backward()
+    >>> dot = draw_dot(y, format="svg", rankdir="TB"); dot.format
+    'svg'
+    """
+    check_choice("format", format, get_args(PictureFormat))
+    dot = to_dot(root, rankdir=rankdir, **options)
+    dot.format = format
+    return dot
+
+
 def notebook_bundle(root: Value, include: Iterable[str] | None = None,
                     exclude: Iterable[str] | None = None) -> dict[str, str]:
     """Return what Jupyter shows for a `Value`: its graph as SVG, beside its repr as text.
 
-    A graph past ``NOTEBOOK_MAX_NODES`` nodes, or a machine without an engine, gets the text
-    only, with a line saying why and what to call instead.
+    A graph past ``NOTEBOOK_MAX_NODES`` nodes, one whose layout takes over
+    ``NOTEBOOK_SECONDS``, or a machine without an engine, gets the text only, with a line saying
+    why and what to call instead.
 
     >>> bundle = notebook_bundle(Value(2.0, label="x") * 3)
     >>> sorted(bundle), bundle["text/plain"]
@@ -253,11 +301,13 @@ def notebook_bundle(root: Value, include: Iterable[str] | None = None,
         return bundle
     try:
         drawing = to_dot(root, max_nodes=NOTEBOOK_MAX_NODES)
-        bundle["image/svg+xml"] = _engines.pipe(drawing.source, "svg").decode("utf-8")
+        bundle["image/svg+xml"] = _engines.pipe(drawing.source, "svg",
+                                                timeout=NOTEBOOK_SECONDS).decode("utf-8")
     except (DrawingError, EngineError) as failure:  # a display must not raise: say why instead
         why = str(failure).split(";")[0]
-        bundle["text/plain"] = (f"{root!r}\n(graph not drawn: {why}; draw part of it with "
-                                "microgradjp.viz.to_dot(value, focus=node, depth=2))")
+        bundle["text/plain"] = (f"{root!r}\n(graph not drawn: {why}; write it to a file with "
+                                "microgradjp.viz.render(value, 'graph.svg'), or draw part of it "
+                                "with microgradjp.viz.to_dot(value, focus=node, depth=2))")
     return bundle
 
 
@@ -330,7 +380,7 @@ def _role(node: Value, root: Value, parameters: set[Value]) -> str:
         return "parameter"
     if node.parents:
         return "made by an op"
-    return "constant" if node.label is None else "input"
+    return "constant" if isinstance(node, Constant) else "input"
 
 
 def _font_for(nodes: list[Value]) -> str:
@@ -399,9 +449,9 @@ def _legend(edge_labels: EdgeLabels, font: str) -> str:
     return f'<<table border="0" cellborder="1" cellspacing="2">{"".join(rows)}</table>>'
 
 
-def _edge_text(text: str | None, rankdir: RankDir) -> dict[str, str]:
+def _edge_text(text: str | None, rankdir: RankDir, key: str = "label") -> dict[str, str]:
     label = edge_label(text, rankdir)
-    return {} if label is None else {"label": label}
+    return {} if label is None else {key: label}
 
 
 def _caption(root: Value, nodes: list[Value], flows: Mapping[Value, float],
@@ -409,22 +459,33 @@ def _caption(root: Value, nodes: list[Value], flows: Mapping[Value, float],
     # The boxes show .grad, the edges one pass's flow: say which is which, and say where they
     # differ, so a learner never reconciles numbers that are not meant to agree.
     lines = []
-    if edge_labels in ("grad", "both"):
+    computed = [node for node in nodes if has_gradient(node)]
+    if edge_labels in ("grad", "both") and computed:
         lines += [f"red on an edge: what one backward() from {_short(root)} sends back on it",
                   "grad in a box: that node's .grad, as Python shows it"]
-    if all(node.grad == 0.0 for node in nodes):
-        lines += ["backward() has not run (or zero_grad() since): every .grad is 0"]
+    if not computed:
+        lines += ["no gradient yet: the arrows show where backward() will send them; run "
+                  f"{_short(root)}.backward(), or work them out and set .grad yourself"]
     else:
-        differ = [node for node in nodes if not math.isclose(node.grad, flows.get(node, 0.0),
-                                                               rel_tol=1e-9, abs_tol=1e-12)]
+        if len(computed) < len(nodes) and edge_labels != "local":
+            lines += [f"{len(nodes) - len(computed)} node(s) have no gradient yet: their edges "
+                      "stay blank until backward() or your own .grad = ..."]
+        differ = [node for node in computed
+                  if not math.isclose(_number_of(node.grad), flows.get(node, 0.0),
+                                      rel_tol=1e-9, abs_tol=1e-12)]
         if differ:
             example = differ[0]
             lines += [f"{len(differ)} node(s) hold a .grad other than this pass's flow (e.g. "
-                      f"{_short(example)}: .grad {number(example.grad)}, this pass "
+                      f"{_short(example)}: .grad {number(_number_of(example.grad))}, this pass "
                       f"{number(flows.get(example, 0.0))}):",
                       "leaves add up every backward() until zero_grad(); other nodes keep "
                       "the latest backward(), from whichever root"]
     return "\\l".join(_escape(line) for line in lines) + "\\l" if lines else ""
+
+
+def _number_of(grad: float | Value) -> float:
+    # After backward(create_graph=True) a leaf's grad is a Value: its box shows the number.
+    return grad.data if isinstance(grad, Value) else float(grad)
 
 
 def _short(node: Value) -> str:

@@ -95,20 +95,22 @@ def search_path() -> str:
     return os.pathsep.join(dict.fromkeys(folder for folder in folders if folder))
 
 
-def pipe(source: str, fmt: str, engine: str = "auto") -> bytes:
+def pipe(source: str, fmt: str, engine: str = "auto", *,
+         timeout: float = TIMEOUT_SECONDS) -> bytes:
     """Return the picture the engine makes of DOT ``source`` in format ``fmt`` (all in memory).
 
     A PNG is laid out as SVG first (cheap): its size sets the dpi within `_raster`'s pixel budget.
     Then the engine draws it, or resvg does when the text is Japanese the engine cannot draw.
+    Each run of the engine past ``timeout`` seconds is stopped with an EngineError.
     """
     executable = find_engine(engine, fmt)
     if fmt != "png":
-        return _run([executable, f"-T{fmt}"], source)
-    svg = _run([executable, "-Tsvg"], source).decode("utf-8")
+        return _run([executable, f"-T{fmt}"], source, timeout)
+    svg = _run([executable, "-Tsvg"], source, timeout).decode("utf-8")
     font = _resvg_font(Path(executable).stem, source)
     if font is not None:
         return _raster.svg_to_png(svg, font)
-    return _run([executable, "-Tpng", f"-Gdpi={_raster.png_dpi(svg)}"], source)
+    return _run([executable, "-Tpng", f"-Gdpi={_raster.png_dpi(svg)}"], source, timeout)
 
 
 def _resvg_font(name: str, source: str) -> _fonts.Font | None:
@@ -128,13 +130,13 @@ def _resvg_font(name: str, source: str) -> _fonts.Font | None:
     return None
 
 
-def _run(command: list[str], source: str) -> bytes:
+def _run(command: list[str], source: str, timeout: float = TIMEOUT_SECONDS) -> bytes:
     try:
         done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True,
-                              timeout=TIMEOUT_SECONDS, check=False)
+                              timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise EngineError(message(
-            " ".join(command), f"the layout took longer than {TIMEOUT_SECONDS} s",
+            " ".join(command), f"the layout took longer than {timeout:g} s",
             "draw fewer nodes with focus=node, depth=2")) from None
     except OSError as failure:  # on PATH but not runnable: a broken install, a wrong binary
         raise EngineError(message(

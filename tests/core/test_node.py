@@ -256,7 +256,8 @@ def test_gradient_descent_as_micrograd_writes_it():
     (w * w).backward()
     w.data -= 0.1 * w.grad
     w.grad = 0
-    assert (w.data, w.grad) == (0.4, 0.0) and type(w.grad) is float
+    assert (w.data, w.grad) == (0.4, 0.0) and type(w.data) is float
+    assert isinstance(w.grad, float) and type(w.grad.data) is float  # 0 was stored as 0.0
 
 
 def test_a_leaf_s_new_data_is_the_next_forward_s_input_and_nothing_recomputes():
@@ -289,7 +290,8 @@ def test_labels_are_assignable():
 def test_any_real_number_can_be_assigned_and_becomes_a_float(name, number):
     v = Value(0.0)
     setattr(v, name, number)
-    assert getattr(v, name) == float(number) and type(getattr(v, name)) is float
+    stored = v.data if name == "data" else v.grad.data  # .grad is a Gradient, a float subclass
+    assert getattr(v, name) == float(number) and type(stored) is float
 
 
 def _assign(name, value):

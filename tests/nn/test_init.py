@@ -90,14 +90,32 @@ def test_manual_seed_makes_a_whole_run_reproducible():
     assert MLP(2, [4, 1]).state_dict() != first[0]
 
 
-def test_a_seed_argument_ignores_the_shared_generator_and_global_random():
+def test_a_seed_argument_ignores_the_shared_generator():
     manual_seed(5)
     seeded = MLP(2, [3, 1], seed=7).state_dict()
     state = random.getstate()
-    Neuron(3)  # unseeded draws use our own generator, never `random`'s global state
-    assert random.getstate() == state
+    MLP(2, [3, 1], seed=7)
+    assert random.getstate() == state  # a seeded model never draws from random's global state
     manual_seed(6)
     assert MLP(2, [3, 1], seed=7).state_dict() == seeded
+
+
+def test_random_seed_before_building_a_model_makes_it_reproducible():
+    random.seed(1337)
+    first = [MLP(3, [4, 4, 1]).state_dict(), Neuron(2).state_dict()]
+    random.seed(1337)
+    assert [MLP(3, [4, 4, 1]).state_dict(), Neuron(2).state_dict()] == first
+    manual_seed(1337)  # the same generator: PyTorch's name for random.seed
+    assert MLP(3, [4, 4, 1]).state_dict() == first[0]
+
+
+def test_an_unseeded_uniform_neuron_is_micrograds():
+    # micrograd: random.seed(1337); Neuron(2) draws w = [random.uniform(-1, 1) for _ in 2], b = 0
+    random.seed(1337)
+    expected = [random.uniform(-1, 1) for _ in range(2)]
+    random.seed(1337)
+    neuron = Neuron(2, init="uniform")
+    assert [w.data for w in neuron.w] == expected and neuron.b.data == 0.0
 
 
 @pytest.mark.parametrize("seed", [1.5, "0", True, None])

@@ -98,7 +98,8 @@ def test_a_relu_layer_that_outputs_zero_everywhere_is_flat_on_every_sample():
     # Biases of -100: every hidden ReLU outputs 0 on every sample, and no step revives one.
     model = MLP.from_weights([([[0.5, -0.5, 0.2], [0.1, 0.3, -0.2]], [-100.0, -100.0, -100.0]),
                               ([[1.0], [1.0], [1.0]], [0.0])], activation="relu")
-    _, history = train(2, Recorder(every=1, grid=3), model=model)
+    with pytest.warns(RuntimeWarning, match="layer 1 .* is dead"):  # fit says so too
+        _, history = train(2, Recorder(every=1, grid=3), model=model)
     flat = history.record.snapshots[-1].flat
     assert flat == ((1.0, 1.0, 1.0), (0.0,))  # the identity output unit: nothing to say
 

@@ -96,11 +96,13 @@ def edge_labels_from(dot, *names):
 
 
 def test_apple_edges_carry_the_seed_gradients(apple):
+    apple.backward()
     labels = edge_labels_from(to_dot(apple), "りんご", "個数", "消費税")
     assert labels == {"りんご": "2.2", "個数": "110", "消費税": "200"}
 
 
 def test_xyz_edges_carry_the_seed_gradients(xyz):
+    xyz.backward()
     labels = edge_labels_from(to_dot(xyz), "x", "y", "z", "q")
     assert labels == {"x": "-4", "y": "-4", "z": "3", "q": "-4"}
 
@@ -121,6 +123,7 @@ def test_an_empty_label_draws_no_empty_line():
 
 
 def test_each_op_is_a_node_between_inputs_and_output(apple):
+    apple.backward()
     nodes, edges = parse(to_dot(apple))
     ops = {k: v for k, v in nodes.items() if v.get("shape") == "circle"}
     assert sorted(v["label"] for v in ops.values()) == [TIMES, TIMES]
@@ -158,17 +161,72 @@ def test_a_node_used_twice_gets_two_edges():
     ("none", {"りんご": None, "個数": None}),
 ])
 def test_edge_labels_show_grad_local_or_both(edge_labels, expected, apple):
+    apple.backward()
     dot = to_dot(apple, edge_labels=edge_labels)
     assert edge_labels_from(dot, "りんご", "個数") == expected
 
 
-def test_before_backward_boxes_say_0_edges_show_the_flow_and_the_caption_says_so(apple):
+def test_before_backward_no_gradient_is_given_away_and_the_caption_says_what_to_do(apple):
     dot = to_dot(apple)
-    nodes, _ = parse(dot)
+    nodes, edges = parse(dot)
     assert nodes[find(nodes, "個数")]["label"].endswith("grad 0")
-    assert edge_labels_from(dot, "個数") == {"個数": "110"}
-    assert "backward() has not run" in caption(dot)
+    assert edge_labels_from(dot, "りんご", "個数", "消費税") == {
+        "りんご": None, "個数": None, "消費税": None}
+    assert all("label" not in attributes for *_, attributes in edges)  # the arrows only
+    assert "no gradient yet: the arrows show where backward() will send them" in caption(dot)
     assert [n.grad for n in (apple, *apple.parents)] == [0.0, 0.0, 0.0]  # drawing changed none
+
+
+def test_local_derivatives_are_shown_before_backward(apple):
+    assert edge_labels_from(to_dot(apple, edge_labels="local"), "りんご", "個数") == {
+        "りんご": "2", "個数": "100"}
+
+
+def test_the_lectures_hand_set_grads_show_edge_by_edge():
+    # The lecture: L = d * f, d = e + c, e = a * b; the learner works out each grad by hand.
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
+    e = (a * b).named("e")
+    d = (e + c).named("d")
+    f = Value(-2.0, label="f")
+    L = (d * f).named("L")
+    L.grad = 1.0
+    f.grad = 4.0
+    d.grad = -2.0
+    dot = to_dot(L)
+    assert edge_labels_from(dot, "d", "f", "c", "e") == {"d": "-2", "f": "4", "c": None,
+                                                         "e": None}
+    assert "4 node(s) have no gradient yet" in caption(dot)  # a, b, c, e
+    L.backward()
+    assert edge_labels_from(to_dot(L), "c", "e", "a", "b") == {"c": "-2", "e": "-2", "a": "6",
+                                                               "b": "-4"}
+
+
+def test_cleargrad_hides_a_gradient_again():
+    x = Value(3.0, label="x")
+    y = (x * 3).named("y")
+    y.backward()
+    x.cleargrad()
+    assert edge_labels_from(to_dot(y), "x") == {"x": None}
+
+
+def test_a_value_the_user_made_is_drawn_as_a_value_and_a_number_as_a_constant():
+    w = Value(0.5)  # unlabelled, made by the user
+    y = w * 2
+    nodes, _ = parse(to_dot(y))
+    fills = {v["label"]: v["fillcolor"] for v in nodes.values() if "fillcolor" in v}
+    assert fills["data 0.5\\ngrad 0"] == ROLE_COLOURS["input"]
+    assert fills["data 2\\ngrad 0"] == ROLE_COLOURS["constant"]
+
+
+def test_a_gradient_made_with_create_graph_draws_its_numbers():
+    x = Value(1.0, label="x")
+    y = x.tanh()
+    y.backward(create_graph=True)
+    gx = x.grad
+    gx.name = "gx"
+    nodes, _ = parse(to_dot(gx))
+    assert nodes[find(nodes, "gx")]["label"].startswith("gx\\ndata 0.42")
+    assert nodes[find(nodes, "x")]["label"] == "x\\ndata 1\\ngrad 0.42"  # grad a Value
 
 
 def test_after_a_second_backward_a_box_shows_the_grad_python_shows():
@@ -220,6 +278,7 @@ def test_negation_and_subtraction_draw_different_symbols():
 
 @pytest.mark.parametrize("rankdir", ["LR", "TB"])
 def test_edge_labels_keep_their_number_in_both_directions(rankdir, xyz):
+    xyz.backward()
     labels = edge_labels_from(to_dot(xyz, rankdir=rankdir), "x", "z")
     padded = rankdir == "TB"  # a space either side keeps a "-4" off its own line
     assert labels == {"x": " -4 " if padded else "-4", "z": " 3 " if padded else "3"}
@@ -326,6 +385,7 @@ def test_png_by_each_engine(engine, tmp_path, xyz):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_svg_by_each_engine_keeps_the_japanese_text(engine, tmp_path, apple):
+    apple.backward()
     path = render(apple, tmp_path / "apple.svg", engine=engine)
     text = path.read_text(encoding="utf-8")
     assert text.startswith("<?xml") and "<svg" in text and len(text) > 3_000
@@ -487,13 +547,13 @@ def chain(length):
 
 
 def test_cap_says_how_to_look_at_less():
-    nodes = chain(300)  # 300 steps + 299 constants
+    nodes = chain(600)  # 600 steps + 599 constants
     with pytest.raises(DrawingError) as caught:
         to_dot(nodes[-1])
     text = str(caught.value)
-    assert "599 nodes is more than max_nodes=500" in text
+    assert "1199 nodes is more than max_nodes=1000" in text
     assert all(hint in text for hint in ("focus=node, depth=2", "print_backward", "max_nodes"))
-    assert len(parse(to_dot(nodes[-1], max_nodes=600))[0]) == 599 + 299  # values + ops
+    assert len(parse(to_dot(nodes[-1], max_nodes=1200))[0]) == 1199 + 599  # values + ops
 
 
 def test_focus_draws_the_neighbourhood_and_counts_what_is_hidden():

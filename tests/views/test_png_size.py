@@ -39,6 +39,7 @@ def weights_chain(labels, length):
     x = Value(1.0, label="入力" if labels == "japanese" else "input")
     for k in range(length):
         x = x * Value(1.01, label=f"重み{k}" if labels == "japanese" else f"w{k}")
+    x.backward()  # every edge then carries its number, as a drawing after backward() does
     return x
 
 
@@ -47,6 +48,7 @@ def tanh_chain(labels, length):
     x = Value(0.5, label="入力" if labels == "japanese" else "input")
     for _ in range(length):
         x = x.tanh()
+    x.backward()
     return x
 
 
