@@ -405,7 +405,7 @@ class Value:
         # Concurrent passes would interleave their `+=` on shared nodes and lose some: while
         # more than one thread runs, passes take turns (a pass is pure Python: under the GIL
         # nothing runs in parallel anyway). One thread alone pays one call, no lock.
-        walk = push_gradients_creating_graph if create_graph else _backward
+        walk = push_gradients_creating_graph if create_graph else _backward_transaction
         if threading.active_count() > 1:
             with _backward_lock:
                 walk(self, seed)
@@ -484,7 +484,7 @@ def _push_checked(order: list[Value]) -> None:
                                   f"input's gradient = {parent._grad!r}")
 
 
-def _backward(root: Value, seed: float) -> None:
+def _backward_transaction(root: Value, seed: float) -> None:
     # A transaction: a pass that raises puts back every grad it wrote (the leaves' sums and the
     # other nodes' latest-pass values), so a failed backward changes nothing.
     saved: list[Any] = [root, root._grad]
