@@ -11,14 +11,9 @@ player applies that with a few lines of JavaScript; `save_frames` applies it in 
 from __future__ import annotations
 
 import functools
-import html
-import json
 import os
-import re
-import uuid
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -27,6 +22,7 @@ from ..core.node import Value
 from ..core.walk import record
 from ..errors import message
 from . import layout as _engines
+from . import page
 from . import pictures as _pictures
 from .animation import write_animation
 from .digraph import DrawingError, check_choice
@@ -169,27 +165,16 @@ class Player:
                 "frames": [[frame.caption, frame.caption_ja, hot, sorted(changes.items())]
                            for frame, changes, hot in
                            zip(self.frames, self._changes, self._hot, strict=True)]}
-        template = resources.files(__package__).joinpath("player.html").read_text("utf-8")
-        fragment = _fill(template, ID=f"mgp{uuid.uuid4().hex[:12]}", HOT=HOT_COLOUR,
-                         DATA=_inert_json(data))
-        if not standalone:
-            return fragment
-        title = html.escape(self.frames[0].caption)
-        return (f'<!DOCTYPE html>\n<html lang="ja"><head><meta charset="utf-8">'
-                f"<title>{title}</title></head>\n<body>\n{fragment}</body></html>\n")
+        fragment = page.fragment("player.html", "mgp", data, HOT=HOT_COLOUR)
+        return page.page(fragment, self.frames[0].caption) if standalone else fragment
 
     def _repr_html_(self) -> str:
         return self.html(standalone=False)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Return the path written: the player as one HTML file that works from ``file://``."""
-        path = Path(path)
-        if path.suffix.lower() not in (".html", ".htm"):
-            raise DrawingError(message(
-                f"Player.save({str(path)!r})", "a player is an HTML page",
-                "end the path with .html (save_frames and save_animation write pictures)"))
-        write_atomically(path, self.html().encode("utf-8"), make_folders=True)
-        return path
+        return page.save_page(path, self.html(), "Player.save", "end the path with .html "
+                              "(save_frames and save_animation write pictures)")
 
     def frame_svgs(self, *, caption: Captions = "both") -> Iterator[str]:
         """Yield each frame as a self-contained SVG: its texts, highlights and caption lines.
@@ -295,18 +280,3 @@ def _tag(
                 light(("edge", node, position), edge)
                 text(("edge", node, position), edge.find(f"{{{SVG_NS}}}text"))
     return texts, lit
-
-
-def _inert_json(data: object) -> str:
-    # Inside <script type="application/json"> the JSON must not contain "<" (it could end the
-    # script or open a comment), ">" or "&": JSON writes all three as \u escapes, and the
-    # line separators JavaScript once rejected go the same way.
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    for char in "<>&\u2028\u2029":
-        text = text.replace(char, f"\\u{ord(char):04x}")
-    return text
-
-
-def _fill(template: str, **values: str) -> str:
-    # One pass over the template: a marker inside a filled-in value is never filled again.
-    return re.sub(r"__([A-Z]+)__", lambda match: values[match.group(1)], template)

@@ -9,20 +9,17 @@ the loss curve, all as SVG. One chosen sample's graph comes as the step player's
 
 from __future__ import annotations
 
-import html
 import math
 import os
-import uuid
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from .._files import write_atomically
 from ..core.node import Value
 from ..core.recording import Snapshot, TrainingRecord
 from ..errors import message
+from . import page
 from .drawing import DrawingError
-from .player import Player, _fill, _inert_json
+from .player import Player
 from .text import number_text
 
 __all__ = ["TrainingPlayer"]
@@ -83,26 +80,16 @@ class TrainingPlayer:
 
     def html(self, *, standalone: bool = True) -> str:
         """Return the player as HTML: a whole page, or (``standalone=False``) a fragment."""
-        template = resources.files(__package__).joinpath("training.html").read_text("utf-8")
-        fragment = _fill(template, ID=f"mgt{uuid.uuid4().hex[:12]}",
-                         DATA=_inert_json(self.data()))
-        if not standalone:
-            return fragment
-        title = html.escape(f"training: {self.record.epochs} epochs / 学習の様子")
-        return (f'<!DOCTYPE html>\n<html lang="ja"><head><meta charset="utf-8">'
-                f"<title>{title}</title></head>\n<body>\n{fragment}</body></html>\n")
+        fragment = page.fragment("training.html", "mgt", self.data())
+        title = f"training: {self.record.epochs} epochs / 学習の様子"
+        return page.page(fragment, title) if standalone else fragment
 
     def _repr_html_(self) -> str:
         return self.html(standalone=False)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Return the path written: the player as one HTML file that works from ``file://``."""
-        path = Path(path)
-        if path.suffix.lower() not in (".html", ".htm"):
-            raise DrawingError(message(f"TrainingPlayer.save({str(path)!r})",
-                                       "a player is an HTML page", "end the path with .html"))
-        write_atomically(path, self.html().encode("utf-8"), make_folders=True)
-        return path
+        return page.save_page(path, self.html(), "TrainingPlayer.save", "end the path with .html")
 
 
 def _shown(x: float) -> float | None:
