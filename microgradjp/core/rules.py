@@ -96,6 +96,11 @@ class Rule:
     cli: str = ""
     numpy: str = ""
     activation: bool = False
+    # For an activation: is an output one at which the unit passes almost no gradient back?
+    # ReLU's slope is 0 where it outputs 0; tanh's (1 - a**2) and sigmoid's (a (1 - a)) are under
+    # 2% of their largest near their asymptotes; a step's is 0 everywhere. The training player
+    # marks a unit flat on every sample dead, on most of them saturated.
+    flat: Callable[[float], bool] | None = None
 
     def __post_init__(self) -> None:
         # Defaults that follow the name: a custom op (define_op) is shown by its name everywhere.
@@ -278,18 +283,19 @@ SQRT = Rule("sqrt", math.sqrt, lambda x, out: (0.5 / out,),
             domain=_positive(), cli="sqrt", numpy="sqrt")
 TANH = Rule("tanh", math.tanh, lambda x, out: (1.0 - out * out,), domain=anywhere(),
             why=("the slope of tanh is 1 - tanh**2", "tanh の微分は 1 - tanh**2"),
-            cli="tanh", numpy="tanh", activation=True)
+            cli="tanh", numpy="tanh", activation=True, flat=lambda out: abs(out) > 0.99)
 SIGMOID = Rule("sigmoid", _sigmoid, lambda x, out: (out * (1.0 - out),), domain=anywhere(),
                why=("the slope of sigmoid is sigmoid (1 - sigmoid)",
                     "sigmoid の微分は sigmoid (1 - sigmoid)"),
-               cli="sigmoid", activation=True)
+               cli="sigmoid", activation=True, flat=lambda out: out < 0.005 or out > 0.995)
 STEP = Rule("step", lambda x: 1.0 if x > 0.0 else 0.0, lambda x, out: (0.0,),
-            domain=_positive(symmetric=True), cli="step", activation=True)
+            domain=_positive(symmetric=True), cli="step", activation=True,
+            flat=lambda out: True)  # its derivative is 0 everywhere
 RELU = Rule("relu", lambda x: 0.0 if x <= 0.0 else x, lambda x, out: (float(x > 0.0),),
             domain=_positive(symmetric=True),
             why=("relu lets the gradient through where its input is > 0",
                  "ReLU は入力が正のときだけ勾配を通す"),
-            cli="relu", activation=True)
+            cli="relu", activation=True, flat=lambda out: out == 0.0)
 ABS = Rule("abs", abs, lambda x, out: (float(x > 0.0) - float(x < 0.0),),
            domain=_positive(symmetric=True), cli="abs")
 SIN = Rule("sin", math.sin, lambda x, out: (COS(x),),

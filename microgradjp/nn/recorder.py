@@ -19,15 +19,8 @@ from .modules import MLP, Layer, Module, Neuron
 
 __all__ = ["Recorder"]
 
-# Where a unit passes (almost) no gradient back, read off its output: ReLU's slope is 0 where it
-# outputs 0; tanh's (1 - a**2) and sigmoid's (a (1 - a)) are under 2% of their largest slope
-# near their asymptotes; a step's slope is 0 everywhere.
-_FLAT: dict[str, Callable[[float], bool]] = {
-    "relu": lambda a: a == 0.0,
-    "tanh": lambda a: abs(a) > 0.99,
-    "sigmoid": lambda a: a < 0.005 or a > 0.995,
-    "step": lambda a: True,
-}
+# Where a unit passes (almost) no gradient back, read off its output: the activation's row says.
+_FLAT = {row.name: row.flat for row in ROWS if row.flat is not None}
 
 
 class Recorder:
