@@ -59,6 +59,7 @@ ROLE_COLOURS = {
 GRAD_COLOUR = "#b03a2e"  # the seeds draw the backward flow in red
 LOCAL_COLOUR = "#1f5fa8"
 CAPTION_COLOUR = "#555555"
+MAX_NODES = 1000  # past this, to_dot and draw refuse, saying how to draw less
 # A Value shown in Jupyter draws itself up to this size, and only if the layout ends within
 # NOTEBOOK_SECONDS: otherwise the cell shows text saying what to call, never a kernel blocked
 # for minutes.
@@ -122,18 +123,7 @@ class DrawOptions(TypedDict, total=False):
 
 
 def to_dot(
-    root: Value,
-    *,
-    edge_labels: EdgeLabels = "grad",
-    rankdir: RankDir = "LR",
-    parameters: Iterable[Value] = (),
-    focus: Value | None = None,
-    depth: int = 2,
-    max_nodes: int = 1000,
-    legend: bool = False,
-    font: str | None = None,
-    digits: int = 4,
-    grads: Mapping[Value, float] | None = None,
+    root: Value, *, grads: Mapping[Value, float] | None = None, **options: Unpack[DrawOptions]
 ) -> graphviz.Digraph:
     """Return the graph under ``root`` as a ``graphviz.Digraph`` (it displays inline in Jupyter).
 
@@ -156,15 +146,13 @@ def to_dot(
     >>> [line.strip() for line in dot.source.splitlines() if "->" in line]
     ['v1op -> v1 [label=1]', 'v0 -> v1op [label=2]', 'v0 -> v1op [label=2]']
     """
-    check_choice("edge_labels", edge_labels, get_args(EdgeLabels))
-    check_choice("rankdir", rankdir, get_args(RankDir))
+    _check_choices(options.get("edge_labels", "grad"), options.get("rankdir", "LR"))
     # Counted before recording a pass: a notebook cell holding a million-node loss is told
     # "too large" in a second, not after a backward pass over all of it.
-    if focus is None and (count := len(nodes_under(root))) > max_nodes:
+    max_nodes = options.get("max_nodes", MAX_NODES)
+    if options.get("focus") is None and (count := len(nodes_under(root))) > max_nodes:
         raise _too_many(root, count, max_nodes)
-    return draw(record(root), edge_labels=edge_labels, rankdir=rankdir, parameters=parameters,
-                focus=focus, depth=depth, max_nodes=max_nodes, legend=legend, font=font,
-                digits=digits, grads=grads)[0]
+    return draw(record(root), grads=grads, **options)[0]
 
 
 def draw(
@@ -175,7 +163,7 @@ def draw(
     parameters: Iterable[Value] = (),
     focus: Value | None = None,
     depth: int = 2,
-    max_nodes: int = 1000,
+    max_nodes: int = MAX_NODES,
     legend: bool = False,
     font: str | None = None,
     digits: int = 4,
@@ -192,8 +180,7 @@ def draw(
     >>> [ids[node].box for node in ids], drawing.source.count("id=v1in0")
     (['v0', 'v1'], 1)
     """
-    check_choice("edge_labels", edge_labels, get_args(EdgeLabels))
-    check_choice("rankdir", rankdir, get_args(RankDir))
+    _check_choices(edge_labels, rankdir)
     root, nodes, flows = recorded.root, list(recorded.nodes), recorded.grads
     if focus is not None:
         nodes = _around(nodes, focus, depth)
@@ -344,6 +331,11 @@ def render(
     data = source.encode("utf-8") if fmt is None else _engines.pipe(source, fmt, engine)
     write_atomically(path, data, make_folders=True)
     return path
+
+
+def _check_choices(edge_labels: str, rankdir: str) -> None:
+    check_choice("edge_labels", edge_labels, get_args(EdgeLabels))
+    check_choice("rankdir", rankdir, get_args(RankDir))
 
 
 def _too_many(root: Value, count: int, max_nodes: int) -> DrawingError:
