@@ -26,6 +26,8 @@ JA_NAMES = {
     "microgradjp, fused neurons": "microgradjp(ニューロンを 1 ノードに)",
     "replay (fused graph)": "replay(同じグラフを再実行)",
     "floor, elementary ops": "floor(基本演算)",
+    "freeing floor": "解放する floor",
+    "freeing floor, elementary ops": "解放する floor(基本演算)",
     "micrograd, elementary ops": "micrograd(基本演算)",
 }
 
@@ -48,9 +50,10 @@ TEXT = {
         "memory": "**Memory** with a {ops:,}-op chain alive, per op (everything the graph "
                   "holds, constants and the input included)",
         "memory_head": "| engine | bytes | GC-tracked objects | freeing / forward |",
-        "floor": "**microgradjp's eager mode / the floor**, per workload (time ratios; the MLP "
-                 "step's forward is building the loss, its backward is backward())",
-        "floor_head": "| workload | forward | backward | total |",
+        "floor": "**microgradjp's eager mode / the floor**, per workload and yardstick (time "
+                 "ratios; the MLP step's forward is building the loss, its backward is "
+                 "backward())",
+        "floor_head": "| workload | divided by | forward | backward | total |",
         "fit": "**`fit` on two moons** (2-16-16-1 tanh, {points} points, max-margin loss, SGD, "
                "batch gradient descent, {epochs} epochs), ms for the whole run",
         "fit_head": "| fit | ms | speedup |",
@@ -78,9 +81,9 @@ TEXT = {
         "memory": "**メモリ**({ops:,} 演算の鎖を保持したとき、1 演算あたり。"
                   "グラフが持つものすべて、定数と入力を含む)",
         "memory_head": "| エンジン | バイト | GC が追跡するオブジェクト | 解放 / 順伝播 |",
-        "floor": "**microgradjp の eager モード / floor**(作業ごとの時間の比。MLP の 1 ステップでは"
-                 "順伝播が損失を作るまで、逆伝播が backward())",
-        "floor_head": "| 作業 | 順伝播 | 逆伝播 | 合計 |",
+        "floor": "**microgradjp の eager モード / floor**(作業と物差しごとの時間の比。MLP の "
+                 "1 ステップでは順伝播が損失を作るまで、逆伝播が backward())",
+        "floor_head": "| 作業 | 割る物差し | 順伝播 | 逆伝播 | 合計 |",
         "fit": "**two moons での `fit`**(2-16-16-1 tanh、{points} 点、max-margin 損失、SGD、"
                "バッチ勾配降下、{epochs} エポック)、実行全体のミリ秒",
         "fit_head": "| fit | ミリ秒 | 速さ |",
@@ -125,8 +128,9 @@ def render(results: dict[str, Any], lang: str) -> str:
               "|---|---:|---:|---:|"]
     lines += [f"| {name(engine)} | {row['bytes']:,.0f} | {row['tracked']:.2f} "
               f"| {row['freeing']:.0%} |" for engine, row in memory["engines"].items()]
-    lines += ["", text["floor"], "", text["floor_head"], "|---|---:|---:|---:|"]
-    lines += [f"| {_workload(row['workload'], lang)} | {row['forward']:.2f}x "
+    lines += ["", text["floor"], "", text["floor_head"], "|---|---|---:|---:|---:|"]
+    lines += [f"| {_workload(row['workload'], lang)} | {name(row['against'])} "
+              f"| {row['forward']:.2f}x "
               f"| {row['backward']:.2f}x | {row['total']:.2f}x |" for row in results["floor"]]
     fitted = results["fit"]
     lines += ["", text["fit"].format(points=fitted["points"], epochs=fitted["epochs"]), "",

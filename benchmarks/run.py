@@ -5,7 +5,9 @@
     python benchmarks/run.py --write-docs     # and write the tables into the performance pages
 
 The floor (floor.py) is the leanest eager recorder we could write in plain Python: a yardstick
-for what recording a graph costs at all, never imported by the package.
+for what recording a graph costs at all, never imported by the package. The freeing floor
+(floor_freeing.py) is the same recorder without its tape, so a dropped graph is freed at once,
+as microgradjp's is: the leanest yardstick that keeps that promise.
 
 Side by side in one process, interleaved round by round, medians of several rounds, with the
 cyclic GC on (what users get); each measurement starts after a gc.collect() so one library's
@@ -26,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 import floor
+import floor_freeing
 import handwritten
 import micrograd_ext
 import report
@@ -40,7 +43,9 @@ from microgradjp.train import fit
 ROUNDS, QUICK_ROUNDS = 7, 2
 FIT_EPOCHS, QUICK_FIT_EPOCHS = 20, 3  # fit on two moons, batch gradient descent
 CHAIN_SIZES, QUICK_CHAIN_SIZES = (500, 5_000, 100_000), (500, 5_000)
-ENGINES = {"microgradjp": Value, "floor": floor.Value, "micrograd": micrograd_ext.Value}
+ENGINES = {"microgradjp": Value, "floor": floor.Value, "freeing floor": floor_freeing.Value,
+           "micrograd": micrograd_ext.Value}
+FLOORS = ("floor", "freeing floor")  # the yardsticks microgradjp's eager mode is divided by
 
 
 def time_chain(make: Callable[[float], Any], n_ops: int) -> dict[str, float]:
@@ -136,6 +141,7 @@ STEPS = {
     "microgradjp, fused neurons": microgradjp_step,
     "replay (fused graph)": replay_step,
     "floor, elementary ops": elementary_step("floor"),
+    "freeing floor, elementary ops": elementary_step("freeing floor"),
     "micrograd, elementary ops": elementary_step("micrograd"),
     "hand-written floats": handwritten_step,
 }
@@ -239,7 +245,7 @@ def measure(*, quick: bool) -> dict[str, Any]:
 
     chains: dict[tuple[str, int], list[dict[str, float]]] = {}
     steps: dict[str, list[float]] = {name: [] for name in STEPS}
-    phases: dict[str, list[dict[str, float]]] = {"microgradjp": [], "floor": []}
+    phases: dict[str, list[dict[str, float]]] = {name: [] for name in ("microgradjp", *FLOORS)}
     fits: dict[str, list[float]] = {"eager": [], "replayed": []}
     epochs = QUICK_FIT_EPOCHS if quick else FIT_EPOCHS
     points, labels = workloads.moons(n_points)
@@ -273,15 +279,17 @@ def measure(*, quick: bool) -> dict[str, Any]:
         memory_rows[name] = {"bytes": size, "tracked": tracked,
                              "freeing": median(name, n_ops, "free") / median(name, n_ops,
                                                                              "forward")}
-    floor_ratios = [
-        {"workload": f"chain {n_ops:,} ops",
-         **{key: median("microgradjp", n_ops, key) / median("floor", n_ops, key)
-            for key in ("forward", "backward", "total")}} for n_ops in sizes]
     phase = {name: {key: statistics.median(run[key] for run in runs)
                     for key in ("forward", "backward", "total")} for name, runs in phases.items()}
-    floor_ratios.append({"workload": "MLP step, elementary ops",
-                         **{key: phase["microgradjp"][key] / phase["floor"][key]
-                            for key in ("forward", "backward", "total")}})
+    floor_ratios = []
+    for against in FLOORS:
+        floor_ratios += [
+            {"workload": f"chain {n_ops:,} ops", "against": against,
+             **{key: median("microgradjp", n_ops, key) / median(against, n_ops, key)
+                for key in ("forward", "backward", "total")}} for n_ops in sizes]
+        floor_ratios.append({"workload": "MLP step, elementary ops", "against": against,
+                             **{key: phase["microgradjp"][key] / phase[against][key]
+                                for key in ("forward", "backward", "total")}})
     command = "python benchmarks/run.py" + (" --quick" if quick else "")
     return {
         "run": {"command": command, "python": platform.python_version(),
