@@ -104,10 +104,15 @@ def pipe(source: str, fmt: str, engine: str = "auto", *,
     Each run of the engine past ``timeout`` seconds is stopped with an EngineError.
     """
     executable = find_engine(engine, fmt)
-    if fmt != "png":
+    name = Path(executable).stem
+    if fmt not in ("png", "svg"):
         return _run([executable, f"-T{fmt}"], source, timeout)
     svg = _run([executable, "-Tsvg"], source, timeout).decode("utf-8")
-    font = _resvg_font(Path(executable).stem, source)
+    if name == "graphviz-pure" and needs_cjk(source):  # it measured the Japanese font as Times
+        svg = _raster.room_for_text(svg)
+    if fmt == "svg":
+        return svg.encode("utf-8")
+    font = _resvg_font(name, source)
     if font is not None:
         return _raster.svg_to_png(svg, font)
     return _run([executable, "-Tpng", f"-Gdpi={_raster.png_dpi(svg)}"], source, timeout)

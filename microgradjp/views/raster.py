@@ -7,15 +7,17 @@ fontconfig knows; resvg draws with a font file we hand it. Finding that file is 
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import math
 import re
 
 from ..errors import MicrogradError, message
 from .fonts import Font
+from .text import ems
 
 __all__ = ["DPI", "MAX_PIXELS", "MAX_SIDE_PIXELS", "RasterError", "available", "png_dpi",
-           "svg_to_png"]
+           "room_for_text", "svg_to_png"]
 
 DPI = 144  # PNG at 1.5 times Graphviz's default: crisp on high-density screens
 # The pixel budget of every PNG, on every route. Drawing time grows with the pixel count (about
@@ -28,6 +30,12 @@ MAX_PIXELS = 3840 * 2160
 MAX_SIDE_PIXELS = 8192
 # The root element's size: Graphviz writes points ("258pt"), which resvg-py 0.5 refuses.
 _ROOT_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)pt"[^>]*?\bheight="([\d.]+)pt"')
+_VIEW_BOX = re.compile(r'\bviewBox="([-\d.]+) ([-\d.]+) ([\d.]+) ([\d.]+)"')
+# The graph's scale and shift, and the points of its background (the first polygon in it).
+_GRAPH = re.compile(r'<g id="graph0"[^>]*?transform="scale\(([\d.]+) [\d.]+\) rotate\(0\) '
+                    r'translate\(([-\d.]+) [-\d.]+\)">\s*<polygon\b[^>]*?points="([^"]*)"')
+_TEXT = re.compile(r'<text\b([^>]*)>([^<]*)</text>')
+_ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 
 
 class RasterError(MicrogradError, RuntimeError):
@@ -88,6 +96,52 @@ def svg_to_png(svg: str, font: Font) -> bytes:
         raise RasterError(message(
             "drawing the SVG as PNG with resvg", str(failure),
             "write .svg instead, or report the graph that fails")) from None
+
+
+def room_for_text(svg: str) -> str:
+    """Return Graphviz ``svg`` widened, if need be, so that every text fits at its `ems` bound.
+
+    graphviz-pure measures a font it does not know as Times, narrower than the Latin letters of
+    a Japanese font: a long caption line, drawn in that font by a browser or resvg, ran past the
+    right edge and was cut off. The canvas and its background grow to the right; nothing moves.
+    Texts are measured from their anchor, so only the right edge is checked.
+
+    >>> svg = ('<svg width="40pt" height="20pt" viewBox="0.00 0.00 40.00 20.00">'
+    ...        '<g id="graph0" class="graph" transform="scale(1 1) rotate(0) translate(4 16)">'
+    ...        '<polygon fill="white" stroke="none" points="-4,4 -4,-16 36,-16 36,4 -4,4"/>'
+    ...        '<text text-anchor="start" x="0" y="-2" font-size="10.00">grad in a box</text>')
+    >>> room_for_text(svg).split(">")[0]  # 13 letters at 0.65 em, the 4 pt shift and 4 pt pad
+    '<svg width="93pt" height="20pt" viewBox="0.00 0.00 93.00 20.00"'
+    """
+    graph, size, box = _GRAPH.search(svg), _root(svg), _VIEW_BOX.search(svg)
+    if graph is None or box is None:
+        return svg  # not laid out the way we read it: leave it as the engine wrote it
+    scale, shift, width = float(graph.group(1)), float(graph.group(2)), float(box.group(3))
+    right = max((_right_edge(match) for match in _TEXT.finditer(svg)), default=0.0)
+    needed = math.ceil((shift + right) * scale + 4.0)  # Graphviz's own 4 pt pad
+    if needed <= width or needed > 100 * width:  # room enough, or not a text we can measure
+        return svg
+    corners = [corner.split(",") for corner in graph.group(3).split()]
+    edge = max(float(x) for x, _ in corners)
+    points = " ".join(f"{needed / scale - shift if float(x) == edge else float(x):g},{y}"
+                      for x, y in corners)
+    root = size.group(0).replace(f'width="{size.group(1)}pt"', f'width="{needed}pt"', 1)
+    view_box = f'viewBox="{box.group(1)} {box.group(2)} {needed:.2f} {box.group(4)}"'
+    start, end = graph.span(3)
+    svg = svg[:start] + points + svg[end:]
+    svg = svg[:box.start()] + view_box + svg[box.end():]
+    return svg[:size.start()] + root + svg[size.end():]
+
+
+def _right_edge(text: re.Match[str]) -> float:
+    # Where a text ends at most, in the graph's coordinates (its x, width from its anchor).
+    attributes = dict(_ATTRIBUTE.findall(text.group(1)))
+    try:
+        x, size = float(attributes.get("x", 0.0)), float(attributes.get("font-size", 14.0))
+    except ValueError:
+        return 0.0
+    width = ems(html.unescape(text.group(2))) * size
+    return x + {"start": width, "middle": width / 2}.get(attributes.get("text-anchor", ""), 0.0)
 
 
 def _root(svg: str) -> re.Match[str]:

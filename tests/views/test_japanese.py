@@ -259,6 +259,36 @@ def test_no_label_overflows_its_box(engine, tmp_path):
     assert checked >= 3 * len(LONG_LABELS)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("suffix", [".svg", ".png"])
+def test_every_text_fits_the_canvas_the_caption_too(engine, suffix, tmp_path, monkeypatch):
+    # graphviz-pure measured the Japanese font's Latin letters as Times: the caption's long
+    # first line ran past the right edge, cut off in a browser and in the PNG. The PNG route
+    # draws the SVG checked here (captured on its way to resvg).
+    font = fonts.japanese_font()
+    if font is None or font.path is None:
+        pytest.skip("no Japanese font file to measure with")
+    drawn = []
+    to_png = raster.svg_to_png
+    monkeypatch.setattr(raster, "svg_to_png", lambda svg, f: drawn.append(svg) or to_png(svg, f))
+    root = Value(100, label="りんご") * Value(2, label="個数")  # narrower than its caption
+    root.backward()
+    path = render(root, tmp_path / f"apple{suffix}", engine=engine)
+    svg = path.read_text(encoding="utf-8") if suffix == ".svg" else (drawn or [None])[0]
+    if svg is None:
+        pytest.skip(f"{engine} draws this PNG itself, with the font it measured")
+    width = float(re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+)', svg).group(1))
+    shift = float(re.search(r'translate\(([-\d.]+) ', svg).group(1))
+    texts = list(ElementTree.fromstring(svg).iter(f"{SVG}text"))
+    assert any(text.text.startswith("red on an edge") for text in texts)  # the caption is there
+    for text in texts:
+        size = float(text.get("font-size"))
+        length = ImageFont.truetype(str(font.path), 1000).getlength(text.text) * size / 1000
+        start = float(text.get("x")) - {"middle": length / 2, "end": length}.get(
+            text.get("text-anchor"), 0.0)
+        assert shift + start >= 0.0 and shift + start + length <= width, text.text
+
+
 # -- labels shortened for drawing -------------------------------------------------------------
 
 
