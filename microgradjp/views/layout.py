@@ -101,6 +101,7 @@ def pipe(source: str, fmt: str, engine: str = "auto", *,
 
     A PNG is laid out as SVG first (cheap): its size sets the dpi within `_raster`'s pixel budget.
     Then the engine draws it, or resvg does when the text is Japanese the engine cannot draw.
+    graphviz-pure's SVG of Japanese text is widened first to hold its texts (`room_for_text`).
     Each run of the engine past ``timeout`` seconds is stopped with an EngineError.
     """
     executable = find_engine(engine, fmt)

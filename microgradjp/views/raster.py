@@ -114,16 +114,16 @@ def room_for_text(svg: str) -> str:
     '<svg width="93pt" height="20pt" viewBox="0.00 0.00 93.00 20.00"'
     """
     graph, size, box = _GRAPH.search(svg), _root(svg), _VIEW_BOX.search(svg)
-    if graph is None or box is None:
-        return svg  # not laid out the way we read it: leave it as the engine wrote it
+    if graph is None or box is None or box.start() < size.end():
+        return svg  # not laid out the way Graphviz writes it: leave it as the engine wrote it
     scale, shift, width = float(graph.group(1)), float(graph.group(2)), float(box.group(3))
     right = max((_right_edge(match) for match in _TEXT.finditer(svg)), default=0.0)
     needed = math.ceil((shift + right) * scale + 4.0)  # Graphviz's own 4 pt pad
-    if needed <= width or needed > 100 * width:  # room enough, or not a text we can measure
+    if needed <= width:
         return svg
     corners = [corner.split(",") for corner in graph.group(3).split()]
-    edge = max(float(x) for x, _ in corners)
-    points = " ".join(f"{needed / scale - shift if float(x) == edge else float(x):g},{y}"
+    edge = max(float(x) for x, _ in corners)  # the background's right side moves, nothing else
+    points = " ".join(f"{f'{needed / scale - shift:g}' if float(x) == edge else x},{y}"
                       for x, y in corners)
     root = size.group(0).replace(f'width="{size.group(1)}pt"', f'width="{needed}pt"', 1)
     view_box = f'viewBox="{box.group(1)} {box.group(2)} {needed:.2f} {box.group(4)}"'
