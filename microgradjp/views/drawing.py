@@ -291,10 +291,11 @@ def notebook_bundle(root: Value, include: Iterable[str] | None = None,
         bundle["image/svg+xml"] = _engines.pipe(drawing.source, "svg",
                                                 timeout=NOTEBOOK_SECONDS).decode("utf-8")
     except (DrawingError, EngineError) as failure:  # a display must not raise: say why instead
-        why = str(failure).split(";")[0]
-        bundle["text/plain"] = (f"{root!r}\n(graph not drawn: {why}; write it to a file with "
-                                "microgradjp.viz.render(value, 'graph.svg'), or draw part of it "
-                                "with microgradjp.viz.to_dot(value, focus=node, depth=2))")
+        why, _, fix = str(failure).partition("; ")
+        if not _engines.IN_BROWSER:  # in a browser, no file route helps: the error's fix does
+            fix = ("write it to a file with microgradjp.viz.render(value, 'graph.svg'), or draw "
+                   "part of it with microgradjp.viz.to_dot(value, focus=node, depth=2)")
+        bundle["text/plain"] = f"{root!r}\n(graph not drawn: {why}; {fix})"
     return bundle
 
 
