@@ -39,14 +39,22 @@ def main(argv: list[str] | None = None) -> Path:
     """Build the site and return its folder."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=HERE / "site")
-    out = parser.parse_args(argv).out.resolve()
+    parser.add_argument("--pyodide-cdn", action="store_true", help="load Pyodide from jsDelivr "
+                        "instead of copying it beside the page (14 MB less to publish)")
+    options = parser.parse_args(argv)
+    out = options.out.resolve()
     npm_install()
     if out.exists():
         shutil.rmtree(out)
     for name in PAGE:
         copy(HERE / name, out / name)
     for source, target in RUNTIME.items():
-        copy(HERE / "node_modules" / source, out / target)
+        if not (options.pyodide_cdn and target.startswith("pyodide/")):
+            copy(HERE / "node_modules" / source, out / target)
+    version = json.loads((HERE / "package.json").read_text(encoding="utf-8"))["dependencies"]
+    pyodide = (f"https://cdn.jsdelivr.net/pyodide/v{version['pyodide']}/full/"
+               if options.pyodide_cdn else "pyodide/")
+    (out / "config.json").write_text(json.dumps({"pyodide": pyodide}), encoding="utf-8")
     wheels = build_wheels(out / "wheels")
     (out / "wheels" / "wheels.json").write_text(json.dumps(wheels), encoding="utf-8")
     size = sum(path.stat().st_size for path in out.rglob("*") if path.is_file())

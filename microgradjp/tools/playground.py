@@ -8,7 +8,9 @@ page's script turns into text nodes. Expressions use the command line's grammar 
 
 from __future__ import annotations
 
+import functools
 import math
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -17,7 +19,10 @@ from ..core.walk import BackwardPass, Edge, record
 from ..errors import MicrogradError
 from ..views import layout as _engines
 from ..views.drawing import draw
-from ..views.player import Player
+from ..views.labels import GRAD_LINE
+from ..views.pictures import SVG_NS, serialise
+from ..views.player import UNKNOWN, Player
+from ..views.storyboard import _name as _caption_name
 from ..views.storyboard import frames_of
 from ..views.text import number_text
 from .expr import evaluate, variables
@@ -26,6 +31,7 @@ __all__ = ["EXAMPLES", "Example", "Practice", "descend", "show"]
 
 DEFAULT_INPUT = 1.0  # a variable the learner has just typed starts here
 TRIES_BEFORE_REVEAL = 2  # wrong answers before the page offers to show the gradient
+_number = functools.partial(number_text, digits=4)  # as the drawings write numbers
 
 
 class Example(NamedTuple):
@@ -65,7 +71,7 @@ def show(text: str, inputs: Mapping[str, float]) -> dict[str, Any]:
     except MicrogradError as error:
         return {"error": str(error)}
     drawing, ids = draw(recorded, edge_labels="both", grads=recorded.grads, with_ids=True)
-    sums: dict[Value, list[list[str]]] = {}
+    sums: dict[Value, list[list[str]]] = {}  # the step player's captions of each node's sum
     for frame in frames_of(recorded):
         if frame.kind == "seed" and frame.node is not None:
             sums[frame.node] = [[frame.caption, frame.caption_ja]]
@@ -75,7 +81,20 @@ def show(text: str, inputs: Mapping[str, float]) -> dict[str, Any]:
     return {"value": root.data, "inputs": at,
             "grads": {name: recorded.grads[leaves[name]] for name in at if name in leaves},
             "svg": _svg(drawing.source), "player": player.html(),
-            "boxes": {ids[node].box: sums.get(node, []) for node in ids}}
+            "boxes": {ids[node].box: {"title": _chain_title(node, recorded),
+                                      "lines": sums.get(node, [])} for node in ids}}
+
+
+def _chain_title(node: Value, recorded: BackwardPass) -> list[str]:
+    # Above a node's chain-rule lines: its gradient, and how many uses add up to it.
+    name, number = _called(node), _number(recorded.grads[node])
+    if node is recorded.root:
+        return [f"{name} is the output: its gradient is {number}",
+                f"{name} は出力です。勾配は {number}"]
+    uses = sum(edge.input is node for edge in recorded.edges)
+    return [f"{name}: its gradient is {number}" + (f", the sum over its {uses} uses"
+                                                   if uses > 1 else ""),
+            f"{name} の勾配は {number}" + (f"({uses} か所からの和)" if uses > 1 else "")]
 
 
 def descend(text: str, inputs: Mapping[str, float], rate: float) -> dict[str, Any]:
@@ -124,7 +143,12 @@ class Practice:
     def state(self) -> dict[str, Any]:
         """Return the drawing so far, the box asked about and the question (English, Japanese)."""
         drawing, ids = draw(self.recorded, edge_labels="both", with_ids=True)
-        state: dict[str, Any] = {"svg": _svg(drawing.source), "done": not self.asking,
+        svg = ElementTree.fromstring(_svg(drawing.source))
+        boxes = {ids[node].box for node in self.asking}
+        for group in svg.iter(f"{{{SVG_NS}}}g"):
+            if group.get("id") in boxes:  # Python holds 0 there; the learner is asked for it
+                group.findall(f"{{{SVG_NS}}}text")[GRAD_LINE].text = f"grad {UNKNOWN}"
+        state: dict[str, Any] = {"svg": serialise(svg), "done": not self.asking,
                                  "reveal": self.wrong >= TRIES_BEFORE_REVEAL}
         if self.asking:
             node = self.asking[0]
@@ -141,14 +165,15 @@ class Practice:
         try:
             given = float(typed.replace("\N{MINUS SIGN}", "-"))
         except ValueError:
-            return {"correct": False, "feedback": [
+            return {"correct": False, "reveal": self.wrong >= TRIES_BEFORE_REVEAL, "feedback": [
                 f"{typed!r} is not a number: type one, such as -4 or 0.5",
                 f"{typed!r} は数ではありません。-4 や 0.5 のように入力してください"]}
         if _close(given, right):
             self._accept(node)
             return {"correct": True, "feedback": ["Right.", "正解です。"]}
         self.wrong += 1
-        return {"correct": False, "feedback": diagnose(self.recorded, node, given)}
+        return {"correct": False, "feedback": diagnose(self.recorded, node, given),
+                "reveal": self.wrong >= TRIES_BEFORE_REVEAL}
 
     def reveal(self) -> None:
         """Give the asked node's gradient (after wrong tries): the round moves on."""
@@ -161,69 +186,74 @@ class Practice:
 
 
 def diagnose(recorded: BackwardPass, node: Value, given: float) -> list[str]:
-    """Return, in English and Japanese, which local derivative a wrong gradient points at.
+    """Return, in English and Japanese, what a wrong gradient ``given`` for ``node`` points at.
 
-    The gradient is the sum over the node's uses of upstream x local. Leaving a use out, or a
-    wrong local derivative at one use, are told apart; the right number is not given away.
+    The gradient is the sum over the node's uses of upstream x local. Recognised slips are named
+    (one use only or one left out, the local derivative alone, the other input's local
+    derivative); otherwise each use's local derivative to check. The right number is not given.
 
     >>> x = Value(3.0, label="x")
-    >>> y = (x * x).named("y")
-    >>> diagnose(record(y), x, 3.0)[0]
-    'x is used 2 times (at y and y): its gradient is the sum of what flows back along each use; your answer looks like one use only'
+    >>> diagnose(record((x * x).named("y")), x, 3.0)[0]  # doctest: +NORMALIZE_WHITESPACE
+    'x is used 2 times (at y and y): its gradient is the sum of what flows back along each use;
+     your answer counts one use only'
     """
     uses = [edge for edge in recorded.edges if edge.input is node]
+    if len(uses) == 1:
+        return _one_use(recorded, uses[0], given)
     name, count = _called(node), len(uses)
     where, where_ja = " and ".join(_called(e.node) for e in uses), "、".join(
         _called(e.node) for e in uses)
-    summed_ja = (f"{name} は {count} か所({where_ja})で使われています。勾配は各所から流れてくる"
-                 "値の和です")
-    if count > 1 and any(_close(given, edge.contribution) for edge in uses):
-        return [f"{name} is used {count} times (at {where}): its gradient is the sum of what "
-                "flows back along each use; your answer looks like one use only", summed_ja]
-    if count > 1 and any(_close(given, recorded.grads[node] - edge.contribution)
-                         for edge in uses):
-        return [f"{name} is used {count} times (at {where}): its gradient is the sum over every "
-                "use; your answer leaves one out", summed_ja]
-    hints = [_local_hint(edge) for edge in uses]
-    if count == 1:
-        return hints[0]
-    return [f"{name} is used {count} times: add upstream {_TIMES} local over every use, and check "
-            f"each local derivative: {'; '.join(hint[0] for hint in hints)}",
-            f"{summed_ja}。それぞれの局所的な微分を確かめましょう: "
-            f"{''.join(hint[1] for hint in hints)}"]
+    summed = (f"{name} is used {count} times (at {where}): its gradient is the sum of what flows "
+              "back along each use", f"{name} は {count} か所({where_ja})で使われています。"
+              "勾配は各所から流れてくる値の和です")
+    if any(_close(given, edge.contribution) for edge in uses):
+        return [f"{summed[0]}; your answer counts one use only", f"{summed[1]}。"]
+    if any(_close(given, recorded.grads[node] - edge.contribution) for edge in uses):
+        return [f"{summed[0]}; your answer leaves one out", f"{summed[1]}。1 か所が抜けています。"]
+    hints = list(dict.fromkeys(_check_local(edge) for edge in uses))  # x * x: one hint
+    return [f"{summed[0]}; check each: {'; '.join(hint[0] for hint in hints)}",
+            f"{summed[1]}。それぞれ確かめましょう: {''.join(hint[1] for hint in hints)}"]
+
+
+def _one_use(recorded: BackwardPass, edge: Edge, given: float) -> list[str]:
+    # A node used once gets upstream x local: the slips a learner makes there, each named.
+    user, upstream = _called(edge.node), _number(edge.upstream)
+    if _close(given, edge.local) and not _close(edge.upstream, 1.0):
+        return [f"that is the local derivative alone: multiply it by the gradient reaching "
+                f"{user} from above ({upstream})",
+                f"それは局所的な微分だけです。上から {user} に届く勾配 {upstream} を掛けましょう。"]
+    others = [other for other in recorded.edges_of(edge.node)
+              if other.input is not edge.input and _close(given, other.contribution)]
+    if others:
+        other = _called(others[0].input)
+        return [f"that is the local derivative of {user} with respect to {other}, the other "
+                f"input; this one is with respect to {_called(edge.input)}",
+                f"それは {user} のもう一方の入力 {other} についての局所的な微分です。"
+                f"ここで必要なのは {_called(edge.input)} についての微分です。"]
+    return list(_check_local(edge))
 
 
 def _close(given: float, right: float) -> bool:
     return math.isclose(given, right, rel_tol=1e-6, abs_tol=1e-9)
 
 
-_TIMES = "\N{MULTIPLICATION SIGN}"
-
-
-def _local_hint(edge: Edge) -> list[str]:
-    # Which local derivative to check: the op, the input, the upstream (already known), and
-    # the op's own reason (its rule row's "why"), never the local number itself.
-    node, number = edge.node, number_text
-    local = f"d({_called(node)})/d({_called(edge.input)})"
-    en = (f"the gradient reaching {_called(node)} is {number(edge.upstream)}; check the local "
-          f"derivative {local} of its {node.rule.symbol}")
-    ja = (f"{_called(node)} に届く勾配は {number(edge.upstream)} です。{node.rule.symbol} の"
-          f"局所的な微分 {local} を確かめましょう")
-    if node.rule.why:
-        en, ja = f"{en} ({node.rule.why[0]})", f"{ja}({node.rule.why[1]})"
-    return [en, f"{ja}。"]
+def _check_local(edge: Edge) -> tuple[str, str]:
+    # Which local derivative to check: at which op, for which input, with the upstream (already
+    # known) and the op's own reason (its rule row's "why"); never the local number itself.
+    user = _called(edge.node)
+    local = f"d({user})/d({_called(edge.input)})"
+    en = (f"the gradient reaching {user} is {_number(edge.upstream)}; check the local derivative "
+          f"{local}")
+    ja = (f"{user} に届く勾配は {_number(edge.upstream)} です。局所的な微分 {local} を確かめま"
+          "しょう")
+    if edge.node.rule.why:
+        en, ja = f"{en} ({edge.node.rule.why[0]})", f"{ja}({edge.node.rule.why[1]})"
+    return en, f"{ja}。"
 
 
 def _called(node: Value) -> str:
-    # How a question names a node: its label, a number, or its op over its inputs' names.
-    if node.label:
-        return node.label
-    if not node.parents:
-        return number_text(node.data)
-    names = [parent.label or ("…" if parent.parents else number_text(parent.data))
-             for parent in node.parents]
-    symbol = node.rule.symbol
-    return f"{symbol}({names[0]})" if len(names) == 1 else f" {symbol} ".join(names)
+    # A node is named as the step player's captions name it: label, number, or formula.
+    return _caption_name(node, _number)
 
 
 def _svg(source: str) -> str:
