@@ -43,11 +43,12 @@ from .labels import (
     flow_text,
     grad_text,
 )
-from .layout import EngineError, EngineNotFoundError
+from .layout import EngineError, EngineNotFoundError, Layout, set_layout
 from .text import char_columns, ems, number_text, printable
 
-__all__ = ["DrawOptions", "DrawingError", "EngineError", "EngineNotFoundError", "draw_dot",
-           "notebook_bundle", "render", "to_dot"]  # draw and DrawnIds serve the player
+# draw and DrawnIds serve the player; set_layout (layout's) is here for microgradjp.viz.
+__all__ = ["DrawOptions", "DrawingError", "EngineError", "EngineNotFoundError", "Layout",
+           "draw_dot", "notebook_bundle", "render", "set_layout", "to_dot"]
 
 ROLE_COLOURS = {
     "input": "#cfe2f3",  # a Value the user made

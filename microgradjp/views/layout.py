@@ -3,8 +3,8 @@
 The system Graphviz ``dot`` comes first; the ``graphviz-pure`` command (a PyPI wheel, installed
 with microgradjp) is the fallback, found on PATH or in this Python's scripts folder, so rendering
 works after ``pip install`` alone, activated or not. A host that cannot start a program (Pyodide
-in a browser) supplies a layout function instead: `set_layout`. Building the DOT source is `viz`'s job;
-finding a Japanese font `_fonts`'; drawing Japanese PNG `_raster`'s.
+in a browser) supplies a layout function instead: `set_layout`. Building the DOT source is
+`viz`'s job; finding a Japanese font `_fonts`'; drawing Japanese PNG `_raster`'s.
 """
 
 from __future__ import annotations

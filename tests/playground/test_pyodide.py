@@ -23,7 +23,8 @@ from microgradjp.train import fit
 facts = {"platform": sys.platform}
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    apple, count, tax = Value(100, label="りんご"), Value(2, label="個数"), Value(1.1, label="消費税")
+    apple, count = Value(100, label="りんご"), Value(2, label="個数")
+    tax = Value(1.1, label="消費税")
     price = (apple * count * tax).named("支払金額")
     price.backward()
     facts["apple"] = [price.data, apple.grad, count.grad, tax.grad]
