@@ -207,7 +207,8 @@ def diagnose(recorded: BackwardPass, node: Value, given: float) -> list[str]:
               "back along each use", f"{name} は {count} か所({where_ja})で使われています。"
               "勾配は各所から流れてくる値の和です")
     if any(_close(given, edge.contribution) for edge in uses):
-        return [f"{summed[0]}; your answer counts one use only", f"{summed[1]}。"]
+        return [f"{summed[0]}; your answer counts one use only",
+                f"{summed[1]}。答えは 1 か所の分だけです。"]
     if any(_close(given, recorded.grads[node] - edge.contribution) for edge in uses):
         return [f"{summed[0]}; your answer leaves one out", f"{summed[1]}。1 か所が抜けています。"]
     hints = list(dict.fromkeys(_check_local(edge) for edge in uses))  # x * x: one hint
