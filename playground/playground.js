@@ -124,7 +124,8 @@ function showChain(box) {
     : chain.title[language === "ja" ? 1 : 0];
   $("chain-lines").replaceChildren(...(chain?.lines ?? []).map(([english, japanese]) => {
     const item = document.createElement("li");
-    for (const [text, lang] of [[english, "en"], [japanese, "ja"]]) {
+    const both = [[english, "en"], [japanese, "ja"]];  // the page's language first
+    for (const [text, lang] of language === "ja" ? both.reverse() : both) {
       const line = item.appendChild(document.createElement("p"));
       line.lang = lang;
       line.textContent = text;
