@@ -126,9 +126,9 @@ class Practice:
 
     >>> round = Practice("(x + y) * z", {"x": -2, "y": 5, "z": -4})
     >>> round.state()["question"][0]
-    'What is the gradient of the root with respect to z?'
+    'What is the gradient of the output with respect to z?'
     >>> round.answer("3")["correct"], round.state()["question"][0]
-    (True, 'What is the gradient of the root with respect to x + y?')
+    (True, 'What is the gradient of the output with respect to x + y?')
     """
 
     def __init__(self, text: str, inputs: Mapping[str, float]) -> None:
@@ -154,7 +154,7 @@ class Practice:
             node = self.asking[0]
             state["box"] = ids[node].box
             state["question"] = [
-                f"What is the gradient of the root with respect to {_called(node)}?",
+                f"What is the gradient of the output with respect to {_called(node)}?",
                 f"出力の {_called(node)} についての勾配(微分)はいくつ?"]
         return state
 
