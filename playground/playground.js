@@ -25,9 +25,16 @@ function setLanguage(chosen) {
   }
 }
 
-// Python's answers arrive as plain data: a dict becomes an object, a list an array.
+// Python's answers arrive as plain data: a dict becomes an object, a list an array. A Python
+// error that is not an answer (a bug) is shown, not lost in the console.
 function call(method, ...args) {
-  const result = method(...args.map((arg) => python.toPy(arg)));
+  let result;
+  try {
+    result = method(...args.map((arg) => python.toPy(arg)));
+  } catch (error) {
+    showError(String(error.message ?? error));
+    throw error;
+  }
   if (result === undefined || typeof result !== "object") return result;
   const data = result.toJs({ dict_converter: Object.fromEntries });
   result.destroy();

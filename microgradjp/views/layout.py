@@ -41,8 +41,9 @@ INSTALL_FONT = ("pip install 'microgradjp[japanese]' (IPAexGothic), or install a
 SEES_FONTS_FROM = {"dot": ("fontconfig", "folder"), "graphviz-pure": ()}
 # A layout past this is a graph too big to read anyway; fail instead of hanging.
 TIMEOUT_SECONDS = 120
-# Pyodide (and JupyterLite, which runs it) is a Python inside a browser: no program can start.
-IN_BROWSER = sys.platform == "emscripten"
+# Pyodide (and JupyterLite, which runs it) is a Python inside a browser, and WASI's a Python in a
+# wasm sandbox: neither can start a program.
+IN_BROWSER = sys.platform in ("emscripten", "wasi")
 
 # There the browser draws the SVG's text with its own fonts, Japanese included.
 BROWSER_FONT = "sans-serif"
