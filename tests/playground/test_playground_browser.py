@@ -175,3 +175,10 @@ def test_japanese_labels_the_page(page):
     assert page.find_element(By.TAG_NAME, "h1").text.startswith("microgradjp 遊び場")
     assert page.execute_script("return document.documentElement.lang") == "ja"
     page.find_element(By.CSS_SELECTOR, "[data-language=en]").click()
+
+
+def test_opened_from_file_the_page_says_to_serve_it(browser, site):  # last: it leaves the page
+    browser.get((site / "index.html").as_uri())
+    status = by_id(browser, "status").text
+    assert "python -m http.server" in status and "Web サーバー経由で開いてください" in status
+    assert by_id(browser, "main").get_attribute("hidden") is not None
