@@ -4,11 +4,11 @@
 
 The folder gets the page (index.html, playground.js, playground.css, beside this script), the
 runtimes from npm (Pyodide: Python in wasm; viz-js: Graphviz in wasm; `npm ci` here fetches the
-versions package-lock.json pins), and the wheels: microgradjp built from this checkout, and its
-pure-Python dependencies graphviz and tqdm at the versions installed in this Python. The page
-unpacks the wheels itself (no micropip, no CDN), so it needs nothing beyond the folder.
-graphviz-pure and resvg-py are native programs without a wasm build: the page goes without them
-and lays out with viz-js through `microgradjp.viz.set_layout`.
+versions package-lock.json pins), and the wheels: microgradjp built from this checkout, and the
+dependencies pyproject.toml keeps under Pyodide (graphviz and tqdm: its markers leave out the
+native graphviz-pure and resvg-py) at the versions installed in this Python. The page unpacks
+the wheels itself (no micropip, no CDN), so it needs nothing beyond the folder, and lays out
+with viz-js through `microgradjp.viz.set_layout`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,11 @@ import json
 import shutil
 import subprocess
 import sys
+import tomllib
 from importlib import metadata
 from pathlib import Path
+
+from packaging.requirements import Requirement  # pip's and pytest's own dependency
 
 HERE = Path(__file__).resolve().parent
 REPOSITORY = HERE.parent
@@ -32,7 +35,7 @@ RUNTIME = {  # file in node_modules -> name in the site
     "pyodide/pyodide-lock.json": "pyodide/pyodide-lock.json",
     "@viz-js/viz/dist/viz-global.js": "viz/viz-global.js",
 }
-DEPENDENCIES = ("graphviz", "tqdm")  # the pure-Python runtime dependencies the page installs
+BROWSER = {"sys_platform": "emscripten", "platform_system": "Emscripten"}  # Pyodide's markers
 
 
 def main(argv: list[str] | None = None) -> Path:
@@ -82,10 +85,17 @@ def build_wheels(folder: Path) -> list[str]:
     folder.mkdir(parents=True)
     pip = [sys.executable, "-m", "pip", "-q", "--disable-pip-version-check"]
     subprocess.run([*pip, "wheel", "--no-deps", "-w", str(folder), str(REPOSITORY)], check=True)
-    pinned = [f"{name}=={metadata.version(name)}" for name in DEPENDENCIES]
+    pinned = [f"{name}=={metadata.version(name)}" for name in browser_dependencies()]
     subprocess.run([*pip, "download", "--no-deps", "--only-binary=:all:", "-d", str(folder),
                     *pinned], check=True)
     return sorted(path.name for path in folder.glob("*.whl"))
+
+
+def browser_dependencies() -> list[str]:
+    """Return the runtime dependencies pyproject.toml keeps under Pyodide (its markers decide)."""
+    project = tomllib.loads((REPOSITORY / "pyproject.toml").read_text(encoding="utf-8"))
+    needed = [Requirement(line) for line in project["project"]["dependencies"]]
+    return [need.name for need in needed if need.marker is None or need.marker.evaluate(BROWSER)]
 
 
 def copy(source: Path, target: Path) -> None:
