@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, overload
 from ..core.node import Value
 from ..nn.modules import Module
 from ._torch import CPU_INSTALL, TorchNotInstalledError, UntranslatableError
-from .compare import Comparison, GradientRow, compare_with_torch
+from .compare import compare_with_torch
 from .expressions import TorchExpression
 from .models import from_torch, model_to_torch
+from .report import Comparison, GradientRow
 
 if TYPE_CHECKING:
     import torch

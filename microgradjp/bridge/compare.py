@@ -16,10 +16,10 @@ from ..core.node import Value, apply
 from ..core.rules import SUM
 from ..errors import DomainError, ValueTypeError, message
 from ..nn import losses
-from ..nn.modules import Module
+from ..nn.modules import MLP, Layer, Module, Neuron
 from ._torch import UntranslatableError, require_torch
 from .expressions import TorchExpression
-from .models import in_features, model_to_torch, paired_parameters
+from .models import model_to_torch, paired_parameters
 from .report import Comparison, GradientRow
 
 if TYPE_CHECKING:
@@ -54,7 +54,10 @@ def _mean_squared_error(out: torch.Tensor, targets: Sequence[Any], *, half: bool
     import torch.nn.functional as F
 
     d = _like(targets, out)
-    loss = F.mse_loss(out, d) if reduction == "mean" else F.mse_loss(out, d, reduction="sum") / len(out)
+    if reduction == "mean":
+        loss = F.mse_loss(out, d)
+    else:  # our sum is per sample; the batch is still averaged
+        loss = F.mse_loss(out, d, reduction="sum") / len(out)
     return loss * 0.5 if half else loss
 
 
@@ -138,7 +141,7 @@ def compare_with_torch(subject: Value | Module, inputs: Any = None, targets: Any
                 "compare_with_torch(value, ...)", "an expression brings its own numbers",
                 "pass the Value alone, or a model with inputs and a loss"))
         return _compare_expression(subject)
-    if not isinstance(subject, Module):
+    if not isinstance(subject, Neuron | Layer | MLP):
         raise ValueTypeError(message(
             f"compare_with_torch({type(subject).__name__})", "it compares a Value or a model",
             "pass an expression's output, or a Neuron, Layer or MLP with inputs"))
@@ -184,13 +187,13 @@ def _samples(inputs: Any, width: int) -> list[list[float]]:
     return samples
 
 
-def _compare_model(model: Module, inputs: Any, targets: Any,
+def _compare_model(model: Neuron | Layer | MLP, inputs: Any, targets: Any,
                    loss: Callable[..., Value] | None, options: dict[str, Any]) -> Comparison:
     require_torch(f"compare_with_torch({type(model).__name__})")
     import torch
 
     module = model_to_torch(model)  # refuses what torch cannot take over, before any work
-    samples = _samples(inputs, in_features(model))
+    samples = _samples(inputs, model.in_features)
     twin = _loss_twin(loss, targets, len(samples), options)
     outputs = [model(x) for x in samples]
     out = module(torch.tensor(samples, dtype=torch.float64))

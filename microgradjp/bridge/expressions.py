@@ -31,7 +31,9 @@ def _stacked(xs: Sequence[Tensor]) -> Tensor:
     # n-ary rows take one tensor per argument; a batch of one argument broadcasts with scalars.
     import torch
 
-    return torch.stack(torch.broadcast_tensors(*xs))
+    # torch leaves broadcast_tensors unannotated: this names what it returns.
+    broadcast: Callable[..., Sequence[Tensor]] = torch.broadcast_tensors
+    return torch.stack(list(broadcast(*xs)))
 
 
 def _sum(*xs: Tensor) -> Tensor:

@@ -13,14 +13,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..core.node import Value
-from ..nn.modules import MLP, Layer, Module, Neuron
 from ..errors import message
+from ..nn.modules import MLP, Layer, Module, Neuron
 from ._torch import UntranslatableError, require_torch
 
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["from_torch", "in_features", "model_to_torch", "paired_parameters"]
+__all__ = ["from_torch", "model_to_torch", "paired_parameters"]
 
 # Our activation names, in the order error messages list them.
 _NAMES = ("identity", "relu", "tanh", "sigmoid", "step", "softmax")
@@ -62,11 +62,6 @@ def _layers(model: Module) -> list[tuple[Any, tuple[Neuron, ...]]]:
         "pass one of them, or a Value (an expression) to get a torch function"))
 
 
-def in_features(model: Module) -> int:
-    """Return how many numbers ``model`` takes per sample."""
-    return int(_layers(model)[0][1][0].in_features)
-
-
 def model_to_torch(model: Module) -> torch.nn.Sequential:
     """Return ``nn.Sequential(Linear, activation, Linear, ...)`` in float64, our numbers in it.
 
@@ -83,14 +78,13 @@ def model_to_torch(model: Module) -> torch.nn.Sequential:
                 f"to_torch(...) at layer {k}: activation={activation!r}",
                 "a Python function has no torch twin the bridge can know of",
                 f"use one of {', '.join(_NAMES)}, or build this layer in torch yourself"))
-        # skip_init: no random initial weights drawn, so torch's random stream is left as it was.
-        linear = torch.nn.utils.skip_init(torch.nn.Linear, units[0].in_features, len(units),
-                                          dtype=torch.float64)
-        with torch.no_grad():
-            linear.weight.copy_(torch.tensor([[w.data for w in unit.weights] for unit in units],
-                                             dtype=torch.float64))
-            linear.bias.copy_(torch.tensor([unit.bias.data for unit in units],
-                                           dtype=torch.float64))
+        # Made on the meta device, no random weights are drawn (torch's random stream is left
+        # as the user set it); then our numbers become its parameters.
+        linear = torch.nn.Linear(units[0].in_features, len(units), device="meta")
+        linear.weight = torch.nn.Parameter(torch.tensor(
+            [[w.data for w in unit.weights] for unit in units], dtype=torch.float64))
+        linear.bias = torch.nn.Parameter(torch.tensor(
+            [unit.bias.data for unit in units], dtype=torch.float64))
         parts.append(linear)
         if activation == "softmax":
             parts.append(torch.nn.Softmax(dim=-1))  # over the units: the last dimension
