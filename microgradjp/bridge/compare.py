@@ -155,7 +155,8 @@ def _compare_expression(root: Value) -> Comparison:
     tensors = function.tensors()
     out = function(*tensors)
     theirs = _torch_gradients(out, tensors)
-    rows = tuple(GradientRow(name, f"args[{k}]", float(g), _at(t, ()))
+    rows = tuple(GradientRow(name, f"args[{k}]", float(g),
+                             0.0 if t is None else float(t.item()))
                  for k, (name, g, t) in enumerate(zip(function.names, ours, theirs, strict=True)))
     output = GradientRow(root.label or "output", "output", root.data, float(out.item()))
     return Comparison("expression", output, rows)
@@ -206,15 +207,21 @@ def _compare_model(model: Neuron | Layer | MLP, inputs: Any, targets: Any,
     pairs = paired_parameters(model, module)
     our_grads = gradients(ours, [p for p, _, _, _ in pairs])
     tensors = list(dict.fromkeys(tensor for _, _, tensor, _ in pairs))
-    grads = dict(zip(tensors, _torch_gradients(theirs, tensors), strict=True))
+    # Each gradient as nested Python lists once: indexing a tensor 40,000 times costs seconds.
+    grads = {tensor: None if g is None else g.tolist()
+             for tensor, g in zip(tensors, _torch_gradients(theirs, tensors), strict=True)}
     rows = tuple(GradientRow(p.label or name, name, float(g), _at(grads[tensor], index))
                  for (p, name, tensor, index), g in zip(pairs, our_grads, strict=True))
     name = "output" if loss is None else getattr(loss, "__name__", "loss")
     return Comparison("model", GradientRow(name, name, ours.data, float(theirs.item())), rows)
 
 
-def _at(grad: torch.Tensor | None, index: tuple[int, ...]) -> float:
-    return 0.0 if grad is None else float(grad[index].item())
+def _at(grad: Any, index: tuple[int, ...]) -> float:
+    if grad is None:
+        return 0.0
+    for i in index:
+        grad = grad[i]
+    return float(grad)
 
 
 def _loss_twin(loss: Callable[..., Value] | None, targets: Any, count: int,

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..core.node import Value
-from ..errors import message
+from ..errors import ValueTypeError, message
 from ..nn.modules import MLP, Layer, Module, Neuron
 from ._torch import UntranslatableError, require_torch
 
@@ -142,6 +142,10 @@ def from_torch(module: torch.nn.Module) -> MLP:
     require_torch("from_torch(module)")
     import torch
 
+    if not isinstance(module, torch.nn.Module):
+        raise ValueTypeError(message(
+            f"from_torch({type(module).__name__})", "it reads a torch module",
+            "pass an nn.Sequential of Linear layers and activations"))
     kinds = {cls: name for name, cls in _activation_classes().items()}
     layers: list[list[Any]] = []  # [W as ours (inputs x units), b, activation]
     for name, child in _flattened(module, ""):

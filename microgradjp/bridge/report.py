@@ -41,6 +41,11 @@ _KINDS = {"expression": (("leaf", "leaves", "葉"), ("torch argument", "torch �
           "model": (("parameter", "parameters", "パラメータ"), ("torch name", "torch の名前"))}
 
 
+# A table shows every row up to this many; past it (a 784-50-10 model has 39,760 parameters),
+# the half as many rows with the largest differences, in their order, and a count of the rest.
+SHOWN = 40
+
+
 @dataclass(frozen=True, repr=False)
 class Comparison:
     """Both backward passes side by side: the output, then every gradient (`compare_with_torch`).
@@ -53,10 +58,10 @@ class Comparison:
     microgradjp vs torch: 1 leaf, largest difference 0
     microgradjp と torch: 葉 1 個、差の最大 0
     <BLANKLINE>
-    leaf    torch argument  microgradjp  torch  difference
-    葉      torch の引数    microgradjp  torch  差
-    y       output                  6.0    6.0           0
-    x       args[0]                 2.0    2.0           0
+    leaf  torch argument  microgradjp  torch  difference
+    葉    torch の引数    microgradjp  torch  差
+    y     output                  6.0    6.0           0
+    x     args[0]                 2.0    2.0           0
     """
 
     kind: str
@@ -75,16 +80,30 @@ class Comparison:
                 f"largest difference {largest}",
                 f"microgradjp と torch: {row_ja} {n} 個、差の最大 {largest}")
 
-    def _cells(self) -> tuple[list[list[str]], list[list[str]]]:
+    def _shown(self) -> tuple[list[GradientRow], list[str]]:
+        """Return the rows a table shows, and what it says about the others (both languages)."""
+        rows = self.rows
+        if len(rows) <= SHOWN:
+            return list(rows), []
+        order = sorted(range(len(rows)), key=lambda k: -_rank(rows[k].difference))
+        kept = sorted(order[: SHOWN // 2])
+        left = len(rows) - len(kept)
+        return [rows[k] for k in kept], [
+            f"... and {left} more rows, none with a larger difference (.rows holds all "
+            f"{len(rows)})",
+            f"… ほかに {left} 行 (差はどれもこれ以下。全 {len(rows)} 行は .rows にあります)"]
+
+    def _cells(self) -> tuple[list[list[str]], list[list[str]], list[str]]:
         (row, _, row_ja), (torch, torch_ja) = _KINDS[self.kind]
         header = [[row, torch, "microgradjp", "torch", "difference"],
                   [row_ja, torch_ja, "microgradjp", "torch", "差"]]
+        shown, rest = self._shown()
         body = [[printable(r.name), printable(r.torch_name), repr(r.ours), repr(r.torch),
-                 _short(r.difference)] for r in (self.output, *self.rows)]
-        return header, body
+                 _short(r.difference)] for r in (self.output, *shown)]
+        return header, body, rest
 
     def __str__(self) -> str:
-        header, body = self._cells()
+        header, body, rest = self._cells()
         rows = [*header, *body]
         widths = [max(columns(r[i]) for r in rows) for i in range(5)]
         lines = []
@@ -95,20 +114,25 @@ class Comparison:
                 pad = " " * (width - columns(cell))
                 line.append(pad + cell if numeric and i >= 2 else cell + pad)
             lines.append("  ".join(line).rstrip())
-        return "\n".join([*self._titles(), "", *lines])
+        return "\n".join([*self._titles(), "", *lines, *rest])
 
     __repr__ = __str__  # a REPL shows the table, as it shows a DataFrame
 
     def _repr_html_(self) -> str:
-        header, body = self._cells()
+        header, body, rest = self._cells()
         head = "".join("<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in row) + "</tr>"
                        for row in header)
         rows = "".join("<tr>" + "".join(
             f'<td style="text-align:{"right" if i >= 2 else "left"}">{html.escape(c)}</td>'
             for i, c in enumerate(row)) + "</tr>" for row in body)
         caption = "<br>".join(html.escape(t) for t in self._titles())
+        foot = "".join(f'<tr><td colspan="5">{html.escape(line)}</td></tr>' for line in rest)
         return (f'<table class="microgradjp-comparison"><caption>{caption}</caption>'
-                f"<thead>{head}</thead><tbody>{rows}</tbody></table>")
+                f"<thead>{head}</thead><tbody>{rows}</tbody><tfoot>{foot}</tfoot></table>")
+
+
+def _rank(difference: float) -> float:
+    return math.inf if math.isnan(difference) else difference  # a nan is worth seeing first
 
 
 def _short(x: float) -> str:

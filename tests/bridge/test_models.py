@@ -162,6 +162,17 @@ def test_from_torch_refuses_what_it_cannot_represent_by_the_layers_name(layers, 
     assert isinstance(error.value, TypeError)
 
 
+@pytest.mark.parametrize("thing", [None, [1.0, 2.0], "Sequential"])
+def test_from_torch_refuses_what_is_no_torch_module(thing):
+    with pytest.raises(ValueTypeError, match=f"from_torch\\({type(thing).__name__}\\): it reads"):
+        from_torch(thing)
+
+
+def test_to_torch_refuses_what_it_does_not_know():
+    with pytest.raises(UntranslatableError, match=r"to_torch\(list\): the bridge knows Neuron"):
+        to_torch([1.0, 2.0])
+
+
 def test_to_torch_refuses_a_python_activation_naming_the_layer():
     ours = MLP.from_layers([Layer(2, 2, activation=lambda v: v * 2), Layer(2, 1)])
     with pytest.raises(UntranslatableError, match="at layer 0: activation=<function"):

@@ -6,6 +6,7 @@ import html
 import pytest
 
 from microgradjp.bridge import Comparison, GradientRow
+from microgradjp.bridge.report import SHOWN
 from microgradjp.views.text import columns, printable
 
 
@@ -53,3 +54,24 @@ def test_the_largest_difference_counts_the_output_too():
     assert report.max_difference == 0.5
     assert str(report).splitlines()[0] == (
         "microgradjp vs torch: 1 parameter, largest difference 0.5")
+
+
+def test_a_big_table_shows_the_largest_differences_and_counts_the_rest():
+    rows = tuple(GradientRow(f"w{k}", f"0.weight[0,{k}]", 1.0, 1.0 + k * 2.0 ** -52)
+                 for k in range(SHOWN * 10))
+    text = str(Comparison("model", GradientRow("loss", "loss", 1.0, 1.0), rows))
+    lines = text.splitlines()
+    shown = [line.split()[0] for line in lines[6:-2]]
+    assert shown == [f"w{k}" for k in range(SHOWN * 10 - SHOWN // 2, SHOWN * 10)]
+    assert lines[-2] == (f"... and {SHOWN * 10 - SHOWN // 2} more rows, none with a larger "
+                         f"difference (.rows holds all {SHOWN * 10})")
+    assert "ほかに" in lines[-1]
+    page = Comparison("model", GradientRow("loss", "loss", 1.0, 1.0), rows)._repr_html_()
+    assert page.count("<tr>") == 2 + 1 + SHOWN // 2 + 2
+
+
+def test_a_nan_difference_is_among_the_rows_shown():
+    rows = tuple(GradientRow(f"w{k}", "t", 1.0, 1.0) for k in range(SHOWN * 2))
+    rows = (*rows, GradientRow("bad", "t", 1.0, float("nan")))
+    text = str(Comparison("model", GradientRow("loss", "loss", 1.0, 1.0), rows))
+    assert "\nbad " in text
