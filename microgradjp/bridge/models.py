@@ -30,7 +30,8 @@ _NAMES = ("identity", "relu", "tanh", "sigmoid", "step", "softmax")
 def _step_class() -> type[torch.nn.Module]:
     import torch
 
-    class Step(torch.nn.Module):
+    # Where torch is not installed, mypy sees its Module as Any (the one ignore it needs then).
+    class Step(torch.nn.Module):  # type: ignore[misc, unused-ignore]
         """1.0 where the input is > 0, else 0.0 (the perceptron's step); its gradient is 0."""
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
