@@ -120,15 +120,19 @@ class Comparison:
 
     def _repr_html_(self) -> str:
         header, body, rest = self._cells()
-        head = "".join("<tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in row) + "</tr>"
-                       for row in header)
-        rows = "".join("<tr>" + "".join(
-            f'<td style="text-align:{"right" if i >= 2 else "left"}">{html.escape(c)}</td>'
-            for i, c in enumerate(row)) + "</tr>" for row in body)
+        head = "".join("<tr>" + "".join(f"<th{_CELL[i >= 2]}>{html.escape(c)}</th>"
+                                        for i, c in enumerate(row)) + "</tr>" for row in header)
+        rows = "".join("<tr>" + "".join(f"<td{_CELL[i >= 2]}>{html.escape(c)}</td>"
+                                        for i, c in enumerate(row)) + "</tr>" for row in body)
         caption = "<br>".join(html.escape(t) for t in self._titles())
         foot = "".join(f'<tr><td colspan="5">{html.escape(line)}</td></tr>' for line in rest)
         return (f'<table class="microgradjp-comparison"><caption>{caption}</caption>'
                 f"<thead>{head}</thead><tbody>{rows}</tbody><tfoot>{foot}</tfoot></table>")
+
+
+# Names on the left; numbers on the right, in monospace so their digits line up.
+_CELL = {False: ' style="text-align:left;padding:0 0.6em"',
+         True: ' style="text-align:right;padding:0 0.6em;font-family:monospace"'}
 
 
 def _rank(difference: float) -> float:

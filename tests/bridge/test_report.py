@@ -36,7 +36,8 @@ def test_the_numbers_line_up_under_their_headers_with_japanese_labels():
 @pytest.mark.parametrize("label", ["<script>alert(1)</script>", "a & b", '"quoted"', "x\ty"])
 def test_the_notebook_table_escapes_every_label(label):
     page = comparison(label)._repr_html_()
-    assert f"<td style=\"text-align:left\">{html.escape(printable(label))}</td>" in page
+    cell = f'<td style="text-align:left;padding:0 0.6em">{html.escape(printable(label))}</td>'
+    assert cell in page
     assert label not in page  # each has a character that must not reach the page raw
     assert page.count("<tr>") == 5
 
