@@ -177,10 +177,15 @@ def _samples(inputs: Any, width: int) -> list[list[float]]:
     if inputs is None:
         raise ValueTypeError(message("compare_with_torch(model)", "a model needs inputs",
                                      "pass one sample (a list of numbers) or a list of samples"))
-    listed = list(inputs.tolist() if hasattr(inputs, "tolist") else inputs)
-    if listed and all(isinstance(x, numbers.Real) for x in listed):
-        listed = [listed]  # one sample
-    samples = [[float(x) for x in sample] for sample in listed]
+    try:
+        listed = list(inputs.tolist() if hasattr(inputs, "tolist") else inputs)
+        if listed and all(isinstance(x, numbers.Real) for x in listed):
+            listed = [listed]  # one sample
+        samples = [[float(x) for x in sample] for sample in listed]
+    except (TypeError, ValueError):
+        raise ValueTypeError(message(
+            f"compare_with_torch(model, inputs={inputs!r:.60})", "inputs are numbers",
+            "pass one sample (a list of numbers) or a list of samples")) from None
     if not samples or any(len(sample) != width for sample in samples):
         raise DomainError(message(f"compare_with_torch(model, inputs of {len(samples)} samples)",
                                   f"the model takes {width} numbers per sample",

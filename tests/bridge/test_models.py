@@ -181,6 +181,8 @@ def test_to_torch_refuses_a_python_activation_naming_the_layer():
 
 @pytest.mark.parametrize(("call", "error", "fragment"), [
     (lambda m: compare_with_torch(m), ValueTypeError, "a model needs inputs"),
+    (lambda m: compare_with_torch(m, [["a", "b", "c"]]), ValueTypeError, "inputs are numbers"),
+    (lambda m: compare_with_torch(m, 3.0), ValueTypeError, "inputs are numbers"),
     (lambda m: compare_with_torch(m, [[1.0, 2.0]]), DomainError,
      "the model takes 3 numbers per sample"),
     (lambda m: compare_with_torch(m, SAMPLES, [1, 2, 0, 1]), ValueTypeError,
