@@ -7,6 +7,8 @@ model on a grid (no graph: under `no_grad`), and `fit` hands the result back as
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -222,12 +224,19 @@ def _flat_share(outputs: Sequence[float], activation: Any) -> float:
 def _grid(inputs: Sequence[Sequence[float]], size: int) -> Grid | None:
     if not inputs:
         return None
+    features = list(zip(*inputs, strict=True))
+    steps = 4 * size if len(features) == 1 else size  # a curve needs more points than a side
+    # Computed scaled down by 2**k, which is exact, so these are the plain formulas' numbers to
+    # the bit, but (high - low) * i of inputs near 1e308 does not overflow.
+    k = steps.bit_length() + 1
     axes = []
-    for feature in zip(*inputs, strict=True):
-        low, high = min(feature), max(feature)
-        margin = 0.1 * (high - low) or 0.5  # a little room around the data
-        axes.append((low - margin, high + margin))
-    steps = 4 * size if len(axes) == 1 else size  # a curve needs more points than a side
-    lattice = [tuple(low + (high - low) * i / (steps - 1) for i in range(steps))
-               for low, high in axes]
-    return Grid(*lattice)
+    for feature in features:
+        # Around the finite data (a nan or inf input has no place on the plot), a little room.
+        finite = [x for x in feature if math.isfinite(x)] or [0.0]
+        low, high = math.ldexp(min(finite), -k), math.ldexp(max(finite), -k)
+        margin = 0.1 * (high - low) or math.ldexp(0.5, -k)
+        edge = math.ldexp(sys.float_info.max, -k)
+        low, high = max(low - margin, -edge), min(high + margin, edge)
+        axes.append(tuple(math.ldexp(low + (high - low) * i / (steps - 1), k)
+                          for i in range(steps)))
+    return Grid(*axes)

@@ -3,6 +3,9 @@
 The oracle is fit itself: a run of k epochs from the same seed is the recorded run's first k
 epochs, bit for bit, so its parameters and gradients are what snapshot k must hold."""
 
+import math
+import sys
+
 import pytest
 
 from microgradjp import Value, no_grad
@@ -81,6 +84,29 @@ def test_the_grid_spans_the_data_with_a_margin():
     span = max(xs) - min(xs)
     assert grid.xs[0] == min(xs) - 0.1 * span and len(grid.xs) == len(grid.ys) == 5
     assert grid.xs[-1] == pytest.approx(max(xs) + 0.1 * span, rel=1e-15)
+
+
+@pytest.mark.parametrize("size", [2, 5, 20])
+def test_the_grid_is_the_plain_formulas_to_the_bit(size):
+    # The grid is computed scaled (so inputs near 1e308 overflow nothing); ordinary data get
+    # exactly low + (high - low) * i / (n - 1) around a 10 % margin.
+    _, history = train(1, Recorder(grid=size))
+    grid = history.record.grid
+    for axis, feature in zip((grid.xs, grid.ys), zip(*POINTS, strict=True), strict=True):
+        low, high = min(feature), max(feature)
+        low, high = low - 0.1 * (high - low), high + 0.1 * (high - low)
+        assert axis == tuple(low + (high - low) * i / (size - 1) for i in range(size))
+
+
+def test_the_grid_spans_the_finite_data_without_overflowing_near_1e308():
+    model = MLP(2, [2, 1], activation="tanh", seed=0)
+    inputs = [[1e308, 0.0], [-1.7e308, 1.0], [math.inf, 2.0], [0.0, -math.inf]]
+    history = fit(model, inputs, [1.0, -1.0, 1.0, 1.0], loss=lambda y, t: y * 0.0, epochs=1,
+                  optimizer=SGD(model.parameters(), lr=0.1), record=Recorder(grid=5))
+    grid = history.record.grid
+    assert all(map(math.isfinite, grid.xs + grid.ys))
+    assert grid.xs[0] == -sys.float_info.max and 1e308 < grid.xs[-1] < math.inf  # no room left
+    assert (grid.ys[0], grid.ys[-1]) == (-0.2, 2.2)  # nan and inf are not data to span
 
 
 def test_one_input_feature_is_recorded_along_a_line_of_points():
