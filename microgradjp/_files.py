@@ -2,7 +2,7 @@
 
 Models (`nn.saving`), drawings and player pages (`views`) all go through `write_atomically`,
 animations, written frame by frame, through `atomic_file`.
-It imports nothing of the package but `errors`, so every layer may use it.
+It imports nothing of the package, so every layer may use it.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
-
-from .errors import message
 
 __all__ = ["atomic_file", "write_atomically"]
 
@@ -105,7 +103,7 @@ def _refuse_read_only(target: Path) -> None:
     # not write (or made read-only to keep it) would be replaced all the same.
     try:
         mode = os.stat(target).st_mode
-    except FileNotFoundError:
+    except OSError:  # no file yet, or a path that cannot be: the writing says which
         return
     if stat.S_ISREG(mode) and (not mode & 0o222 or not os.access(target, os.W_OK)):
         raise PermissionError(errno.EACCES, "the file is read-only", os.fspath(target))
@@ -135,14 +133,16 @@ def _ours(filename: object, target: Path) -> bool:
 
 
 def _naming(error: OSError, path: str | os.PathLike[str], target: Path) -> OSError:
-    """Return ``error`` as the same kind of OSError, naming the user's file, never a temporary."""
+    """Return ``error`` as the same kind of OSError about ``path``, with what to do.
+
+    It reads as Python's own do, "[Errno 13] Permission denied; <what to do>: 'model.json'",
+    and ``filename`` is the name the user gave, never the temporary file's.
+    """
     given = os.fspath(path)
-    asked = f"writing {given!r}"
-    if os.path.islink(given):
-        asked += f" (a link to {os.fspath(target)!r})"
-    why = (error.strerror or str(error)).rstrip(".")
-    why = why[:1].lower() + why[1:]
+    why = error.strerror or str(error)
     if error.filename is not None and Path(os.fsdecode(error.filename)) in target.parents:
         why += f" ({os.fsdecode(error.filename)!r})"  # the folder it could not make
+    if os.path.islink(given):
+        why += f" (writing through the link to {os.fspath(target)!r})"
     fix = _FIXES.get(error.errno, "any file already there is unchanged")
-    return type(error)(error.errno, message(asked, why, fix))
+    return type(error)(error.errno, f"{why}; {fix}", given)
