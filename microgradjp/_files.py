@@ -118,7 +118,7 @@ _FIXES = {getattr(errno, name): fix for names, fix in (
                         "takes 3)"),
     (("ENOENT",), "create the folder first, or check the path"),
     (("EISDIR",), "give the name of a file inside it"),
-    (("ENOTDIR",), "a part of the path is a file, not a folder: check the path"),
+    (("ENOTDIR", "EEXIST"), "a part of the path is a file, not a folder: check the path"),
 ) for name in names if hasattr(errno, name)}
 
 
