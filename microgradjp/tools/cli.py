@@ -84,8 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"microgradjp {args.command}: {error}", file=sys.stderr)
         return BAD_INPUT
     except KeyboardInterrupt:
-        print(f"microgradjp {args.command}: interrupted (Ctrl-C); a file being written was "
-              "removed", file=sys.stderr)
+        print(f"microgradjp {args.command}: interrupted (Ctrl-C); no half-written file is left",
+              file=sys.stderr)
         return INTERRUPTED
 
 

@@ -343,7 +343,7 @@ def test_ctrl_c_while_an_animation_is_written_says_one_line_and_leaves_nothing(t
     finally:
         process.kill()
     assert (process.returncode, out) == (130, "")
-    assert err == "microgradjp steps: interrupted (Ctrl-C); a file being written was removed\n"
+    assert err == "microgradjp steps: interrupted (Ctrl-C); no half-written file is left\n"
     assert os.listdir(tmp_path) == []
 
 
