@@ -332,7 +332,7 @@ def test_demo_into_a_file_fails_before_training(tmp_path, capsys):
 
 def test_ctrl_c_while_an_animation_is_written_says_one_line_and_leaves_nothing(tmp_path):
     output = tmp_path / "steps.gif"
-    process = subprocess.Popen([sys.executable, "-m", "microgradjp", "steps", "x * y + y * x",
+    process = subprocess.Popen([sys.executable, "-m", "microgradjp", "steps", "x*y + y*x + x*x*y",
                                 "--at", "x=0.5,y=0.25", "-o", str(output)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
