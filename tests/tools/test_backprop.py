@@ -5,6 +5,8 @@ The network, `functions` and `backward(x, d, z1, y)` below are seed 002's (1_2_b
 global `network` included; mistakes are injected by swapping one function or one line.
 """
 
+import collections
+import itertools
 import math
 import re
 import types
@@ -240,11 +242,10 @@ def test_every_entry_of_the_learner_s_dict_is_restored_after_a_failing_draw():
 
 def test_the_dict_is_restored_when_the_learner_s_code_raises_and_the_draw_is_noted():
     given = dict(network)
-    calls = []
+    calls = itertools.count(1)  # a list would be put back between points, as all reached state
 
     def failing(net, x, d):
-        calls.append(1)
-        if len(calls) > 2:
+        if next(calls) > 2:
             raise RuntimeError("learner's bug")
         return grads(net, x, d)
 
@@ -255,7 +256,7 @@ def test_the_dict_is_restored_when_the_learner_s_code_raises_and_the_draw_is_not
 
 
 def test_draws_keep_integer_inputs_and_reach_a_backward_reading_the_global():
-    seen = []
+    seen = collections.deque()  # a list reached by grads would be put back, as all its state
 
     def spying(net, x, d):
         seen.append((network["W1"][0, 0], x[0, 0], d.tolist()))
