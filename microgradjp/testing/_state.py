@@ -27,13 +27,13 @@ _ATOMS = (numbers.Number, str, bytes, type(None))
 def _learners(thing: Any) -> bool:
     """Return True for a class or function the learner wrote (not a library's, not ours)."""
     name = getattr(thing, "__module__", None) or ""
-    module = sys.modules.get(name)
-    if module is None or name == "builtins" or name.split(".")[0] == "microgradjp":
+    if name in ("", "builtins") or name.split(".")[0] == "microgradjp":
         return False
+    module = sys.modules.get(name)
+    if module is None or name == "__main__":
+        return True  # a script's, a notebook's, a doctest's or an exec'd namespace's own
     file = getattr(module, "__file__", None)
-    if file is None:
-        return name == "__main__"  # a notebook's or a console's own definitions
-    return not str(file).startswith(_LIBRARIES)
+    return file is not None and not str(file).startswith(_LIBRARIES)
 
 
 def _global_names(code: types.CodeType) -> Iterator[str]:
