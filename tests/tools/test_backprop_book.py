@@ -19,9 +19,9 @@ from microgradjp.testing import (
     BackpropError,
     CentralDifferencesWarning,
     CheckCostWarning,
+    _truth,
     check_backprop,
 )
-from microgradjp.testing import _truth
 
 np = pytest.importorskip("numpy")
 
@@ -219,7 +219,8 @@ def assert_unchanged(net, before):
     attributes, params, layers, numbers = before
     objects = [net, *net.layers.values(), net.lastLayer]
     assert [vars(o).keys() for o in objects] == [a.keys() for a in attributes]
-    assert all(vars(o)[k] is v for o, a in zip(objects, attributes) for k, v in a.items())
+    assert all(vars(o)[k] is v for o, a in zip(objects, attributes, strict=True)
+               for k, v in a.items())
     assert all(net.params[name] is params[name] for name in params)
     assert list(net.layers.items()) == layers
     assert all(np.array_equal(net.params[name], numbers[name]) for name in numbers)
@@ -245,7 +246,8 @@ def test_mul_and_add_layers_on_values_give_the_apple_and_orange_numbers():
     dorange, dorange_num = mul_orange.backward(dorange_price)
     dapple, dapple_num = mul_apple.backward(dapple_price)
     by_layers = [dapple, dapple_num, dorange, dorange_num, dtax]
-    assert [d.data for d in by_layers] == [2.2, 110.00000000000001, 3.3000000000000003, 165.0, 650.0]
+    assert [d.data for d in by_layers] == [2.2, 110.00000000000001, 3.3000000000000003, 165.0,
+                                           650.0]
     price.backward()  # microgradjp's backward through the same graph: the same numbers
     assert [v.grad for v in (apple, apple_num, orange, orange_num, tax)] == [
         d.data for d in by_layers]
