@@ -46,6 +46,7 @@ class Truth:
     share: Callable[[], tuple[float, float, float] | None] = lambda: None  # the log constant's
     # worst share in the exact graph: found only when asked (when something disagrees)
     reason: str | None = None  # why Values did not give the exact truth of every name
+    too_large: bool = False  # the reason is the exact graph's size: a smaller batch fixes it
 
 
 def one_number(out: Any, on_values: bool = False) -> Any:
@@ -85,7 +86,7 @@ class Oracle:
                         for name, slot in template.parameters.items()}
         self.draws = random.Random(seed)
         self.warned: set[type[Warning]] = set()
-        self.seconds: list[float] = []  # how long each forward on floats took
+        self.seconds = math.inf  # the fastest forward on floats seen: what one costs
 
     def at(self, numbers: Mapping[str, Sequence[float]]) -> None:
         """Put the learner's state back as found, then these numbers where the loss reads them."""
@@ -94,10 +95,8 @@ class Oracle:
             handle.put(numbers[name])
 
     def forward(self, inputs: tuple[Any, ...]) -> float:
-        """Return the loss on floats at the numbers put; its time counts toward the cost."""
-        started = time.perf_counter()
+        """Return the loss on floats at the numbers put."""
         out = one_number(self.loss(self.params, *inputs))
-        self.seconds.append(time.perf_counter() - started)
         return out.data if isinstance(out, Value) else float(out)
 
     def truth(self, numbers: Mapping[str, Sequence[float]], inputs: tuple[Any, ...]) -> Truth:
@@ -113,7 +112,9 @@ class Oracle:
         exact, reached = self._exact(numbers, inputs, truth)
         self.at(numbers)
         need = []
+        started = time.perf_counter()
         base = self.forward(inputs)
+        self.seconds = min(self.seconds, time.perf_counter() - started)
         for name in self.handles:
             if name in exact and reached(name):
                 truth.grads[name] = exact[name]
@@ -127,7 +128,7 @@ class Oracle:
             else:
                 need.append(name)
         if need:
-            self._central(need, numbers, inputs, truth, min(self.seconds))
+            self._central(need, numbers, inputs, truth, self.seconds)
         self.at(numbers)
         return truth
 
@@ -140,7 +141,8 @@ class Oracle:
             truth.reason = (f"the exact graph would hold about {batch * size:,} Values (batch "
                             f"{batch} x {size:,} parameters, about {_size(batch * size)}), more "
                             f"than {EXACT_MOST_VALUES:,}")
-            return {}, lambda name: False
+            truth.too_large = True
+            return {}, _never
         if batch * size > EXACT_MOST_VALUES // 4:
             self._warn(CheckCostWarning, f"check_backprop: the exact truth builds about "
                        f"{batch * size:,} Values per point (batch {batch} x {size:,} "
@@ -153,7 +155,7 @@ class Oracle:
             raw = self.loss(self.params, *inputs)
         except (TypeError, AttributeError) as error:
             truth.reason = f"your loss cannot run on Values ({type(error).__name__}: {error})"
-            return {}, lambda name: False
+            return {}, _never
         finally:
             self.at(numbers)  # the learner's layers let go of the Values
         out = one_number(raw, on_values=True)
@@ -161,7 +163,7 @@ class Oracle:
             truth.reason = ("your loss cannot run on Values (it returned a plain number on "
                             "Values: the graph was lost (float(), .astype(float), math.* or "
                             "np.array(..., dtype=float) inside?))")
-            return {}, lambda name: False
+            return {}, _never
         out.backward()
         truth.share = lambda: _log_constant_share(out, leaves)
         grads = {name: [leaf.grad for leaf in group] for name, group in leaves.items()}
@@ -195,7 +197,7 @@ class Oracle:
             f"gradient of {', '.join(names)}: {why}; {2 * entries:,} forwards of your loss, "
             f"about {_seconds(cost)} per point, {self.points} point(s)"
             + ("; for the exact truth, check a smaller batch (x[:3], t[:3])"
-               if truth.reason and "Values (batch" in truth.reason else "")))
+               if truth.too_large else "")))
         bar = _progress(entries, cost)
         try:
             for name in names:
@@ -219,6 +221,10 @@ class Oracle:
         if kind not in self.warned:
             self.warned.add(kind)
             warnings.warn(text, kind, stacklevel=6)  # the learner's call
+
+
+def _never(name: str) -> bool:
+    return False
 
 
 def _size(values: int) -> str:
