@@ -59,7 +59,7 @@ def one_number(out: Any, on_values: bool = False) -> Any:
         if on_values and not isinstance(out, str | bytes | Mapping | type(None)):
             return out  # an object of its own: central differences will say what it is
         raise ValueTypeError(message(
-            f"check_backprop: loss returned {_kind(out)}",
+            f"check_backprop: loss returned {kind_of(out)}",
             "loss(params, *inputs) must return the loss, one number",
             "return it (a function without return gives None), e.g. "
             "return np.sum(...) / batch_size")) from None
@@ -70,7 +70,8 @@ def one_number(out: Any, on_values: bool = False) -> Any:
     return flat[0]
 
 
-def _kind(x: Any) -> str:
+def kind_of(x: Any) -> str:
+    """Return what a returned object is, for a message: ``None``, ``a list``, ``a str``..."""
     return "None" if x is None else f"a {type(x).__name__}"
 
 

@@ -27,7 +27,7 @@ from ..errors import MicrogradError, ValueTypeError, message
 from ._diagnosis import Cause, Finding, cause, diagnose, log_epsilon
 from ._points import Template, compact, numbers_of
 from ._state import LearnerState
-from ._truth import LONG, CentralDifferencesWarning, CheckCostWarning, Oracle, Truth
+from ._truth import LONG, CentralDifferencesWarning, CheckCostWarning, Oracle, Truth, kind_of
 
 __all__ = ["BackpropError", "CentralDifferencesWarning", "CheckCostWarning", "check_backprop"]
 
@@ -168,14 +168,14 @@ class _Context:
         """Call the learner's backward; return each gradient's shape and numbers, read at once."""
         raw = self.grads(self.oracle.params, *inputs)
         if not isinstance(raw, Mapping):
-            kind = "None" if raw is None else f"a {type(raw).__name__}"
             sized = f" of {len(raw)}" if isinstance(raw, list | tuple) else ""
             raise ValueTypeError(message(
-                f"check_backprop: grads returned {kind}{sized}",
+                f"check_backprop: grads returned {kind_of(raw)}{sized}",
                 "grads(params, *inputs) must return a dict of gradients by parameter name, "
                 "like params",
-                "return grads (a function without return gives None), keyed like params: "
-                "{" + ", ".join(f"{name!r}: ..." for name in self.template.parameters) + "}"))
+                ("end it with return grads (a function without return gives None), "
+                 if raw is None else "return a dict ") + "keyed like params: {"
+                + ", ".join(f"{name!r}: ..." for name in self.template.parameters) + "}"))
         theirs = {}
         for name in self.template.parameters:
             if name in raw:
@@ -186,7 +186,7 @@ class _Context:
                     if isinstance(error, ValueTypeError):
                         raise
                     raise ValueTypeError(message(
-                        f"check_backprop: {what} is {_kind(raw[name])}",
+                        f"check_backprop: {what} is {kind_of(raw[name])}",
                         f"a gradient is numbers shaped like params[{name!r}] ({error})",
                         "return the array your backward computed (a layer's dW is None until "
                         "its backward has run)")) from None
@@ -234,10 +234,6 @@ def _how(truth: Truth, eps: float, names: list[str]) -> tuple[str, str]:
         return f"{central}{why}", f"中心差分 (eps={eps}): 厳密な勾配が得られないため"
     return (f"exact for {', '.join(exact)}; {central} for {', '.join(truth.central)}{why}",
             f"{'、'.join(exact)} は厳密な勾配、{'、'.join(truth.central)} は中心差分 (eps={eps})")
-
-
-def _kind(x: Any) -> str:
-    return "None" if x is None else f"a {type(x).__name__}"
 
 
 def _all_entries_explained(theirs: Mapping[str, tuple[Any, list[float]]],
