@@ -253,9 +253,22 @@ def _tag(
     texts: dict[Slot, int] = {}
     lit: dict[Slot, int] = {}
 
-    def light(key: Slot, group: ElementTree.Element) -> None:
+    def light(key: Slot, *drawn: ElementTree.Element) -> None:
         lit[key] = len(lit)
-        group.set("data-g", str(lit[key]))
+        for group in drawn:
+            group.set("data-g", str(lit[key]))
+
+    def parts(edge_id: str) -> list[ElementTree.Element]:
+        # In a large drawing an edge's number is a node of its own, cut into the edge: the
+        # number (id + "n") and the edge's second half (id + "h") light with it.
+        return [groups[part] for part in (f"{edge_id}n", f"{edge_id}h") if part in groups]
+
+    def number(edge_id: str) -> ElementTree.Element | None:
+        # The text of an edge's number: on the edge, or in its number node.
+        found = groups[edge_id].find(f"{{{SVG_NS}}}text")
+        if found is None and f"{edge_id}n" in groups:
+            found = groups[f"{edge_id}n"].find(f".//{{{SVG_NS}}}text")
+        return found
 
     def text(key: Slot, element: ElementTree.Element | None) -> None:
         if element is not None:  # an edge drawn without a label has no text to change
@@ -272,11 +285,10 @@ def _tag(
             continue
         light(("op", node, 0), groups[ids.op])
         flow = groups[ids.flow]
-        light(("flow", node, 0), flow)
-        text(("flow", node, 0), flow.find(f"{{{SVG_NS}}}text"))
+        light(("flow", node, 0), flow, *parts(ids.flow))
+        text(("flow", node, 0), number(ids.flow))
         for position, edge_id in enumerate(ids.inputs):
             if edge_id is not None:  # an input outside a focus has no edge of its own
-                edge = groups[edge_id]
-                light(("edge", node, position), edge)
-                text(("edge", node, position), edge.find(f"{{{SVG_NS}}}text"))
+                light(("edge", node, position), groups[edge_id], *parts(edge_id))
+                text(("edge", node, position), number(edge_id))
     return texts, lit
