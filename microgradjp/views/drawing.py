@@ -246,11 +246,12 @@ def draw(
                 text = edge_text(edge, edge_labels, number) if shown else None
                 tail = ids[edge.input].box
                 if (node, edge.position) in far:
-                    tail = f"{edge_id}c"
-                    dot.node(tail, graphviz.nohtml(_escape(_copy_text(edge.input, number))),
-                             style="rounded,filled,dashed",
+                    tail = f"{edge_id}c"  # a dashed copy of the leaf, beside this use
+                    name = _escape(_copy_text(edge.input, number))
+                    dot.node(tail, graphviz.nohtml(name), style="rounded,filled,dashed",
                              fillcolor=ROLE_COLOURS[_role(edge.input, root, parameter_set)],
-                             tooltip=f"the same Value as the solid box {_copy_text(edge.input, number)}")
+                             tooltip=graphviz.nohtml(f"{name}: drawn again beside this use; "
+                                                     "its numbers are in its solid box"))
                 numbered(tail, op_id, edge_id, text)
             else:
                 inputs.append(None)

@@ -139,7 +139,7 @@ def chain(terms):
 
 
 def test_far_uses_of_a_leaf_are_drawn_from_dashed_copies_beside_them():
-    x, total = chain(40)
+    _, total = chain(40)
     source = to_dot(total).source
     box = re.search(r"\t(v\d+) \[label=\"x\\ndata", source).group(1)
     copies = re.findall(r"\t(\w+c) \[label=x .*dashed", source)
@@ -151,7 +151,7 @@ def test_far_uses_of_a_leaf_are_drawn_from_dashed_copies_beside_them():
 
 
 def test_a_small_graph_keeps_its_labels_and_its_one_box_per_leaf():
-    x, total = chain(5)
+    _, total = chain(5)
     source = to_dot(total).source
     assert "dashed" not in source
     assert not re.search(r"\t\w+n \[", source)  # no number drawn as a node of its own
