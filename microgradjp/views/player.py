@@ -29,12 +29,16 @@ from .digraph import DrawingError, check_choice
 from .drawing import DrawnIds, draw
 from .labels import DATA_LINE, GRAD_LINE, data_text, edge_label, edge_text, flow_text, grad_text
 from .pictures import HOT_COLOUR, SVG_NS, Captions
+from .raster import FRAME_PIXELS, FRAME_SIDE_PIXELS
 from .storyboard import Frame, frames_of
 from .text import number_text
 
 __all__ = ["Player"]
 
 UNKNOWN = "?"
+# An animation past this many frames is refused at once (the HTML player has no limit): the CLI
+# accepted a 249-term sum, 746 frames, which took about 25 minutes to draw.
+MAX_ANIMATION_FRAMES = 300
 
 # ("data" | "grad" | "flow" | "edge" | "node" | "op", node, position among its parents)
 Slot = tuple[str, Value, int]
@@ -213,8 +217,10 @@ class Player:
 
         ``phase`` keeps the forward or the backward frames only (the backward ones start from
         the finished forward pass); ``seconds`` is each frame's time on screen. Needs the
-        ``animate`` extra (Pillow encodes each frame, drawn as `save_frames` does; frames are
-        written as they come, so memory holds one frame however many there are).
+        ``animate`` extra (Pillow encodes each frame, drawn as `save_frames` does but within
+        2560 x 1080 pixels; frames are written as they come, so memory holds one frame however
+        many there are). Past 300 frames it refuses at once; a long run shows a progress bar
+        in a terminal.
         """
         path = Path(path)
         formats = {".gif": "GIF", ".png": "PNG", ".apng": "PNG"}
@@ -228,11 +234,18 @@ class Player:
                                        "a positive time", "pass seconds=1.5, say"))
         wanted = {"both": ("inputs", "forward", "seed", "backward"),
                   "forward": ("inputs", "forward"), "backward": ("seed", "backward")}[phase]
-        # One frame at a time: drawn, encoded, written, dropped (memory for one frame).
-        pictures = (_pictures.png(svg) for frame, svg in
-                    zip(self.frames, self.frame_svgs(caption=caption), strict=True)
-                    if frame.kind in wanted)
         count = sum(frame.kind in wanted for frame in self.frames)
+        if count > MAX_ANIMATION_FRAMES:  # refused before any frame is drawn
+            raise DrawingError(message(
+                f"save_animation({str(path)!r})", f"{count} frames is more than "
+                f"{MAX_ANIMATION_FRAMES} (about a second each to draw, {seconds:g} s each to "
+                "watch)", "save the HTML player with .save('steps.html') (any size), pass "
+                "phase='backward', or build the Player with focus=node, depth=2"))
+        # One frame at a time: drawn at a watching size, encoded, written, dropped.
+        pictures = (_pictures.png(svg, pixels=FRAME_PIXELS, side=FRAME_SIDE_PIXELS)
+                    for frame, svg in zip(self.frames, self.frame_svgs(caption=caption),
+                                          strict=True)
+                    if frame.kind in wanted)
         with atomic_file(path, make_folders=True) as file:
             write_animation(pictures, formats[path.suffix.lower()], seconds, file, count)
         return path
