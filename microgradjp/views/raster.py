@@ -16,7 +16,8 @@ from ..errors import MicrogradError, message
 from .fonts import Font
 from .text import ems
 
-__all__ = ["DPI", "FRAME_PIXELS", "FRAME_SIDE_PIXELS", "MAX_PIXELS", "MAX_SIDE_PIXELS", "RasterError", "available", "png_dpi",
+__all__ = ["DPI", "FRAME_PIXELS", "FRAME_SIDE_PIXELS", "MAX_PIXELS", "MAX_SIDE_PIXELS",
+           "RasterError", "available", "png_dpi",
            "room_for_text", "svg_to_png"]
 
 DPI = 144  # PNG at 1.5 times Graphviz's default: crisp on high-density screens
