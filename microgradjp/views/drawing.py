@@ -381,6 +381,33 @@ def _around(nodes: list[Value], focus: Value, depth: int) -> list[Value]:
     return [node for node in nodes if node in near]
 
 
+# What each mark of a drawing means, in both languages: the player's legend.
+MARKS = {
+    "input": ("input (a Value you made)", "入力(自分で作った Value)"),
+    "parameter": ("parameter", "パラメータ"),
+    "constant": ("constant (a number in the expression)", "定数(式の中の数)"),
+    "output": ("output", "出力"),
+    "made by an op": ("made by an op (the circle)", "演算(丸)の結果"),
+    "more": ("\"N more\": inputs outside this view", "「N more」: この図の外にある入力 N 個"),
+    "copy": ("dashed box: a leaf drawn again beside a far use", "点線の箱: 離れた所で使う葉の写し"),
+}
+
+
+def marks(recorded: BackwardPass, ids: Mapping[Value, DrawnIds]) -> list[tuple[str, str, str]]:
+    """Return the legend of `draw`'s drawing: (fill colour, English, Japanese) per mark used.
+
+    >>> recorded = record((Value(2.0, label="a") * 3).named("y"))
+    >>> [english for _, english, _ in marks(recorded, draw(recorded)[1])][:2]
+    ['input (a Value you made)', 'constant (a number in the expression)']
+    """
+    used = dict.fromkeys(_role(node, recorded.root, set()) for node in ids)
+    if any(None in drawn.inputs for drawn in ids.values()):
+        used["more"] = None
+    if len(ids) > LARGE_GRAPH and _far_uses(list(ids)):
+        used["copy"] = None
+    return [(ROLE_COLOURS.get(mark, "white"), *MARKS[mark]) for mark in used]
+
+
 def _role(node: Value, root: Value, parameters: set[Value]) -> str:
     if node is root:
         return "output"
@@ -534,4 +561,5 @@ def _number_of(grad: float | Value) -> float:
 
 
 def _short(node: Value) -> str:
-    return node.label if node.label else f"the {node.op or 'leaf'} node"
+    # The op as its circle shows it ("the × node", never "the * node").
+    return node.label if node.label else f"the {node.rule.drawn if node.parents else 'leaf'} node"

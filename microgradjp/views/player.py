@@ -26,12 +26,14 @@ from . import page
 from . import pictures as _pictures
 from .animation import write_animation
 from .digraph import DrawingError, check_choice
-from .drawing import DrawnIds, draw
+from .drawing import GRAD_COLOUR, DrawnIds, draw, marks
 from .labels import DATA_LINE, GRAD_LINE, data_text, edge_label, edge_text, flow_text, grad_text
 from .pictures import HOT_COLOUR, SVG_NS, Captions
 from .raster import FRAME_PIXELS, FRAME_SIDE_PIXELS
 from .storyboard import Frame, frames_of
 from .text import number_text
+
+TIMES = "\N{MULTIPLICATION SIGN}"
 
 __all__ = ["Player"]
 
@@ -79,6 +81,10 @@ class Player:
         self._svg = ElementTree.fromstring(_engines.pipe(dot.source, "svg", engine))
         self._number = functools.partial(number_text, digits=digits)
         self._texts, self._groups = _tag(self._svg, self._ids)
+        self.legend = [*marks(recorded, self._ids),
+                       (GRAD_COLOUR, f"red on an edge: upstream {TIMES} local = what flows back",
+                        f"辺の赤: 上流の勾配 {TIMES} 局所的な微分 = 逆に流れる勾配"),
+                       (HOT_COLOUR, "orange: this step", "橙: いまの一歩")]
         self.frames, self._changes, self._hot = self._storyboard(frames_of(
             recorded, digits=digits, drawn=self._ids))
 
@@ -166,6 +172,7 @@ class Player:
         """
         data = {"svg": _pictures.serialise(self._svg),
                 "hidden": [text for _, text in sorted(self.hidden().items())],
+                "legend": self.legend,
                 "frames": [[frame.caption, frame.caption_ja, hot, sorted(changes.items())]
                            for frame, changes, hot in
                            zip(self.frames, self._changes, self._hot, strict=True)]}

@@ -149,8 +149,11 @@ def test_unlabelled_nodes_are_named_by_what_made_them():
 
 def test_many_inputs_are_counted_not_listed():
     leaves = [Value(float(k), label=f"x{k}") for k in range(12)]
-    caption = frames(sum(leaves[1:], leaves[0]))[0].caption
-    assert caption.endswith("x6 = 6, x7 = 7 and 4 more.")
+    first = frames(sum(leaves[1:], leaves[0]))[0]
+    assert first.caption == "Forward pass: 12 inputs are given; each input's box shows its number."
+    assert first.caption_ja == "順伝播: 入力は 12 個。各入力の箱にその値があります。"
+    eight = frames(sum(leaves[1:8], leaves[0]))[0].caption
+    assert eight.endswith("x6 = 6, x7 = 7.")
 
 
 @pytest.mark.parametrize("length", [1, 2, 10, 100])

@@ -157,3 +157,29 @@ def test_a_hostile_label_runs_no_script_and_the_page_still_plays(browser, tmp_pa
     root = open_page(browser, TrainingPlayer(history.record), tmp_path)
     root.send_keys(Keys.ARROW_RIGHT)
     assert root.get_attribute("data-epoch") == "2" and browser.title != "PWNED"
+
+
+def test_the_sample_tabs_player_takes_keys_without_a_click_and_explains_its_marks(
+        browser, run, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    model, history = run
+    x = [Value(0.5, label="x0"), Value(-0.2, label="x1")]
+    root = max_margin_loss([model(x)], 1).named("loss")
+    open_page(browser, TrainingPlayer(history.record, sample=root), tmp_path)
+    browser.find_element(By.CSS_SELECTOR, ".mgt-tab-sample").click()
+    frame = browser.find_element(By.CSS_SELECTOR, ".mgt-sample iframe")
+    browser.switch_to.frame(frame)
+    try:
+        player = WebDriverWait(browser, 10).until(
+            lambda b: b.find_elements(By.CSS_SELECTOR, ".mgp"))[0]
+        legend = browser.find_element(By.CSS_SELECTOR, ".mgp-legend").text
+        browser.switch_to.default_content()
+        ActionChains(browser).send_keys(Keys.ARROW_RIGHT).perform()  # no click in the frame
+        browser.switch_to.frame(frame)
+        assert player.get_attribute("data-frame") == "1"
+    finally:
+        browser.switch_to.default_content()
+    # Drawn with a focus, it has inputs outside the view: the "N more" stubs are explained.
+    assert '"N more": inputs outside this view' in legend
+    assert "parameter / パラメータ" in legend and "orange: this step / 橙: いまの一歩" in legend
