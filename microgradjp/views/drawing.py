@@ -561,5 +561,5 @@ def _number_of(grad: float | Value) -> float:
 
 
 def _short(node: Value) -> str:
-    # The op as its circle shows it ("the × node", never "the * node").
+    # The op as its circle shows it: "the \N{MULTIPLICATION SIGN} node", never "the * node".
     return node.label if node.label else f"the {node.rule.drawn if node.parents else 'leaf'} node"
