@@ -496,7 +496,7 @@ def _far_uses(nodes: list[Value]) -> set[tuple[Value, int]]:
                 height[parent] = max(height[parent], height[node] + 1)
             if not parent.parents:
                 uses.setdefault(parent, []).append((node, position))
-    far = set()
+    far: set[tuple[Value, int]] = set()
     for used in uses.values():
         furthest = max(height[node] for node, _ in used)
         far.update(use for use in used if furthest - height[use[0]] > FAR_USE)

@@ -69,9 +69,9 @@ def test_contributions_sum_to_central_differences():
 def test_apple_table(apple):
     assert backward_table(apple) == "\n".join([
         "node      value  op  upstream  input   local  contribution",
-        "支払金額    220  ×          1  #3        1.1           1.1",
+        "支払金額    220  \N{MULTIPLICATION SIGN}          1  #3        1.1           1.1",
         "                               消費税    200           200",
-        "#3          200  ×        1.1  りんご      2           2.2",
+        "#3          200  \N{MULTIPLICATION SIGN}        1.1  りんご      2           2.2",
         "                               個数      100           110",
         "",
         "leaf    value  grad",
