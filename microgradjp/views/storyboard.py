@@ -22,6 +22,7 @@ __all__ = ["Frame", "Kind", "frames", "frames_of"]
 Kind = Literal["inputs", "forward", "seed", "backward"]
 MAX_LISTED_INPUTS = 8  # the inputs frame lists up to this many leaves, else says how many
 MAX_LISTED_TERMS = 6  # a fan-out sum shows this many terms, the last one included
+MAX_OPERANDS = 3  # a name written as op(a, b, c) lists this many inputs, else first and last
 MAX_NAME = 40  # characters of a label in a caption, the ellipsis included
 TIMES = rules.TIMES
 _Formatter = Callable[[float], str]
@@ -171,6 +172,8 @@ def _bracketed(shown: str) -> str:
 def _apply(rule: rules.Rule, shown: list[str]) -> str:
     op = rule.name
     if op.isidentifier():
+        if len(shown) > MAX_OPERANDS:  # a neuron's weighted sum: its first and last, counted
+            return f"{op}({shown[0]}, \N{HORIZONTAL ELLIPSIS}, {shown[-1]}: {len(shown)} inputs)"
         return f"{op}({', '.join(shown)})"
     if op.startswith("**") and len(shown) == 1:  # a fixed exponent such as **2
         return f"{_bracketed(shown[0])}**{op[2:]}"
