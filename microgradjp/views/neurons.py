@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
 
-from ..core.node import Parameter, Value
+from ..core.node import Constant, Parameter, Value
 from ..core.rules import WEIGHTED_SUM
 from ..core.walk import BackwardPass, record
 from .digraph import Drawing
@@ -77,8 +77,8 @@ def neuron_dot(root: Value, *, digits: int = 4) -> graphviz.Digraph:
                 node.rule.drawn if node.parents else "")
             lines = [line for line in (first, f"data {number(node.data)}",
                                        f"grad {number(grad)}") if line]
-            colour = ROLE_COLOURS["output" if node is root else
-                                  "made by an op" if node.parents else "input"]
+            colour = ROLE_COLOURS["output" if node is root else "made by an op" if node.parents
+                                  else "constant" if isinstance(node, Constant) else "input"]
         dot.node(name, graphviz.nohtml("\\n".join(_escape(line) for line in lines)),
                  fillcolor=colour)
         _edges(dot, recorded, node, sums.get(node), ids, number)
