@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import cast
 
+from .._files import write_atomically
 from ..core.node import Value, no_grad
 from ..core.recording import TrainingRecord
 from ..errors import MicrogradError
@@ -22,7 +23,8 @@ from ..nn.losses import l2_regularization, max_margin_loss
 from ..nn.modules import MLP
 from ..nn.optim import SGD
 from ..nn.train import History, fit
-from ..views.drawing import render
+from ..views import layout
+from ..views.neurons import neuron_dot
 from ..views.training import TrainingPlayer
 
 __all__ = ["run"]
@@ -84,12 +86,12 @@ def _worst_sample(model: MLP, points: list[list[float]], labels: list[int]) -> t
 def _draw_graph(root: Value, worst: int, folder: Path) -> list[tuple[str, str]]:
     root.backward()
     path = folder / "graph.svg"
-    try:
-        render(root, path, focus=root, depth=4)
+    try:  # the whole network, one neuron a box: element by element it is 2871 x 23066 pt
+        write_atomically(path, layout.pipe(neuron_dot(root).source, "svg"), make_folders=True)
     except MicrogradError as failure:
         return [(path.name, str(failure))]
-    print(f"wrote {path} (the last layers of sample {worst}'s {root.label}, "
-          f"{root.data:.4g}: the gradient flowing back on every edge)")
+    print(f"wrote {path} (sample {worst}'s {root.label}, {root.data:.4g}, through the whole "
+          "network, one neuron a box: what flows back on every edge)")
     return []
 
 

@@ -66,15 +66,21 @@ MAX_NODES = 1000  # past this, to_dot and draw refuse, saying how to draw less
 # for minutes.
 NOTEBOOK_MAX_NODES = 1000
 NOTEBOOK_SECONDS = 5.0
-# Past this many values a drawing takes settings that keep dot's layout to seconds (measured: the
-# 6th derivative of tanh, 658 values, went from over 120 s to 2-5 s in both engines):
-# - an edge's number is a head label, placed after the layout beside the op it enters, instead
-#   of a label, which dot lays out as a node of its own on every rank a long edge crosses (a
-#   leaf used by 100 ops, as in x + x + ..., has edges crossing hundreds of ranks);
-# - fewer network-simplex and crossing-minimisation rounds (nslimit, mclimit: Graphviz's knobs
-#   for "faster, a little less tidy").
-# Smaller graphs keep the tidiest layout, which takes well under a second.
+# Where an edge's number goes (the rule docs/drawing.md states). Up to LARGE_GRAPH values it is
+# the edge's label, which dot lays out as a node of its own in the middle of the edge, so no
+# number sits on a box or on another number at any fan-in. Past it, dot's labels double every
+# rank and a leaf used by 100 ops (x + x + ...) has edges crossing hundreds of ranks: the layout
+# took minutes. There the number is a small text node of our own, cut into the edge just before
+# the op it enters (a heavy edge keeps it there); the engines keep nodes apart, so it never sits
+# on a box or a number either, and the edge keeps its one meaning: input, number, op. (A head
+# label, tried before, is placed after the layout: fan-in 20 piled 9 numbers on the arrowhead.)
+# Large graphs also take fewer network-simplex and crossing-minimisation rounds (nslimit,
+# mclimit: Graphviz's knobs for "faster, a little less tidy").
 LARGE_GRAPH = 60
+# In a large graph, a leaf's use more than this many ops further along than its nearest use is
+# drawn from a dashed copy of the leaf beside that use: x in x*1 + x*2 + ... + x*300 otherwise
+# sends 300 edges across up to 600 ranks, and the layout grew with their cube (90 s at 300).
+FAR_USE = 2
 LARGE_GRAPH_LAYOUT = {"nslimit": "1", "mclimit": "0.3"}
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": None, ".gv": None}
 PictureFormat = Literal["svg", "png", "pdf"]
@@ -189,7 +195,6 @@ def draw(
         raise _too_many(root, len(nodes), max_nodes)
     font = font or _font_for(nodes)
     large = len(nodes) > LARGE_GRAPH
-    edge_key = "headlabel" if large else "label"
     # SVG by default (graphviz's own default is PDF, which graphviz-pure cannot write), so
     # ``dot.render("gout")`` works after pip install alone.
     dot = Drawing(format="svg", graph_attr={"rankdir": rankdir, "fontname": font,
@@ -204,6 +209,12 @@ def draw(
 
     def id_attribute(name: str) -> dict[str, str]:
         return {"id": name} if with_ids else {}  # to_dot's DOT stays as it always was
+
+    far = _far_uses(nodes) if large else set()
+
+    def numbered(tail: str, head: str, edge_id: str, text: str | None) -> None:
+        _numbered_edge(dot, tail, head, edge_id, text, rankdir=rankdir, large=large,
+                       with_ids=with_ids)
 
     ids: dict[Value, DrawnIds] = {}
     for node in nodes:
@@ -225,9 +236,7 @@ def draw(
         # What reaches the op from its output, once the output's gradient exists (a caller
         # passing grads= shows its own pass whole).
         flowing = edge_labels in ("grad", "both") and (grads is not None or has_gradient(node))
-        dot.edge(op_id, node_id, **id_attribute(flow_id),
-                 **_edge_text(flow_text(flows[node], number) if flowing else None, rankdir,
-                              edge_key))
+        numbered(op_id, node_id, flow_id, flow_text(flows[node], number) if flowing else None)
         inputs: list[str | None] = []
         for edge in recorded.edges_of(node):
             if edge.input in ids:
@@ -236,8 +245,15 @@ def draw(
                 # asked for by name, is no gradient).
                 shown = edge_labels == "local" or grads is not None or has_gradient(edge.input)
                 text = edge_text(edge, edge_labels, number) if shown else None
-                dot.edge(ids[edge.input].box, op_id, **id_attribute(edge_id),
-                         **_edge_text(text, rankdir, edge_key))
+                tail = ids[edge.input].box
+                if (node, edge.position) in far:
+                    tail = f"{edge_id}c"  # a dashed copy of the leaf, beside this use
+                    name = _escape(_copy_text(edge.input, number))
+                    dot.node(tail, graphviz.nohtml(name), style="rounded,filled,dashed",
+                             fillcolor=ROLE_COLOURS[_role(edge.input, root, parameter_set)],
+                             tooltip=graphviz.nohtml(f"{name}: drawn again beside this use; "
+                                                     "its numbers are in its solid box"))
+                numbered(tail, op_id, edge_id, text)
             else:
                 inputs.append(None)
         ids[node] = DrawnIds(node_id, op_id, flow_id, tuple(inputs))
@@ -367,6 +383,33 @@ def _around(nodes: list[Value], focus: Value, depth: int) -> list[Value]:
     return [node for node in nodes if node in near]
 
 
+# What each mark of a drawing means, in both languages: the player's legend.
+MARKS = {
+    "input": ("input (a Value you made)", "入力(自分で作った Value)"),
+    "parameter": ("parameter", "パラメータ"),
+    "constant": ("constant (a number in the expression)", "定数(式の中の数)"),
+    "output": ("output", "出力"),
+    "made by an op": ("made by an op (the circle)", "演算(丸)の結果"),
+    "more": ("\"N more\": inputs outside this view", "「N more」: この図の外にある入力 N 個"),
+    "copy": ("dashed box: a leaf drawn again beside a far use", "点線の箱: 離れた所で使う葉の写し"),
+}
+
+
+def marks(recorded: BackwardPass, ids: Mapping[Value, DrawnIds]) -> list[tuple[str, str, str]]:
+    """Return the legend of `draw`'s drawing: (fill colour, English, Japanese) per mark used.
+
+    >>> recorded = record((Value(2.0, label="a") * 3).named("y"))
+    >>> [english for _, english, _ in marks(recorded, draw(recorded)[1])][:2]
+    ['input (a Value you made)', 'constant (a number in the expression)']
+    """
+    used = dict.fromkeys(_role(node, recorded.root, set()) for node in ids)
+    if any(None in drawn.inputs for drawn in ids.values()):
+        used["more"] = None
+    if len(ids) > LARGE_GRAPH and _far_uses(list(ids)):
+        used["copy"] = None
+    return [(ROLE_COLOURS.get(mark, "white"), *MARKS[mark]) for mark in used]
+
+
 def _role(node: Value, root: Value, parameters: set[Value]) -> str:
     if node is root:
         return "output"
@@ -443,9 +486,46 @@ def _legend(edge_labels: EdgeLabels, font: str) -> str:
     return f'<<table border="0" cellborder="1" cellspacing="2">{"".join(rows)}</table>>'
 
 
-def _edge_text(text: str | None, rankdir: RankDir, key: str = "label") -> dict[str, str]:
+def _far_uses(nodes: list[Value]) -> set[tuple[Value, int]]:
+    # (op node, position) of each use of a leaf more than FAR_USE ops nearer the root than its
+    # use furthest from it: dot ranks each node by its longest path to the root, roughly, and
+    # puts the leaf just before that furthest use. Nodes come in creation order.
+    height: dict[Value, int] = dict.fromkeys(nodes, 0)
+    uses: dict[Value, list[tuple[Value, int]]] = {}
+    for node in reversed(nodes):  # every user before the nodes it uses
+        for position, parent in enumerate(node.parents):
+            if parent in height:
+                height[parent] = max(height[parent], height[node] + 1)
+            if not parent.parents:
+                uses.setdefault(parent, []).append((node, position))
+    far: set[tuple[Value, int]] = set()
+    for used in uses.values():
+        furthest = max(height[node] for node, _ in used)
+        far.update(use for use in used if furthest - height[use[0]] > FAR_USE)
+    return far
+
+
+def _copy_text(leaf: Value, number: functools.partial[str]) -> str:
+    # What a leaf's dashed copy says: its name, or its number when it has none.
+    return _shorten(leaf.label)[0] if leaf.label else number(leaf.data)
+
+
+def _numbered_edge(dot: graphviz.Digraph, tail: str, head: str, edge_id: str, text: str | None,
+                   *, rankdir: RankDir, large: bool, with_ids: bool) -> None:
+    # One edge and the number on it, placed by the rule above LARGE_GRAPH. Past LARGE_GRAPH the
+    # number is a text node named edge_id + "n": the edge into it (with the edge's id, so the
+    # player lights it) has no arrowhead, the edge out of it (id + "h") ends at the op.
+    ids = {"id": edge_id} if with_ids else {}
     label = edge_label(text, rankdir)
-    return {} if label is None else {key: label}
+    if label is None or not large:
+        dot.edge(tail, head, **ids, **({} if label is None else {"label": label}))
+        return
+    number = f"{edge_id}n"
+    dot.node(number, label, **({"id": number} if with_ids else {}), shape="plaintext", style="",
+             fontsize="10", fontcolor=dot.edge_attr["fontcolor"], width="0", height="0",
+             margin="0.02")
+    dot.edge(tail, number, **ids, arrowhead="none")
+    dot.edge(number, head, **({"id": f"{edge_id}h"} if with_ids else {}), weight="8")
 
 
 def _caption(root: Value, nodes: list[Value], flows: Mapping[Value, float],
@@ -483,4 +563,5 @@ def _number_of(grad: float | Value) -> float:
 
 
 def _short(node: Value) -> str:
-    return node.label if node.label else f"the {node.op or 'leaf'} node"
+    # The op as its circle shows it: "the \N{MULTIPLICATION SIGN} node", never "the * node".
+    return node.label if node.label else f"the {node.rule.drawn if node.parents else 'leaf'} node"

@@ -107,8 +107,10 @@ def _add_caption(svg: ElementTree.Element, widest: list[str], lines: list[str]) 
         text.text = line
 
 
-def png(svg: str) -> bytes:
-    """Return a frame's SVG drawn as PNG, as the package draws any Japanese PNG."""
+def png(svg: str, *, pixels: int = _raster.MAX_PIXELS,
+        side: int = _raster.MAX_SIDE_PIXELS) -> bytes:
+    """Return a frame's SVG drawn as PNG (within ``pixels``), as the package draws any
+    Japanese PNG."""
     # The project's raster route (resvg with the Japanese font found here, or the japanese
     # extra's); with no Japanese font at all, the system's default sans-serif draws the text.
     if not _raster.available():
@@ -116,7 +118,7 @@ def png(svg: str) -> bytes:
             "drawing frames as PNG", "resvg-py is not installed (no wheel for this platform?)",
             "pip install resvg-py, or save_frames(folder) as SVG"))
     font = _fonts.japanese_font() or _fonts.Font("sans-serif", None, "fontconfig")
-    return _raster.svg_to_png(svg, font)
+    return _raster.svg_to_png(svg, font, pixels=pixels, side=side)
 
 
 def serialise(svg: ElementTree.Element) -> str:

@@ -26,15 +26,21 @@ from . import page
 from . import pictures as _pictures
 from .animation import write_animation
 from .digraph import DrawingError, check_choice
-from .drawing import DrawnIds, draw
+from .drawing import GRAD_COLOUR, DrawnIds, draw, marks
 from .labels import DATA_LINE, GRAD_LINE, data_text, edge_label, edge_text, flow_text, grad_text
 from .pictures import HOT_COLOUR, SVG_NS, Captions
+from .raster import FRAME_PIXELS, FRAME_SIDE_PIXELS
 from .storyboard import Frame, frames_of
 from .text import number_text
+
+TIMES = "\N{MULTIPLICATION SIGN}"
 
 __all__ = ["Player"]
 
 UNKNOWN = "?"
+# An animation past this many frames is refused at once (the HTML player has no limit): the CLI
+# accepted a 249-term sum, 746 frames, which took about 25 minutes to draw.
+MAX_ANIMATION_FRAMES = 300
 
 # ("data" | "grad" | "flow" | "edge" | "node" | "op", node, position among its parents)
 Slot = tuple[str, Value, int]
@@ -75,6 +81,10 @@ class Player:
         self._svg = ElementTree.fromstring(_engines.pipe(dot.source, "svg", engine))
         self._number = functools.partial(number_text, digits=digits)
         self._texts, self._groups = _tag(self._svg, self._ids)
+        self.legend = [*marks(recorded, self._ids),
+                       (GRAD_COLOUR, f"red on an edge: upstream {TIMES} local = what flows back",
+                        f"辺の赤: 上流の勾配 {TIMES} 局所的な微分 = 逆に流れる勾配"),
+                       (HOT_COLOUR, "orange: this step", "橙: いまの一歩")]
         self.frames, self._changes, self._hot = self._storyboard(frames_of(
             recorded, digits=digits, drawn=self._ids))
 
@@ -162,6 +172,7 @@ class Player:
         """
         data = {"svg": _pictures.serialise(self._svg),
                 "hidden": [text for _, text in sorted(self.hidden().items())],
+                "legend": self.legend,
                 "frames": [[frame.caption, frame.caption_ja, hot, sorted(changes.items())]
                            for frame, changes, hot in
                            zip(self.frames, self._changes, self._hot, strict=True)]}
@@ -213,8 +224,10 @@ class Player:
 
         ``phase`` keeps the forward or the backward frames only (the backward ones start from
         the finished forward pass); ``seconds`` is each frame's time on screen. Needs the
-        ``animate`` extra (Pillow encodes each frame, drawn as `save_frames` does; frames are
-        written as they come, so memory holds one frame however many there are).
+        ``animate`` extra (Pillow encodes each frame, drawn as `save_frames` does but within
+        2560 x 1080 pixels; frames are written as they come, so memory holds one frame however
+        many there are). Past 300 frames it refuses at once; a long run shows a progress bar
+        in a terminal.
         """
         path = Path(path)
         formats = {".gif": "GIF", ".png": "PNG", ".apng": "PNG"}
@@ -228,11 +241,18 @@ class Player:
                                        "a positive time", "pass seconds=1.5, say"))
         wanted = {"both": ("inputs", "forward", "seed", "backward"),
                   "forward": ("inputs", "forward"), "backward": ("seed", "backward")}[phase]
-        # One frame at a time: drawn, encoded, written, dropped (memory for one frame).
-        pictures = (_pictures.png(svg) for frame, svg in
-                    zip(self.frames, self.frame_svgs(caption=caption), strict=True)
-                    if frame.kind in wanted)
         count = sum(frame.kind in wanted for frame in self.frames)
+        if count > MAX_ANIMATION_FRAMES:  # refused before any frame is drawn
+            raise DrawingError(message(
+                f"save_animation({str(path)!r})", f"{count} frames is more than "
+                f"{MAX_ANIMATION_FRAMES} (about a second each to draw, {seconds:g} s each to "
+                "watch)", "save the HTML player with .save('steps.html') (any size), pass "
+                "phase='backward', or build the Player with focus=node, depth=2"))
+        # One frame at a time: drawn at a watching size, encoded, written, dropped.
+        pictures = (_pictures.png(svg, pixels=FRAME_PIXELS, side=FRAME_SIDE_PIXELS)
+                    for frame, svg in zip(self.frames, self.frame_svgs(caption=caption),
+                                          strict=True)
+                    if frame.kind in wanted)
         with atomic_file(path, make_folders=True) as file:
             write_animation(pictures, formats[path.suffix.lower()], seconds, file, count)
         return path
@@ -253,9 +273,22 @@ def _tag(
     texts: dict[Slot, int] = {}
     lit: dict[Slot, int] = {}
 
-    def light(key: Slot, group: ElementTree.Element) -> None:
+    def light(key: Slot, *drawn: ElementTree.Element) -> None:
         lit[key] = len(lit)
-        group.set("data-g", str(lit[key]))
+        for group in drawn:
+            group.set("data-g", str(lit[key]))
+
+    def parts(edge_id: str) -> list[ElementTree.Element]:
+        # In a large drawing an edge's number is a node of its own, cut into the edge: the
+        # number (id + "n") and the edge's second half (id + "h") light with it.
+        return [groups[part] for part in (f"{edge_id}n", f"{edge_id}h") if part in groups]
+
+    def number(edge_id: str) -> ElementTree.Element | None:
+        # The text of an edge's number: on the edge, or in its number node.
+        found = groups[edge_id].find(f"{{{SVG_NS}}}text")
+        if found is None and f"{edge_id}n" in groups:
+            found = groups[f"{edge_id}n"].find(f".//{{{SVG_NS}}}text")
+        return found
 
     def text(key: Slot, element: ElementTree.Element | None) -> None:
         if element is not None:  # an edge drawn without a label has no text to change
@@ -272,11 +305,10 @@ def _tag(
             continue
         light(("op", node, 0), groups[ids.op])
         flow = groups[ids.flow]
-        light(("flow", node, 0), flow)
-        text(("flow", node, 0), flow.find(f"{{{SVG_NS}}}text"))
+        light(("flow", node, 0), flow, *parts(ids.flow))
+        text(("flow", node, 0), number(ids.flow))
         for position, edge_id in enumerate(ids.inputs):
             if edge_id is not None:  # an input outside a focus has no edge of its own
-                edge = groups[edge_id]
-                light(("edge", node, position), edge)
-                text(("edge", node, position), edge.find(f"{{{SVG_NS}}}text"))
+                light(("edge", node, position), groups[edge_id], *parts(edge_id))
+                text(("edge", node, position), number(edge_id))
     return texts, lit

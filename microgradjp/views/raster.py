@@ -16,7 +16,8 @@ from ..errors import MicrogradError, message
 from .fonts import Font
 from .text import ems
 
-__all__ = ["DPI", "MAX_PIXELS", "MAX_SIDE_PIXELS", "RasterError", "available", "png_dpi",
+__all__ = ["DPI", "FRAME_PIXELS", "FRAME_SIDE_PIXELS", "MAX_PIXELS", "MAX_SIDE_PIXELS",
+           "RasterError", "available", "png_dpi",
            "room_for_text", "svg_to_png"]
 
 DPI = 144  # PNG at 1.5 times Graphviz's default: crisp on high-density screens
@@ -28,6 +29,10 @@ DPI = 144  # PNG at 1.5 times Graphviz's default: crisp on high-density screens
 # and slide tools take. Smaller drawings keep DPI.
 MAX_PIXELS = 3840 * 2160
 MAX_SIDE_PIXELS = 8192
+# An animation's frames are watched, not zoomed into, and drawn tens of times: each gets at most
+# a large screen's worth (GIF timing, docs/drawing.md: 8 Mpx frames took 3.5 s each).
+FRAME_PIXELS = 2560 * 1080
+FRAME_SIDE_PIXELS = 3000
 # The root element's size: Graphviz writes points ("258pt"), which resvg-py 0.5 refuses.
 _ROOT_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)pt"[^>]*?\bheight="([\d.]+)pt"')
 _VIEW_BOX = re.compile(r'\bviewBox="([-\d.]+) ([-\d.]+) ([\d.]+) ([\d.]+)"')
@@ -51,8 +56,9 @@ def available() -> bool:
     return importlib.util.find_spec("resvg_py") is not None
 
 
-def png_dpi(svg: str) -> float:
-    """Return the dpi to draw Graphviz ``svg`` at: `DPI`, or less to keep within the budget.
+def png_dpi(svg: str, pixels: int = MAX_PIXELS, side: int = MAX_SIDE_PIXELS) -> float:
+    """Return the dpi to draw Graphviz ``svg`` at: `DPI`, or less to keep within ``pixels``
+    (and ``side`` pixels a side).
 
     >>> png_dpi('<svg width="500pt" height="200pt">'), png_dpi('<svg width="40000pt" height="8pt">')
     (144, 14.74)
@@ -61,14 +67,15 @@ def png_dpi(svg: str) -> float:
     width, height = max(float(size.group(1)), 1.0), max(float(size.group(2)), 1.0)
     # Pixels per point that fit. The engines round each side up to whole pixels: hence one pixel
     # off the side and 1% off the area (enough up to the side cap's aspect ratios).
-    zoom = min((MAX_SIDE_PIXELS - 1) / max(width, height),
-               0.99 * math.sqrt(MAX_PIXELS / (width * height)))
+    zoom = min((side - 1) / max(width, height), 0.99 * math.sqrt(pixels / (width * height)))
     # Two decimals keep the command line readable; rounding down keeps within the budget.
     return min(DPI, math.floor(zoom * 72 * 100) / 100)
 
 
-def svg_to_png(svg: str, font: Font) -> bytes:
-    """Return PNG bytes of Graphviz ``svg`` at `png_dpi`, all its text drawn with ``font``.
+def svg_to_png(svg: str, font: Font, *, pixels: int = MAX_PIXELS,
+               side: int = MAX_SIDE_PIXELS) -> bytes:
+    """Return PNG bytes of Graphviz ``svg`` at `png_dpi` (within ``pixels``, ``side``), all its
+    text drawn with ``font``.
 
     >>> from microgradjp.views.fonts import japanese_font
     >>> font = japanese_font()
@@ -79,7 +86,7 @@ def svg_to_png(svg: str, font: Font) -> bytes:
     import resvg_py  # a dependency, imported where used: `import microgradjp` stays light
 
     size = _root(svg)
-    zoom = png_dpi(svg) / 72
+    zoom = png_dpi(svg, pixels, side) / 72
     width, height = float(size.group(1)), float(size.group(2))
     root = size.group(0).replace(f'"{size.group(1)}pt"', f'"{width * zoom:.0f}"', 1)
     root = root.replace(f'"{size.group(2)}pt"', f'"{height * zoom:.0f}"', 1)

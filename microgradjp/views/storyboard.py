@@ -20,8 +20,9 @@ from .text import number_text, printable
 __all__ = ["Frame", "Kind", "frames", "frames_of"]
 
 Kind = Literal["inputs", "forward", "seed", "backward"]
-MAX_LISTED_INPUTS = 8  # the inputs frame names this many leaves, then says how many more
+MAX_LISTED_INPUTS = 8  # the inputs frame lists up to this many leaves, else says how many
 MAX_LISTED_TERMS = 6  # a fan-out sum shows this many terms, the last one included
+MAX_OPERANDS = 3  # a name written as op(a, b, c) lists this many inputs, else first and last
 MAX_NAME = 40  # characters of a label in a caption, the ellipsis included
 TIMES = rules.TIMES
 _Formatter = Callable[[float], str]
@@ -89,14 +90,13 @@ def frames_of(recorded: BackwardPass, *, digits: int = 4,
     name = functools.partial(_name, number=number)
     root, ordered = recorded.root, recorded.nodes
     leaves = [node for node in ordered if not node.parents and node.label]  # constants show
-    listed = ", ".join(f"{name(leaf)} = {number(leaf.data)}" for leaf in
-                       leaves[:MAX_LISTED_INPUTS])
-    more = len(leaves) - MAX_LISTED_INPUTS
-    listed_ja = listed.replace(", ", "、")
-    if more > 0:
-        listed, listed_ja = f"{listed} and {more} more", f"{listed_ja} ほか {more} 個"
-    result = [Frame("inputs", None, f"Forward pass: the inputs are {listed or 'given'}.",
-                    f"順伝播: 入力は {listed_ja or '与えられた値'}。")]
+    listed = ", ".join(f"{name(leaf)} = {number(leaf.data)}" for leaf in leaves)
+    inputs = (f"Forward pass: the inputs are {listed or 'given'}.",
+              f"順伝播: 入力は {listed.replace(', ', '、') or '与えられた値'}。")
+    if len(leaves) > MAX_LISTED_INPUTS:  # a network's: a summary fits the frame, a list does not
+        inputs = (f"Forward pass: {len(leaves)} inputs are given; each input's box shows its "
+                  "number.", f"順伝播: 入力は {len(leaves)} 個。各入力の箱にその値があります。")
+    result = [Frame("inputs", None, *inputs)]
     for node in ordered:
         if node.parents and (drawn is None or node in drawn):
             formula = _formula(node, name, number)
@@ -172,6 +172,8 @@ def _bracketed(shown: str) -> str:
 def _apply(rule: rules.Rule, shown: list[str]) -> str:
     op = rule.name
     if op.isidentifier():
+        if len(shown) > MAX_OPERANDS:  # a neuron's weighted sum: its first and last, counted
+            return f"{op}({shown[0]}, \N{HORIZONTAL ELLIPSIS}, {shown[-1]}: {len(shown)} inputs)"
         return f"{op}({', '.join(shown)})"
     if op.startswith("**") and len(shown) == 1:  # a fixed exponent such as **2
         return f"{_bracketed(shown[0])}**{op[2:]}"

@@ -39,7 +39,7 @@ def backward_table(root: Value, *, digits: int = 6) -> str:
     >>> x, y, z = Value(-2.0, label="x"), Value(5.0, label="y"), Value(-4.0, label="z")
     >>> print(backward_table(((x + y) * z).named("f")))
     node  value  op  upstream  input  local  contribution
-    f       -12  *          1  #3        -4            -4
+    f       -12  \N{MULTIPLICATION SIGN}          1  #3        -4            -4
                                z          3             3
     #3        3  +         -4  x          1            -4
                                y          1            -4
@@ -58,7 +58,8 @@ def backward_table(root: Value, *, digits: int = 6) -> str:
         node = edge.node
         first = node is not previous  # name the pushing node on its first row only
         previous = node
-        pusher = [names[node], number(node.data), node.op, number(edge.upstream)]
+        # The op as the drawing's circle and the captions write it (the times sign for *).
+        pusher = [names[node], number(node.data), node.rule.drawn, number(edge.upstream)]
         rows.append([*(pusher if first else [""] * 4), names[edge.input], number(edge.local),
                      number(edge.contribution)])
     leaves = [["leaf", "value", "grad"]]
@@ -72,7 +73,7 @@ def print_backward(root: Value, *, digits: int = 6, file: TextIO | None = None) 
 
     >>> print_backward(Value(2.0, label="a") * 3)
     node  value  op  upstream  input  local  contribution
-    #3        6  *          1  a          3             3
+    #3        6  \N{MULTIPLICATION SIGN}          1  a          3             3
                                #2         2             2
     <BLANKLINE>
     leaf  value  grad

@@ -75,8 +75,9 @@ def test_demo_trains_and_writes_its_pictures(tmp_path, capsys):
     assert f"wrote {tmp_path / 'training.html'} (open it in a browser" in out
     # The drawn sample carries gradient: its loss is not 0, so neither is every edge.
     svg = (tmp_path / "graph.svg").read_text(encoding="utf-8")
+    # One neuron a box: the first layer's edges say "back <what flows back>".
     flows = [float(text.replace("&#45;", "-"))
-             for text in re.findall(r'fill="#b03a2e">([^<]*)</text>', svg)]
+             for text in re.findall(r'fill="#b03a2e">back ([^<]*)</text>', svg)]
     assert len(flows) > 20 and sum(flow != 0.0 for flow in flows) > len(flows) / 2
     assert "sample" in out and "loss, 0" not in out
 

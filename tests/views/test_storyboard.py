@@ -149,8 +149,11 @@ def test_unlabelled_nodes_are_named_by_what_made_them():
 
 def test_many_inputs_are_counted_not_listed():
     leaves = [Value(float(k), label=f"x{k}") for k in range(12)]
-    caption = frames(sum(leaves[1:], leaves[0]))[0].caption
-    assert caption.endswith("x6 = 6, x7 = 7 and 4 more.")
+    first = frames(sum(leaves[1:], leaves[0]))[0]
+    assert first.caption == "Forward pass: 12 inputs are given; each input's box shows its number."
+    assert first.caption_ja == "順伝播: 入力は 12 個。各入力の箱にその値があります。"
+    eight = frames(sum(leaves[1:8], leaves[0]))[0].caption
+    assert eight.endswith("x6 = 6, x7 = 7.")
 
 
 @pytest.mark.parametrize("length", [1, 2, 10, 100])
@@ -174,3 +177,13 @@ def test_any_expression_ends_on_the_gradients_backward_gives(case):
     shown = final_totals(all_frames)
     assert all(shown[leaf] == leaf.grad for leaf in leaves if leaf in shown)
     assert kinds(all_frames).count("forward") == len(made_by_ops(root))
+
+
+def test_a_neurons_sum_is_named_by_its_first_and_last_input_not_all_of_them():
+    from microgradjp.nn import MLP
+
+    model = MLP(2, [16, 16, 1], activation="tanh", seed=1)
+    loss = (model([Value(0.5, label="x0"), Value(-0.2, label="x1")]) - 1) ** 2
+    longest = max((frame for frame in frames(loss)), key=lambda frame: len(frame.caption))
+    assert len(longest.caption) < 400 and len(longest.caption_ja) < 400
+    assert "weighted_sum(" in longest.caption and ": 33 inputs)" in longest.caption

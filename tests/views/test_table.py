@@ -69,9 +69,9 @@ def test_contributions_sum_to_central_differences():
 def test_apple_table(apple):
     assert backward_table(apple) == "\n".join([
         "node      value  op  upstream  input   local  contribution",
-        "支払金額    220  *          1  #3        1.1           1.1",
+        "支払金額    220  \N{MULTIPLICATION SIGN}          1  #3        1.1           1.1",
         "                               消費税    200           200",
-        "#3          200  *        1.1  りんご      2           2.2",
+        "#3          200  \N{MULTIPLICATION SIGN}        1.1  りんご      2           2.2",
         "                               個数      100           110",
         "",
         "leaf    value  grad",
@@ -96,7 +96,7 @@ def test_wide_characters_count_two_columns(apple):
 def test_rows_follow_backward_order_and_name_unlabelled_nodes():
     table = backward_table(Value(2.0, label="a") * 3 + 1)
     rows = [line.split()[:3] for line in table.splitlines()[1:] if line[:1] != " "]
-    assert rows[:2] == [["#5", "7", "+"], ["#3", "6", "*"]]
+    assert rows[:2] == [["#5", "7", "+"], ["#3", "6", "\N{MULTIPLICATION SIGN}"]]
 
 
 def test_control_characters_in_labels_stay_on_one_line():

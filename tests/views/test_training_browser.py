@@ -250,3 +250,27 @@ def test_nan_and_inf_in_a_record_show_as_python_writes_them(browser, tmp_path):
     assert title == f"{record.labels[0]}: weight inf, gradient nan"
     assert cell_colours(browser)[:3] == [(204, 204, 204)] * 3  # no value there: grey
     assert svg_numbers_that_are_not(browser) == []
+def test_the_sample_tabs_player_takes_keys_without_a_click_and_explains_its_marks(
+        browser, run, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    model, history = run
+    x = [Value(0.5, label="x0"), Value(-0.2, label="x1")]
+    root = max_margin_loss([model(x)], 1).named("loss")
+    open_page(browser, TrainingPlayer(history.record, sample=root), tmp_path)
+    browser.find_element(By.CSS_SELECTOR, ".mgt-tab-sample").click()
+    frame = browser.find_element(By.CSS_SELECTOR, ".mgt-sample iframe")
+    browser.switch_to.frame(frame)
+    try:
+        player = WebDriverWait(browser, 10).until(
+            lambda b: b.find_elements(By.CSS_SELECTOR, ".mgp"))[0]
+        legend = browser.find_element(By.CSS_SELECTOR, ".mgp-legend").text
+        browser.switch_to.default_content()
+        ActionChains(browser).send_keys(Keys.ARROW_RIGHT).perform()  # no click in the frame
+        browser.switch_to.frame(frame)
+        assert player.get_attribute("data-frame") == "1"
+    finally:
+        browser.switch_to.default_content()
+    # Drawn with a focus, it has inputs outside the view: the "N more" stubs are explained.
+    assert '"N more": inputs outside this view' in legend
+    assert "parameter / パラメータ" in legend and "orange: this step / 橙: いまの一歩" in legend
