@@ -22,7 +22,8 @@ def reference_backward(root: Node, seed: float = 1.0) -> dict[Node, float]:
 
     Each gradient is a sum that starts at 0.0. The nodes are visited newest first (the reverse
     of the order they were made), so a node's gradient is complete before it is passed on:
-    each input gets the node's gradient times the local derivative of the node's rule.
+    each input gets its share, the node's gradient times the local derivative of the node's
+    rule (the row's ``vjp``: see rules.py).
 
     >>> from microgradjp import Value
     >>> x = Value(3.0); y = x * x + 1
@@ -34,10 +35,10 @@ def reference_backward(root: Node, seed: float = 1.0) -> dict[Node, float]:
     for node in reversed(made_by_ops(root)):  # newest first
         upstream = grads[node]
         inputs = node.parents
-        try:
-            local_grads = node.rule.partials(*[x.data for x in inputs], node.data)
+        try:  # each input's share: upstream times its local derivative, as the row computes it
+            shares = node.rule.vjp(upstream, *[x.data for x in inputs], node.data)
         except (ValueError, ArithmeticError) as failure:
             raise backward_error(node, failure) from None
-        for x, local_grad in zip(inputs, local_grads, strict=True):
-            grads[x] += upstream * local_grad
+        for x, share in zip(inputs, shares, strict=True):
+            grads[x] += share
     return dict(grads)

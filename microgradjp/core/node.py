@@ -112,7 +112,7 @@ def detect_anomaly() -> Iterator[None]:
 def _off_the_record(rule: Rule, data: float, inputs: tuple[Any, ...]) -> bool:
     # Asked only while a no_grad or detect_anomaly block is open in some thread: True if this
     # thread records no graph now. Under detect_anomaly, raises if the op made inf or nan, or
-    # was given one (maximum(nan, 1.0) is 1.0: the nan would vanish unseen).
+    # was given one.
     if _mode.anomaly:
         datas = tuple(map(_data, inputs))
         if any(x - x != 0.0 for x in (data, *datas)):  # inf - inf and nan - nan are nan
@@ -452,12 +452,12 @@ class Value:
             return
         inputs = _inputs(self)
         try:
-            local_grads = self._rule.partials(*map(_data, inputs), self._data)
+            shares = self._rule.vjp(self._grad, *map(_data, inputs), self._data)
         except (ValueError, ArithmeticError) as failure:
             raise backward_error(self, failure) from None
-        for x, local_grad in zip(inputs, local_grads, strict=True):
+        for x, share in zip(inputs, shares, strict=True):
             if type(x) is not float:  # a constant is owed nothing
-                x._grad += self._grad * local_grad
+                x._grad += share
 
     def detach(self) -> Value:
         """Return a parentless copy with the same data and label."""
@@ -710,18 +710,18 @@ def constants_as_leaves(node: Value) -> tuple[Value, ...]:
 
 def _leaves_for_constants(node: Value, inputs: tuple[Any, ...]) -> tuple[Value, ...]:
     # A constant's leaf holds what the latest backward would have pushed to it: each constant
-    # feeds exactly one node, so that is upstream * its local derivative (0.0 before any pass).
-    local_grads: tuple[Any, ...] = ()
+    # feeds exactly one node, so that is its share of the node's grad (0.0 before any pass).
+    shares: tuple[Any, ...] = ()
     # If that derivative fails, backward would have raised: there is nothing to show.
     with contextlib.suppress(ValueError, ArithmeticError):
         if node._grad:
-            local_grads = node._rule.partials(*map(_data, inputs), node._data)
+            shares = node._rule.vjp(node._grad, *map(_data, inputs), node._data)
     leaves = []
     for i, x in enumerate(inputs):
         if type(x) is float:
             x = Constant(x)
-            if local_grads:
-                x._grad = node._grad * local_grads[i]
+            if shares:
+                x._grad = 0.0 + shares[i]  # a sum that starts at 0.0, as backward's
         leaves.append(x)
     return tuple(leaves)
 
@@ -875,29 +875,29 @@ def push_gradients(order: list[Value]) -> None:
     """
     try:
         # Newest first: every node before the nodes it was made from. The loop asks a
-        # node's arity, never its op: the partials come from the node's rule.
+        # node's arity, never its op: each input's share comes from the node's rule (its vjp).
         for node in order:
             upstream = node._grad
-            partials = node._rule.partials
+            vjp = node._rule.vjp
             x = node._x
             y = node._y
             if y is None:
-                x._grad += upstream * partials(x._data, node._data)[0]
+                x._grad += vjp(upstream, x._data, node._data)[0]
             elif type(y) is float:  # a constant is owed nothing
                 if type(x) is not float:  # maximum(1.0, 2.0) has two constants
-                    x._grad += upstream * partials(x._data, y, node._data)[0]
+                    x._grad += vjp(upstream, x._data, y, node._data)[0]
             elif y is ALL_IN_X:
-                local_grads = partials(
-                    *[x_i if type(x_i) is float else x_i._data for x_i in x], node._data)
-                for x_i, local_grad in zip(x, local_grads, strict=True):
+                shares = vjp(upstream,
+                             *[x_i if type(x_i) is float else x_i._data for x_i in x], node._data)
+                for x_i, share in zip(x, shares, strict=True):
                     if type(x_i) is not float:
-                        x_i._grad += upstream * local_grad
+                        x_i._grad += share
             elif type(x) is float:
-                y._grad += upstream * partials(x, y._data, node._data)[1]
+                y._grad += vjp(upstream, x, y._data, node._data)[1]
             else:
-                dx, dy = partials(x._data, y._data, node._data)
-                x._grad += upstream * dx
-                y._grad += upstream * dy
+                dx, dy = vjp(upstream, x._data, y._data, node._data)
+                x._grad += dx
+                y._grad += dy
     except (ValueError, ArithmeticError) as failure:
         raise backward_error(node, failure) from None
 
@@ -937,11 +937,12 @@ def _push_creating_graph(root: Value, seed: Value, saved: list[tuple[Value, Any]
         saved.append((node, node._grad))
         node._grad = upstream._data
         try:
-            local_grads = node._rule.partials(*inputs, node)
+            shares = node._rule.vjp(upstream, *inputs, node)
         except (ValueError, ArithmeticError) as failure:
             raise backward_error(node, failure) from None
-        for x, local_grad in zip(inputs, local_grads, strict=True):
-            share = upstream * local_grad
+        for x, share in zip(inputs, shares, strict=True):
+            if not isinstance(share, Value):  # a branch not taken sent a plain 0.0
+                share = Constant(share)
             if x._rule is LEAF:
                 _add_to_leaf(x, share, saved)
             else:
