@@ -237,6 +237,9 @@ def _write_backward(
     """
     grad = {root: seed}
     reached: set[Value] = set()
+    if root in sums:  # the output is an input: d x / d x is the seed
+        reached.add(root)
+        lines.append(f"    {sums[root]} = {sums[root]} + {seed}")
     for node in reversed(made):
         if node not in grad:
             continue
