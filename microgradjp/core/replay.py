@@ -14,7 +14,8 @@ from typing import Any
 
 from ..errors import ValueTypeError, message
 from . import rules
-from .node import Value, apply, made_by_ops
+from .backward import made_by_ops
+from .node import Value, apply
 
 __all__ = ["Replay", "SampleReplay"]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .node import backward_error, made_by_ops
+from .backward import backward_error, made_by_ops
 
 if TYPE_CHECKING:
     from .node import Value

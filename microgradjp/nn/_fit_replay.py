@@ -18,6 +18,7 @@ from typing import Any
 
 from ..core.node import Value, made_by_ops
 from ..core.replay import SampleReplay
+from ..core.slots import datas, grads, set_grads
 from .losses import max_margin_loss, mean, mean_squared_error
 from .modules import MLP, Layer, Neuron
 from .optim import Optimizer
@@ -89,8 +90,8 @@ class ReplayedSteps:
     def record(self, leaves: list[list[Value]], targets: list[Any], outputs: list[Any],
                sample_losses: list[Value]) -> None:
         """Keep the first sample's graph and this batch size's seed (after eager backward)."""
-        seed = sample_losses[0]._grad
-        if any(node._grad != seed for node in sample_losses):
+        seed, *others = grads(sample_losses)
+        if any(grad != seed for grad in others):
             return
         first_outputs = outputs[0] if isinstance(outputs[0], list) else [outputs[0]]
         first_targets = targets[0] if isinstance(targets[0], list) else [targets[0]]
@@ -105,7 +106,7 @@ class ReplayedSteps:
             for parent in node.parents:
                 if parent in params:  # a loss that used a parameter would add out of order
                     return
-                seen_targets.add(id(parent._data))
+                seen_targets.add(id(parent.data))  # the float object itself
         if not all(id(t) in seen_targets for t in first_targets):
             return  # a target did not enter the graph as the number given: it cannot be fed
         if self._replay is None:
@@ -124,8 +125,7 @@ class ReplayedSteps:
                                       else (float(t),)))
                    for x, t in zip(reversed(xs), reversed(ts), strict=True)]
         try:
-            losses, grads, watched = self._replay([p._data for p in self.parameters], samples,
-                                                  seed)
+            losses, gradients, watched = self._replay(datas(self.parameters), samples, seed)
         except (ValueError, ArithmeticError):
             return None  # the eager step raises the engine's own error, naming the op
         losses.reverse()
@@ -137,8 +137,7 @@ class ReplayedSteps:
         if not math.isfinite(batch_loss):  # fit raises, naming the epoch, before any step
             return batch_loss, correct
         self.optimizer.zero_grad()  # the optimizer's own methods, every batch, as eager calls them
-        for p, g in zip(self.parameters, grads, strict=True):
-            p._grad = g  # each a sum from 0.0: what backward adds into zero_grad's 0.0
+        set_grads(self.parameters, list(gradients))  # sums from 0.0: backward's into zero_grad's
         self.optimizer.step()
         return batch_loss, correct
 
