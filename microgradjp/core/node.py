@@ -222,9 +222,6 @@ class Value:
         self._label = label if label is None or type(label) is str else check_label(
             label, f"v.label = {short(label)}")
 
-    # DeZero's name for the label (``x.name = 'x'``), the same slot.
-    name = label
-
     @property
     def op(self) -> str:
         """The name of the op that made this node; ``""`` for a leaf."""
@@ -322,6 +319,19 @@ class Value:
         for node in nodes_under(self):
             node._grad = 0.0
 
+    def detach(self) -> Value:
+        """Return a parentless copy with the same data and label."""
+        return Value(self._data, self._label)
+
+    def _record(self, rule: Rule, args: tuple[Any, ...]) -> Value:
+        # Calling a rule with a Value among its arguments lands here (see Rule.__call__).
+        node: Value = apply(rule, args)
+        return node
+
+    # ---- Other libraries' names, for code written for them: one place for all of them. ----
+    # DeZero's: ``x.name = 'x'`` is the label, the same slot; ``cleargrad`` resets one grad.
+    name = label
+
     def cleargrad(self) -> None:
         """Reset this node's ``.grad`` to 0.0, as before any backward (DeZero's name, where it
         is None; `zero_grad` resets a whole graph).
@@ -331,7 +341,7 @@ class Value:
         """
         self._grad = NOT_YET
 
-    # micrograd's names, read-only, for the code the lecture types by hand (its own trace and
+    # micrograd's, read-only, for the code the lecture types by hand (its own trace and
     # draw_dot, its topological sort, its step-by-step ``o._backward()`` cells).
     @property
     def _prev(self) -> frozenset[Value]:
@@ -355,15 +365,6 @@ class Value:
         """
         if self._rule is not LEAF:
             push_gradients([self])  # the fast pass's step, for one node
-
-    def detach(self) -> Value:
-        """Return a parentless copy with the same data and label."""
-        return Value(self._data, self._label)
-
-    def _record(self, rule: Rule, args: tuple[Any, ...]) -> Value:
-        # Calling a rule with a Value among its arguments lands here (see Rule.__call__).
-        node: Value = apply(rule, args)
-        return node
 
 
 _new = object.__new__

@@ -133,18 +133,22 @@ def zero_grads(nodes: list[Any]) -> None:
         node._grad = 0.0
 
 
-def descend(nodes: list[Any], lr: float) -> None:
-    """Move each node's data against its grad: ``data -= lr * grad`` (plain gradient descent).
+def descend(nodes: list[Any], lr: float, directions: list[float] | None = None) -> None:
+    """Move each node's data: ``data -= lr * grad``, or ``lr * direction`` if given (momentum).
 
     >>> from microgradjp import Value
     >>> w = Value(1.0); w.grad = 2.0; descend([w], 0.25); w.data
     0.5
     """
-    for node in nodes:
-        node._data -= lr * node._grad
+    if directions is None:  # plain gradient descent, the seeds' update: one loop, no list
+        for node in nodes:
+            node._data -= lr * node._grad
+        return
+    for node, direction in zip(nodes, directions, strict=True):
+        node._data -= lr * direction
 
 
 def descend_by(nodes: list[Any], steps: list[float]) -> None:
-    """Move each node's data down by its step: ``data -= step`` (momentum, Adam)."""
+    """Move each node's data down by its step: ``data -= step`` (Adam)."""
     for node, step in zip(nodes, steps, strict=True):
         node._data -= step

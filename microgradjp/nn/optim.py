@@ -68,12 +68,14 @@ class SGD(Optimizer):
         if not momentum and not decay:  # the seeds' plain update, kept tight: it runs every step
             descend(self.params, lr)
             return
-        decayed = [g + decay * w for w, g in zip(datas(self.params), grads(self.params),
-                                                 strict=True)]
-        if momentum:  # the velocity v = momentum * v + g is stepped instead of g
-            decayed = self._velocity = [momentum * v + g for v, g in zip(self._velocity, decayed,
-                                                                         strict=True)]
-        descend_by(self.params, [lr * g for g in decayed])
+        pairs = zip(datas(self.params), grads(self.params), strict=True)
+        if not momentum:
+            descend(self.params, lr, [g + decay * w for w, g in pairs])
+            return
+        # The velocity v = momentum * v + g is stepped instead of g.
+        self._velocity = [momentum * v + (g + decay * w)
+                          for v, (w, g) in zip(self._velocity, pairs, strict=True)]
+        descend(self.params, lr, self._velocity)
 
 
 class Adam(Optimizer):
@@ -107,14 +109,13 @@ class Adam(Optimizer):
         # Dividing by (1 - beta^t) undoes the pull towards the zeros the averages start from.
         correction1, correction2 = 1.0 - beta1 ** self._steps, 1.0 - beta2 ** self._steps
         lr, eps, decay = self.lr, self.eps, self.weight_decay
-        decayed = [g + decay * w for w, g in zip(datas(self.params), grads(self.params),
-                                                 strict=True)]
-        first = self._first = [beta1 * m + (1.0 - beta1) * g
-                               for m, g in zip(self._first, decayed, strict=True)]
-        second = self._second = [beta2 * v + (1.0 - beta2) * g * g
-                                 for v, g in zip(self._second, decayed, strict=True)]
-        descend_by(self.params, [lr * (m / correction1) / (math.sqrt(v / correction2) + eps)
-                                 for m, v in zip(first, second, strict=True)])
+        first, second, steps = self._first, self._second, []
+        for i, (w, g) in enumerate(zip(datas(self.params), grads(self.params), strict=True)):
+            g = g + decay * w
+            first[i] = m = beta1 * first[i] + (1.0 - beta1) * g
+            second[i] = v = beta2 * second[i] + (1.0 - beta2) * g * g
+            steps.append(lr * (m / correction1) / (math.sqrt(v / correction2) + eps))
+        descend_by(self.params, steps)
 
 
 def _check_params(params: Iterable[Value], owner: str) -> list[Value]:
