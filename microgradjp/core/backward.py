@@ -236,12 +236,16 @@ def push_gradients(order: list[Node]) -> None:
             elif type(y) is float:  # a constant is owed nothing
                 if type(x) is not float:  # maximum(1.0, 2.0) has two constants
                     x._grad += vjp(upstream, x._data, y, node._data)[0]
-            elif y is ALL_IN_X:
-                shares = vjp(upstream,
-                             *[x_i if type(x_i) is float else x_i._data for x_i in x], node._data)
-                for x_i, share in zip(x, shares, strict=True):
-                    if type(x_i) is not float:
-                        x_i._grad += share
+            elif y is ALL_IN_X:  # many inputs (a neuron's): no tuple of shares if it multiplies
+                datas = [x_i if type(x_i) is float else x_i._data for x_i in x]
+                if node._rule.multiplies:  # each share is upstream * partial, as vjp computes it
+                    for x_i, local in zip(x, node._rule.partials(*datas, node._data), strict=True):
+                        if type(x_i) is not float:
+                            x_i._grad += upstream * local
+                else:
+                    for x_i, share in zip(x, vjp(upstream, *datas, node._data), strict=True):
+                        if type(x_i) is not float:
+                            x_i._grad += share
             elif type(x) is float:
                 y._grad += vjp(upstream, x, y._data, node._data)[1]
             else:

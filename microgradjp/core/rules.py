@@ -108,11 +108,15 @@ class Rule:
     # marks a unit flat on every sample dead, on most of them saturated.
     flat: Callable[[float], bool] | None = None
     vjp: Callable[..., tuple[Any, ...]] = None  # type: ignore[assignment]  # from partials
+    # True when the row is written as partials, so each share is upstream * partial: a walk may
+    # then do the product itself (backward's loop over a neuron's many inputs does).
+    multiplies: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         # One of vjp and partials is written; the other follows from it.
         if self.vjp is None:
             object.__setattr__(self, "vjp", _times(self.partials))
+            object.__setattr__(self, "multiplies", True)
         if self.partials is None:
             object.__setattr__(self, "partials", _at_one(self.vjp))
         # Defaults that follow the name: a custom op (define_op) is shown by its name everywhere.
@@ -241,10 +245,10 @@ def _weighted_sum_written(*args: Any) -> Any:
     return SUM(*map(operator.mul, args[:n], args[n : 2 * n])) + args[-1]
 
 
-def _weighted_sum_vjp(g: Any, *args: Any) -> tuple[Any, ...]:
+def _weighted_sum_partials(*args: Any) -> tuple[Any, ...]:
     # d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1 (the last argument is the output).
     n = (len(args) - 2) // 2
-    return (*[g * x for x in args[n : 2 * n]], *[g * w for w in args[:n]], g)
+    return (*args[n : 2 * n], *args[:n], 1.0)
 
 
 # "0 <= x <= 0", not "x == 0": x is a Value under create_graph, and == on a Value is identity.
@@ -358,12 +362,12 @@ MINIMUM = Rule("minimum", lambda x, y: x if _min_takes_first(x, y) else y,
                domain=Domain(anywhere(2).intervals, apart=0.01), cli="min", numpy="minimum")
 SOFTPLUS = Rule("softplus", _softplus, vjp=lambda g, x, out: (g * SIGMOID(x),),
                 domain=anywhere())
-SUM = Rule("sum", lambda *xs: math.fsum(xs), vjp=lambda g, *args: (g,) * (len(args) - 1),
+# The n-ary rows are written as partials (each share is upstream * partial): see multiplies.
+SUM = Rule("sum", lambda *xs: math.fsum(xs), lambda *args: (1.0,) * (len(args) - 1),
            domain=anywhere(4))
 LOGSUMEXP = Rule("logsumexp", _logsumexp,
-                 vjp=lambda g, *args: tuple(g * EXP(x - args[-1]) for x in args[:-1]),
-                 domain=anywhere(3))
-WEIGHTED_SUM = Rule("weighted_sum", _weighted_sum, vjp=_weighted_sum_vjp,
+                 lambda *args: tuple(EXP(x - args[-1]) for x in args[:-1]), domain=anywhere(3))
+WEIGHTED_SUM = Rule("weighted_sum", _weighted_sum, _weighted_sum_partials,
                     domain=anywhere(5),  # w1, w2, x1, x2, bias
                     replay_forward=_weighted_sum_written)
 IDENTITY = Rule("identity", lambda x: x, vjp=lambda g, x, out: (g,), domain=anywhere())
