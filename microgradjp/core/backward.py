@@ -19,8 +19,9 @@ from . import modes
 from .rules import LEAF, describe
 from .slots import ALL_IN_X, NOT_YET, input_data, stored_inputs
 
-__all__ = ["backward_error", "made_by_ops", "newest_first", "nodes_under", "push_gradients",
-           "push_gradients_creating_graph", "reference_backward", "run_backward"]
+__all__ = ["backward_error", "backward_lock", "backward_transaction", "made_by_ops",
+           "newest_first", "nodes_under", "push_gradients", "push_gradients_creating_graph",
+           "reference_backward"]
 
 Node = Any  # a Value (core.node imports this module, so it is not named here)
 
@@ -55,28 +56,10 @@ def reference_backward(root: Node, seed: float = 1.0) -> dict[Node, float]:
 # The fast pass. Everything is iterative, so a graph a million nodes deep never meets the
 # recursion limit; the walks read the slots directly, slot by slot, no tuple per node.
 
-_backward_lock = threading.RLock()  # reentrant: a custom op's vjp may call backward
-
-
-def run_backward(root: Node, seed: float, constant_seed: Node | None = None) -> None:
-    """Run ``root.backward``: the fast pass (or, given ``constant_seed``, the create_graph push).
-
-    Concurrent passes would interleave their ``+=`` on shared nodes and lose some: while more
-    than one thread runs, passes take turns (a pass is pure Python: under the GIL nothing runs
-    in parallel anyway). One thread alone pays one call, no lock.
-    """
-    if threading.active_count() > 1:
-        with _backward_lock:
-            _run(root, seed, constant_seed)
-    else:
-        _run(root, seed, constant_seed)
-
-
-def _run(root: Node, seed: float, constant_seed: Node | None) -> None:
-    if constant_seed is None:
-        _backward_transaction(root, seed)
-    else:
-        push_gradients_creating_graph(root, constant_seed)
+# Concurrent passes would interleave their ``+=`` on shared nodes and lose some: while more than
+# one thread runs, ``Value.backward`` takes this lock (reentrant: a custom op's vjp may call
+# backward). A pass is pure Python: under the GIL nothing runs in parallel anyway.
+backward_lock = threading.RLock()
 
 
 def nodes_under(root: Node) -> list[Node]:
@@ -267,7 +250,8 @@ def _push_checked(order: list[Node]) -> None:
                                   f"input's gradient = {parent._grad!r}")
 
 
-def _backward_transaction(root: Node, seed: float) -> None:
+def backward_transaction(root: Node, seed: float) -> None:
+    """Run the fast pass from ``root``, seeded with ``seed``, as a transaction."""
     # A transaction: a pass that raises puts back every grad it wrote (the leaves' sums and the
     # other nodes' latest-pass values), so a failed backward changes nothing.
     saved: list[Any] = [root, root._grad]

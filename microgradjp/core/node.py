@@ -10,12 +10,20 @@ at once by reference counting. ``backward`` runs `backward`'s pass; built-ins on
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, SupportsFloat, Union
 
 from . import modes, rules
-from .backward import made_by_ops, nodes_under, push_gradients, run_backward
+from .backward import (
+    backward_lock,
+    backward_transaction,
+    made_by_ops,
+    nodes_under,
+    push_gradients,
+    push_gradients_creating_graph,
+)
 from .conversions import (
     Gradient,
     check_label,
@@ -38,8 +46,7 @@ from .modes import detect_anomaly, no_grad
 from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, power
 from .slots import ALL_IN_X, NOT_YET, constants_as_leaves, has_gradient
 
-# no_grad, detect_anomaly, made_by_ops and nodes_under are re-exported for the code that
-# imports them from here.
+# Re-exported for the code that imports them from here: no_grad, made_by_ops and the like.
 __all__ = ["Constant", "Gradient", "Leaf", "Parameter", "Value", "apply", "constants_as_leaves",
            "data_of", "detect_anomaly", "has_gradient", "made_by_ops", "maximum", "minimum",
            "no_grad", "nodes_under"]
@@ -250,8 +257,7 @@ class Value:
         label = f", label={self._label!r}" if self._label is not None else ""
         return f"Value(data={self._data!r}, grad={self._grad!r}{label})"
 
-    # Arithmetic: each operator is a row of the rule table, recorded by one of two recorders
-    # (made below, before the class is used; see _binary_recorder for why they are closures).
+    # Arithmetic: each operator is a row of the rule table, recorded by one of two recorders.
     __add__ = _binary_recorder(rules.ADD)
     __radd__ = _reflected(rules.ADD)
     __sub__ = _binary_recorder(rules.SUB)
@@ -312,7 +318,14 @@ class Value:
         seed = grad if type(grad) is float else real_number(
             grad, f"backward({short(grad)})", "pass the output's gradient as a number, such as "
             "1.0 (the default)")
-        run_backward(self, seed, Constant(seed) if create_graph else None)
+        walk: Callable[[Value, Any], None] = (
+            push_gradients_creating_graph if create_graph else backward_transaction)
+        start = Constant(seed) if create_graph else seed
+        if threading.active_count() > 1:  # passes take turns (backward_lock); alone, no lock
+            with backward_lock:
+                walk(self, start)
+        else:
+            walk(self, start)
 
     def zero_grad(self) -> None:
         """Reset ``.grad`` to 0.0 on this node and every node under it."""
@@ -483,10 +496,3 @@ class Constant(Value):
     """
 
     __slots__ = ()  # a marker only: the same slots as any leaf
-
-
-
-
-# How an op node stores its inputs, and a number beside a Value turned into a leaf when asked.
-# This module is the one reader of the slots: the walks below read them directly for speed.
-
