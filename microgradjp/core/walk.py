@@ -4,7 +4,7 @@ every view reads.
 `backpropagate` returns d(root)/d(node) in a dict (for `gradients`, `grad`), on floats or, with
 ``create_graph``, on Values that can be differentiated again. `record` keeps one backward pass
 whole (the nodes in creation order, every edge's upstream x local, the gradients) for the
-drawing, the text table and the step player. The node's own walks live with its layout in `node`.
+drawing, the text table and the step player. The reference pass and the fast one are `backward`'s.
 """
 
 from __future__ import annotations
