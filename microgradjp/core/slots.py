@@ -12,11 +12,13 @@ the core reads these slots; the node itself (`Value`) is node.py's.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["ALL_IN_X", "NOT_YET", "constants_as_leaves", "datas", "descend", "descend_by",
-           "grads", "has_gradient", "input_data", "set_grads", "stored_inputs", "zero_grads"]
+__all__ = ["ALL_IN_X", "NOT_YET", "constants_as_leaves", "datas", "descend", "descend_adam",
+           "descend_with_momentum", "grads", "has_gradient", "input_data", "set_grads",
+           "stored_inputs", "zero_grads"]
 
 ALL_IN_X: Any = object()  # in ``_y``: the node's inputs are all in ``_x``, as a tuple
 
@@ -103,7 +105,9 @@ def _leaves_for_constants(node: Any, inputs: tuple[Any, ...],
 
 # The door for the layers above (nn's optimizers, fit, the recorder): many nodes' numbers read
 # or written at once, unchecked, one loop each, as the training loop's hot path needs (one
-# node's numbers are its checked properties, ``v.data`` and ``v.grad``).
+# node's numbers are its checked properties, ``v.data`` and ``v.grad``). The optimizers' updates
+# are here, not in nn.optim, because reading slots through lists costs momentum and Adam steps
+# a third to a half more (callgrind); nn.optim keeps their options, state and documentation.
 
 
 def datas(nodes: list[Any]) -> list[float]:
@@ -133,22 +137,37 @@ def zero_grads(nodes: list[Any]) -> None:
         node._grad = 0.0
 
 
-def descend(nodes: list[Any], lr: float, directions: list[float] | None = None) -> None:
-    """Move each node's data: ``data -= lr * grad``, or ``lr * direction`` if given (momentum).
+def descend(nodes: list[Any], lr: float) -> None:
+    """Move each node's data against its grad: ``data -= lr * grad`` (plain gradient descent).
 
     >>> from microgradjp import Value
     >>> w = Value(1.0); w.grad = 2.0; descend([w], 0.25); w.data
     0.5
     """
-    if directions is None:  # plain gradient descent, the seeds' update: one loop, no list
-        for node in nodes:
-            node._data -= lr * node._grad
-        return
-    for node, direction in zip(nodes, directions, strict=True):
-        node._data -= lr * direction
+    for node in nodes:
+        node._data -= lr * node._grad
 
 
-def descend_by(nodes: list[Any], steps: list[float]) -> None:
-    """Move each node's data down by its step: ``data -= step`` (Adam)."""
-    for node, step in zip(nodes, steps, strict=True):
-        node._data -= step
+def descend_with_momentum(nodes: list[Any], lr: float, momentum: float, decay: float,
+                          velocity: list[float]) -> None:
+    """SGD's update with ``weight_decay`` and ``momentum`` (nn.optim.SGD's), one loop.
+
+    ``g = grad + decay * data``; with momentum, ``v = momentum * v + g`` is stepped instead.
+    """
+    for i, node in enumerate(nodes):
+        g = node._grad + decay * node._data
+        if momentum:
+            g = velocity[i] = momentum * velocity[i] + g
+        node._data -= lr * g
+
+
+def descend_adam(nodes: list[Any], lr: float, betas: tuple[float, float], eps: float,
+                 decay: float, corrections: tuple[float, float],
+                 moments: tuple[list[float], list[float]]) -> None:
+    """Adam's update (nn.optim.Adam's), one loop: ``moments`` are the running means of g, g^2."""
+    (beta1, beta2), (correction1, correction2), (first, second) = betas, corrections, moments
+    for i, node in enumerate(nodes):
+        g = node._grad + decay * node._data
+        first[i] = m = beta1 * first[i] + (1.0 - beta1) * g
+        second[i] = v = beta2 * second[i] + (1.0 - beta2) * g * g
+        node._data -= lr * (m / correction1) / (math.sqrt(v / correction2) + eps)
