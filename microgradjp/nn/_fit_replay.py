@@ -4,7 +4,7 @@ Only where the graph is provably the same for every sample and every step: a lib
 (exact `Neuron`, `Layer`, `MLP` classes, built-in activations), a library loss that takes the
 target as a number only (`max_margin_loss`, `mean_squared_error`), no regularization, and an
 optimizer over exactly the model's parameters whose ``zero_grad`` is the inherited one (its
-``zero_grad`` and ``step`` are called every batch, as eager calls them). Anything else (your
+``step``, its own or inherited, runs every batch, as eager runs it). Anything else (your
 own loss or model, whose Python may branch on data) is left to eager steps, the reference. The
 first batch of each size runs eagerly and is the recording; a batch whose numbers do not fit the
 recording runs eagerly.
@@ -65,7 +65,7 @@ class ReplayedSteps:
         # Replay adds each gradient into a 0.0, as eager backward adds into what zero_grad left:
         # the same only for the zero_grad every optimizer inherits (one of yours may decay a
         # rate, or keep gradients to accumulate them: then every step runs eagerly).
-        if type(optimizer).zero_grad is not Optimizer.zero_grad:
+        if getattr(optimizer.zero_grad, "__func__", None) is not Optimizer.zero_grad:
             return False
         params = model.parameters()
         return len(params) == len(optimizer.params) and set(params) == set(optimizer.params)
@@ -136,8 +136,9 @@ class ReplayedSteps:
         batch_loss = mean(losses).data  # the same rows on the same floats as eager's mean
         if not math.isfinite(batch_loss):  # fit raises, naming the epoch, before any step
             return batch_loss, correct
-        self.optimizer.zero_grad()  # the optimizer's own methods, every batch, as eager calls them
-        set_grads(self.parameters, list(gradients))  # sums from 0.0: backward's into zero_grad's
+        # The inherited zero_grad (possible() checked) only writes the 0.0s that eager backward
+        # adds into; each replayed gradient is that sum, from 0.0. Then the optimizer's own step.
+        set_grads(self.parameters, list(gradients))
         self.optimizer.step()
         return batch_loss, correct
 

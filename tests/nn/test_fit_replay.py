@@ -198,3 +198,14 @@ def test_an_optimizer_s_own_step_runs_every_replayed_batch(eager_steps):
     replayed = twenty_points_batches_of_five(CountingAdam, replay=True)
     assert CountingAdam.steps == 40 and len(eager_steps) < 40  # most batches were replayed
     assert replayed == twenty_points_batches_of_five(CountingAdam, replay=False)
+
+
+def test_a_zero_grad_set_on_the_optimizer_itself_runs_every_batch():
+    calls = []
+    model = MLP(2, [4, 1], activation="tanh", seed=1)
+    opt = SGD(model.parameters(), lr=0.1)
+    inherited = opt.zero_grad
+    opt.zero_grad = lambda: (calls.append(1), inherited())  # type: ignore[method-assign]
+    fit(model, POINTS[:20], LABELS[:20], loss=max_margin_loss, optimizer=opt, epochs=10,
+        batch_size=5, seed=0)
+    assert len(calls) == 40
