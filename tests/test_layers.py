@@ -41,8 +41,10 @@ def is_type_checking(node: ast.If) -> bool:
     return isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
 
 
-def imports(module: str) -> set[str]:
-    """Return the package modules ``module`` imports, anywhere in its code."""
+def imports(module: str, *, type_only: bool = False) -> set[str]:
+    """Return the package modules ``module`` imports, anywhere in its code.
+
+    ``type_only``: count the imports made for type hints only (under TYPE_CHECKING) too."""
     path = MODULES[module]
     package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
     if module == "":
@@ -50,7 +52,7 @@ def imports(module: str) -> set[str]:
     found: set[str] = set()
 
     def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.If) and is_type_checking(node):
+        if isinstance(node, ast.If) and is_type_checking(node) and not type_only:
             for child in node.orelse:
                 visit(child)
             return
@@ -81,7 +83,7 @@ SHIMS = {"viz", "losses", "optim", "train", "saving", "player", "replay", "trace
 
 def test_the_package_is_read_whole():
     assert {"core.node", "core.rules", "views.drawing", "nn.modules", "tools.cli"} <= set(GRAPH)
-    assert "core.node" in GRAPH["core.walk"]  # the reader sees real imports
+    assert "core.backward" in GRAPH["core.walk"]  # the reader sees real imports
 
 
 def test_no_import_cycle_anywhere():
@@ -143,3 +145,38 @@ def test_importing_the_package_loads_no_view_and_no_third_party_package():
                  " sorted(m for m in sys.modules if m.startswith(('microgradjp.views',"
                  " 'microgradjp.nn', 'microgradjp.tools'))))")
     assert loaded == "[] []"
+
+
+# The core by job (issue 34): each module a size a reader holds in one sitting, imports one way
+# (type hints included), and only the core touches a Value's slots.
+CORE = sorted(module for module in MODULES if layer(module) == "core")
+LINE_BUDGET = {"core.node": 500}  # every other core module: 450
+
+
+@pytest.mark.parametrize("module", CORE)
+def test_a_core_module_stays_within_its_line_budget(module):
+    lines = len(MODULES[module].read_text(encoding="utf-8").splitlines())
+    assert lines <= LINE_BUDGET.get(module, 450), f"{module} has {lines} lines: split it by job"
+
+
+def test_no_import_cycle_inside_the_core_counting_type_hints():
+    graph = {module: imports(module, type_only=True) & set(CORE) for module in CORE}
+    done: list[str] = []  # a topological order, found by removing modules that import none left
+    while len(done) < len(graph):
+        ready = [m for m in graph if m not in done and graph[m] <= set(done)]
+        assert ready, f"import cycle among {sorted(set(graph) - set(done))}"
+        done += ready
+
+
+SLOTS = {"_data", "_grad", "_label", "_order", "_rule", "_x", "_y"}
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if layer(m) != "core"))
+def test_only_the_core_touches_a_value_s_slots(module):
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    touched = [f"line {node.lineno}: .{node.attr}" for node in ast.walk(tree)
+               if isinstance(node, ast.Attribute) and node.attr in SLOTS]
+    touched += [f"line {node.lineno}: {node.value!r}" for node in ast.walk(tree)
+                if isinstance(node, ast.Constant) and node.value in SLOTS]
+    assert not touched, f"{module} reads or writes a Value's slots: {touched}; go through " \
+        "the public properties or the core's door (core.slots)"

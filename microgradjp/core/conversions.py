@@ -22,17 +22,14 @@ import numbers
 import operator
 import reprlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from ..errors import ValueOverflowError, ValueTypeError, message
 from . import rules
 
-if TYPE_CHECKING:
-    from .node import Value
-
-# The refuse_*/equal/format_data/numpy_ufunc functions are Value's dunders (engine.py binds
+# The refuse_*/equal/format_data/numpy_ufunc functions are Value's dunders (node.py binds
 # them); users meet them through Value, so only the checks are exported.
-__all__ = ["check_label", "data_of", "real_number", "short"]
+__all__ = ["Gradient", "check_label", "data_of", "real_number", "short"]
 
 # numpy dtype kinds that hold real numbers: bool, signed int, unsigned int, float.
 _REAL_KINDS = ("b", "i", "u", "f")
@@ -186,24 +183,28 @@ def data_of(x: Any, op: str) -> float:
 
 
 # Comparisons look at data, so ``if v > 0:``, ``sorted`` and ``max`` work on Values.
-def less(v: Value, other: Value | float) -> bool:
+def less(v: Any, other: Any) -> bool:
     """``Value.__lt__``: compare ``v.data`` with a Value's data or a number."""
-    return v._data < data_of(other, "comparison")
+    answer: bool = v._data < data_of(other, "comparison")
+    return answer
 
 
-def less_equal(v: Value, other: Value | float) -> bool:
+def less_equal(v: Any, other: Any) -> bool:
     """``Value.__le__``: compare ``v.data`` with a Value's data or a number."""
-    return v._data <= data_of(other, "comparison")
+    answer: bool = v._data <= data_of(other, "comparison")
+    return answer
 
 
-def greater(v: Value, other: Value | float) -> bool:
+def greater(v: Any, other: Any) -> bool:
     """``Value.__gt__``: compare ``v.data`` with a Value's data or a number."""
-    return v._data > data_of(other, "comparison")
+    answer: bool = v._data > data_of(other, "comparison")
+    return answer
 
 
-def greater_equal(v: Value, other: Value | float) -> bool:
+def greater_equal(v: Any, other: Any) -> bool:
     """``Value.__ge__``: compare ``v.data`` with a Value's data or a number."""
-    return v._data >= data_of(other, "comparison")
+    answer: bool = v._data >= data_of(other, "comparison")
+    return answer
 
 
 def format_data(v: Any, spec: str) -> str:
@@ -245,3 +246,30 @@ def _boxed(v: Any) -> Any:
     box = numpy.empty((), dtype=object)
     box[()] = v
     return box
+
+
+class Gradient(float):
+    """What ``.grad`` returns: a float (``p.data -= lr * p.grad``) that has DeZero's ``.data``.
+
+    DeZero's gradients are Variables, so its readers write ``x.grad.data``; this float answers
+    that too. Arithmetic on it gives plain floats. A gradient to differentiate again comes from
+    ``backward(create_graph=True)``, which makes it a `Value`.
+
+    >>> g = Gradient(0.5); g.data, 2 * g, type(g.data)
+    (0.5, 1.0, <class 'float'>)
+    """
+
+    __slots__ = ()
+
+    @property
+    def data(self) -> float:
+        """This gradient as a plain float."""
+        return float(self)
+
+    def backward(self, *args: Any, **kwargs: Any) -> None:
+        """Refuse: a float gradient has no graph; explain how to get one that has."""
+        raise ValueTypeError(message(
+            f"{self!r}.backward()", "this gradient is a number, with no graph behind it",
+            "call backward(create_graph=True) on the output first: the inputs' .grad are then "
+            "Values you can call backward() on"))
+

@@ -10,7 +10,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import ValueTypeError, message
-from .node import Value, apply, data_of, no_grad
+from .modes import no_grad
+from .node import Value, apply, data_of
 from .rules import IDENTITY, Rule
 from .walk import backpropagate
 

@@ -8,12 +8,14 @@ stays the reference. It lives in the core because `fit` (in `nn`) replays its st
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import ValueTypeError, message
 from . import rules
-from .node import Value, apply, made_by_ops
+from .backward import made_by_ops
+from .node import Value, apply
 
 __all__ = ["Replay", "SampleReplay"]
 
@@ -119,25 +121,14 @@ def _generate(
         name.setdefault(output, "c_out")
         namespace["c_out"] = output.data
 
-    # Backward, newest first like the eager walk, only along paths that reach an input.
-    wanted = _leads_to_inputs(made, set(inputs))
-    grad = {output: "1.0"}
+    # Backward, newest first like the eager walk, only along paths that reach an input. An
+    # input's gradient is a running sum that starts at 0.0, as a zeroed leaf's does in eager.
+    sums = {x: f"s{i}" for i, x in enumerate(inputs)}
     backward: list[str] = []
-    for node in reversed(made):
-        if node not in grad:
-            continue
-        args, out = [name[p] for p in node.parents], name[node]
-        locals_ = writer.partials(node.rule, args, out, backward)
-        for parent, local in zip(node.parents, locals_, strict=True):
-            if parent not in wanted:
-                continue
-            contribution = f"{grad[node]} * ({local})"
-            if parent in grad:
-                backward.append(f"    {grad[parent]} = {grad[parent]} + {contribution}")
-            else:
-                grad[parent] = f"g{len(grad)}"
-                backward.append(f"    {grad[parent]} = {contribution}")
-    results = ", ".join(grad.get(x, "0.0") for x in inputs)
+    reached = _write_backward(made, output, "1.0", name, _leads_to_inputs(made, set(inputs)),
+                              sums, writer, backward)
+    backward[:0] = [f"    {sums[x]} = 0.0" for x in inputs if x in reached]
+    results = ", ".join(sums[x] if x in reached else "0.0" for x in inputs)
     watched = ", ".join(_watched_name(node, name, namespace) for node in watch)
     # The functions called are default arguments: a local is read faster than a global.
     called = "".join(f", {f}={f}" for f in writer.functions)
@@ -214,27 +205,9 @@ def _generate_sample(
         name[node] = f"v{len(name)}"
         written = writer.forward(node.rule, [name[p] for p in node.parents])
         body.append(f"    {name[node]} = {written}")
-    wanted = _leads_to_inputs(made, set(parameters))
     accumulated = {p: f"a{i}" for i, p in enumerate(parameters)}
-    reached: set[Value] = set()
-    grad = {loss: "seed"}
-    for node in reversed(made):
-        if node not in grad:
-            continue
-        args = [name[p] for p in node.parents]
-        locals_ = writer.partials(node.rule, args, name[node], body)
-        for parent, local in zip(node.parents, locals_, strict=True):
-            if parent not in wanted:
-                continue
-            contribution = f"{grad[node]} * ({local})"
-            if parent in accumulated:
-                reached.add(parent)
-                body.append(f"    {accumulated[parent]} = {accumulated[parent]} + {contribution}")
-            elif parent in grad:
-                body.append(f"    {grad[parent]} = {grad[parent]} + {contribution}")
-            else:
-                grad[parent] = f"g{len(grad)}"
-                body.append(f"    {grad[parent]} = {contribution}")
+    reached = _write_backward(made, loss, "seed", name, _leads_to_inputs(made, set(parameters)),
+                              accumulated, writer, body)
     unpack = [*(name[x] for x in features), *given.values()]
     watched = ", ".join(_watched_name(node, name, namespace) for node in watch)
     called = "".join(f", {f}={f}" for f in writer.functions)
@@ -252,6 +225,41 @@ def _generate_sample(
     return "\n".join(lines) + "\n", namespace
 
 
+def _write_backward(
+    made: list[Value], root: Value, seed: str, name: dict[Value, str], wanted: set[Value],
+    sums: dict[Value, str], writer: _Writer, lines: list[str],
+) -> set[Value]:
+    """Write the reference pass (backward.py) as code into ``lines``; return the sums reached.
+
+    Newest first, each node's shares come from its row's vjp, added in eager's order. ``sums``
+    name the leaves' running sums, which the caller starts at 0.0; any other gradient starts at
+    its first share (eager's 0.0 + share differs only in the sign of a zero, which no later
+    step can read: shares of a zero are zeros, and the leaves' sums start at 0.0).
+    """
+    grad = {root: seed}
+    reached: set[Value] = set()
+    if root in sums:  # the output is an input: d x / d x is the seed
+        reached.add(root)
+        lines.append(f"    {sums[root]} = {sums[root]} + {seed}")
+    for node in reversed(made):
+        if node not in grad:
+            continue
+        args = [name[p] for p in node.parents]
+        shares = writer.shares(node.rule, grad[node], args, name[node], lines)
+        for parent, share in zip(node.parents, shares, strict=True):
+            if parent not in wanted:
+                continue
+            if parent in sums:
+                reached.add(parent)
+                lines.append(f"    {sums[parent]} = {sums[parent]} + {share}")
+            elif parent in grad:
+                lines.append(f"    {grad[parent]} = {grad[parent]} + {share}")
+            else:
+                grad[parent] = f"g{len(grad)}"
+                lines.append(f"    {grad[parent]} = {share}")
+    return reached
+
+
 def _leads_to_inputs(made: list[Value], inputs: set[Value]) -> set[Value]:
     wanted = set(inputs)
     for node in made:  # oldest first: a node's inputs are decided before the node
@@ -261,18 +269,18 @@ def _leads_to_inputs(made: list[Value], inputs: set[Value]) -> set[Value]:
 
 
 class _Writer:
-    """Writes each row's forward and partials as code, once per row and number of inputs.
+    """Writes each row's forward and vjp as code, once per row and number of inputs.
 
-    A row writes its own code: its forward (or ``replay_forward``) and partials are applied to
-    `_Code` placeholders, whose operators return the text of what they were asked (``1.0 - out
-    * out`` gives ``(1.0 - ({out} * {out}))``), and a rule applied to a placeholder writes a
-    call to its forward. So the replayed step does exactly the row's float operations in the
-    row's order (bit for bit the eager numbers), with no call where the row is plain arithmetic.
-    A row that needs a real float (``math.tanh``, an ``if``, ``float(x > 0)``) is called instead.
+    A row writes its own code: its forward (or ``replay_forward``) and vjp are applied to
+    `_Code` placeholders, whose operators return the text of what they were asked (``g * (1.0 -
+    out * out)`` gives ``({g} * (1.0 - ({out} * {out})))``), and a rule applied to a placeholder
+    writes a call to its forward. So the replayed step does exactly the row's float operations
+    in the row's order (bit for bit the eager numbers), with no call where the row is plain
+    arithmetic. A row that needs a real float (``math.tanh``, an ``if``, a comparison) is called.
     """
 
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {}
+        self.namespace: dict[str, Any] = {"inf": math.inf, "nan": math.nan}  # see _text
         self.functions: dict[str, None] = {}  # names of the functions the code calls
         self._names: dict[int, str] = {}
         self._written: dict[tuple[rules.Rule, int], tuple[str | None, list[str] | None]] = {}
@@ -283,13 +291,14 @@ class _Writer:
             return f"{self.call(rule.forward)}({', '.join(args)})"
         return template.format(*args)
 
-    def partials(self, rule: rules.Rule, args: list[str], out: str, lines: list[str]) -> list[str]:
-        """Return the code of each partial, adding to ``lines`` what must run first."""
+    def shares(self, rule: rules.Rule, upstream: str, args: list[str], out: str,
+               lines: list[str]) -> list[str]:
+        """Return the code of each input's share, adding to ``lines`` what must run first."""
         templates = self._write(rule, len(args))[1]
         if templates is not None:
-            return [template.format(*args, out=out) for template in templates]
+            return [template.format(*args, out=out, g=upstream) for template in templates]
         names = [f"d{i}" for i in range(len(args))]  # read at once by the lines that follow
-        call = f"{self.call(rule.partials)}({', '.join([*args, out])})"
+        call = f"{self.call(rule.vjp)}({', '.join([upstream, *args, out])})"
         lines.append(f"    {''.join(f'{n}, ' for n in names)}= {call}")
         return names
 
@@ -304,10 +313,10 @@ class _Writer:
         if (rule, arity) not in self._written:
             inputs = [_Code(f"{{{i}}}", self) for i in range(arity)]
             forward = self._trace(rule.replay_forward or rule.forward, inputs)
-            partials = self._trace(rule.partials, [*inputs, _Code("{out}", self)])
+            shares = self._trace(rule.vjp, [_Code("{g}", self), *inputs, _Code("{out}", self)])
             self._written[rule, arity] = (
                 forward[0] if forward and len(forward) == 1 else None,
-                partials if partials and len(partials) == arity else None)
+                shares if shares and len(shares) == arity else None)
         return self._written[rule, arity]
 
     @staticmethod
@@ -316,20 +325,27 @@ class _Writer:
         # user's (define_op), and a placeholder can fail in it in any way, hence Exception.
         try:
             result = function(*inputs)
+            results = result if isinstance(result, tuple) else (result,)
+            if not all(type(r) in (_Code, float, int) for r in results):
+                return None
+            return [_text(r) for r in results]
         except Exception:
             return None
-        results = result if isinstance(result, tuple) else (result,)
-        if not all(type(r) in (_Code, float, int) for r in results):
-            return None
-        return [_text(r) for r in results]
 
 
 def _text(x: Any) -> str:
     if isinstance(x, _Code):
         return x.text
-    if type(x) in (float, int):  # repr of a float reads back as the same float
-        return repr(float(x))
+    if type(x) in (float, int):
+        # repr of a float reads back as the same float; a negative one is bracketed, so that
+        # (-2.0) ** v0 is not read as -(2.0 ** v0); inf and nan are names (see _Writer).
+        number = float(x)
+        shown = repr(number) if math.isfinite(number) else _NON_FINITE[repr(abs(number))]
+        return shown if math.copysign(1.0, number) > 0.0 else f"(-{shown.lstrip('-')})"
     raise TypeError("only numbers and placeholders are written as code")
+
+
+_NON_FINITE = {"inf": "inf", "nan": "nan"}  # the names _Writer puts in the code's namespace
 
 
 def _infix(sign: str, *, reflected: bool = False) -> Callable[[_Code, Any], _Code]:

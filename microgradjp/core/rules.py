@@ -1,6 +1,6 @@
 """THE table of differentiable primitives: one row per op, every fact about the op on its row.
 
-A row's ``partials`` use only arithmetic and other rows, so the same row works on floats (a plain
+A row's ``vjp`` uses only arithmetic and other rows, so the same row works on floats (a plain
 backward) and on Values (``create_graph``, any order). Rows know nothing about graphs: the engine
 records nodes and walks them; the errors, gradcheck, the drawings and captions, replay, the
 command line, numpy, the neural nets and the property tests read these same rows. Adding an op is
@@ -68,8 +68,14 @@ def _positive(low: float = 0.01, *, symmetric: bool = False) -> Domain:
 class Rule:
     """One differentiable primitive: its forward, its partials, and every other fact about it.
 
-    ``partials(*inputs, out)`` returns one partial derivative per input; ``out`` is the op's
-    result, which many derivatives reuse (``exp``: ``out``). Calling a rule applies it: on
+    ``vjp(upstream, *inputs, out)`` is the chain rule's step through this op: it returns each
+    input's share of ``upstream`` (d root / d this op's result), upstream times the input's local
+    derivative, written as the row computes it best (``log`` divides by x rather than
+    multiplying by 1/x; ``relu`` selects upstream or 0.0 rather than multiplying by 1 or 0, so
+    a branch not taken sends nothing back, even an inf or a nan). ``partials(*inputs, out)``,
+    the local derivatives alone, is ``vjp`` at upstream 1.0 unless given (`define_op` gives
+    partials, and its vjp multiplies). ``out`` is the op's result, which many derivatives reuse
+    (``exp``: ``out``). Calling a rule applies it: on
     numbers it returns a float, on Values it records a node. The other fields, each read by one
     place: ``errors`` (why and fix per failure), ``domain`` (property tests), ``symbol`` (how a
     formula writes it; default the name), ``drawn`` (its circle in a drawing; default the
@@ -79,13 +85,13 @@ class Rule:
     ``activation`` (a neuron may apply it by name).
 
     >>> from microgradjp.core.rules import EXP
-    >>> EXP(0.0), EXP.partials(0.0, 1.0), EXP.symbol
-    (1.0, (1.0,), 'exp')
+    >>> EXP(0.0), EXP.partials(0.0, 1.0), EXP.vjp(0.5, 0.0, 1.0), EXP.symbol
+    (1.0, (1.0,), (0.5,), 'exp')
     """
 
     name: str
     forward: Callable[..., float]
-    partials: Callable[..., tuple[Any, ...]]
+    partials: Callable[..., tuple[Any, ...]] = None  # type: ignore[assignment]  # from vjp
     errors: Mapping[type[Exception], tuple[str, str]] = field(default_factory=dict)
     domain: Domain | None = None
     replay_forward: Callable[..., Any] | None = None
@@ -101,8 +107,18 @@ class Rule:
     # 2% of their largest near their asymptotes; a step's is 0 everywhere. The training player
     # marks a unit flat on every sample dead, on most of them saturated.
     flat: Callable[[float], bool] | None = None
+    vjp: Callable[..., tuple[Any, ...]] = None  # type: ignore[assignment]  # from partials
+    # True when the row is written as partials, so each share is upstream * partial: a walk may
+    # then do the product itself (backward's loop over a neuron's many inputs does).
+    multiplies: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
+        # One of vjp and partials is written; the other follows from it.
+        if self.vjp is None:
+            object.__setattr__(self, "vjp", _times(self.partials))
+            object.__setattr__(self, "multiplies", True)
+        if self.partials is None:
+            object.__setattr__(self, "partials", _at_one(self.vjp))
         # Defaults that follow the name: a custom op (define_op) is shown by its name everywhere.
         object.__setattr__(self, "symbol", self.symbol or self.name)
         object.__setattr__(self, "drawn", self.drawn or self.symbol)
@@ -131,6 +147,17 @@ class Rule:
         kind = next(k for k in _ERROR_CLASS if isinstance(failure, k))
         why, fix = self.errors.get(kind) or _DEFAULT_EXPLANATIONS[kind]
         return _ERROR_CLASS[kind](message(describe(self.name, args, labels), why, fix))
+
+
+def _times(partials: Callable[..., tuple[Any, ...]]) -> Callable[..., tuple[Any, ...]]:
+    # A row given by its partials (define_op): each input's share is upstream * its partial.
+    return lambda upstream, *args: tuple(upstream * local for local in partials(*args))
+
+
+def _at_one(vjp: Callable[..., tuple[Any, ...]]) -> Callable[..., tuple[Any, ...]]:
+    # The local derivatives are what the op sends back when upstream is 1.0.
+    return lambda *args: vjp(1.0, *args)
+
 
 # Why and what to do when an int is past float's range (10**400): as_float's and conversions'.
 TOO_LARGE_FOR_FLOAT = ("the number is too large for a float (the largest is about 1.8e308)",
@@ -245,75 +272,97 @@ _NEGATIVE_BASE = ("a negative base needs an integer exponent (the result would b
 _ZERO_BASE = ("zero cannot be raised to a negative power",
               "add a small positive constant to the base")
 
-# The table.
-# partials(*inputs, out) -> one derivative per input. Ties in maximum/minimum go to the first input.
-# Piecewise derivatives (relu, abs, max) are constants between kinks, so they are written as
-# float(comparison): a comparison of Values compares data, and a constant has derivative 0.
+# The table. vjp(g, *inputs, out) -> each input's share of the upstream gradient g: g times the
+# local derivative, dividing where the derivative is a quotient (log, /, sqrt: 1/x overflows
+# where g/x does not). Piecewise rows (relu, abs, step, maximum, minimum) select: the input the
+# forward passed on gets g, a branch not taken gets 0.0 (never g * 0.0, which is nan when g is
+# inf). Comparisons work on floats and on Values (they compare data), so every row serves both.
 
 TIMES, DIVIDE, MINUS = "\N{MULTIPLICATION SIGN}", "\N{DIVISION SIGN}", "\N{MINUS SIGN}"
 
-ADD = Rule("+", operator.add, lambda x, y, out: (1.0, 1.0), domain=anywhere(2),
+
+def _is_nan(x: Any) -> bool:
+    return not x <= x  # only nan is not <= itself ("x != x" on a Value would be identity)
+
+
+def _max_takes_first(x: Any, y: Any) -> bool:
+    # Ties go to the first input; a nan wins, so max(nan, 1) and max(1, nan) are both nan.
+    return x >= y or _is_nan(x)
+
+
+def _min_takes_first(x: Any, y: Any) -> bool:
+    return x <= y or _is_nan(x)
+
+
+ADD = Rule("+", operator.add, vjp=lambda g, x, y, out: (g, g), domain=anywhere(2),
            why=("+ passes the gradient on unchanged", "足し算は勾配をそのまま流す"))
-SUB = Rule("-", operator.sub, lambda x, y, out: (1.0, -1.0), domain=anywhere(2), symbol=MINUS)
-MUL = Rule("*", operator.mul, lambda x, y, out: (y, x), domain=anywhere(2), symbol=TIMES,
+SUB = Rule("-", operator.sub, vjp=lambda g, x, y, out: (g, -g), domain=anywhere(2),
+           symbol=MINUS)
+MUL = Rule("*", operator.mul, vjp=lambda g, x, y, out: (g * y, g * x), domain=anywhere(2),
+           symbol=TIMES,
            why=(f"{TIMES} multiplies by the other input", "掛け算はもう一方の入力を掛ける"))
-DIV = Rule("/", operator.truediv, lambda x, y, out: (1.0 / y, -out / y),
-           {ZeroDivisionError: ("division by zero", "keep the divisor away from zero")},
+DIV = Rule("/", operator.truediv, vjp=lambda g, x, y, out: (g / y, g * (-out / y)),
+           errors={ZeroDivisionError: ("division by zero", "keep the divisor away from zero")},
            domain=Domain(((0.0, BIG), (0.1, BIG)), symmetric=True), symbol=DIVIDE)
 # Drawn as "-x": a circle holding "-" alone would read as subtraction.
-NEG = Rule("-", operator.neg, lambda x, out: (-1.0,), domain=anywhere(), symbol=MINUS,
+NEG = Rule("-", operator.neg, vjp=lambda g, x, out: (-g,), domain=anywhere(), symbol=MINUS,
            drawn=f"{MINUS}x", called="neg")
-POW = Rule("**", _real_pow, lambda x, y, out: (_base_partial(x, y), _exponent_partial(x, out)),
-           {ValueError: _NEGATIVE_BASE, ZeroDivisionError: _ZERO_BASE},
+POW = Rule("**", _real_pow, vjp=lambda g, x, y, out: (g * _base_partial(x, y),
+                                                     g * _exponent_partial(x, out)),
+           errors={ValueError: _NEGATIVE_BASE, ZeroDivisionError: _ZERO_BASE},
            domain=Domain(((0.1, 5.0), (-3.0, 3.0))))
-EXP = Rule("exp", math.exp, lambda x, out: (out,),
-           {OverflowError: ("exp(x) overflows a float for x > 709.78",
-                            "use sigmoid or softmax, which are overflow-safe")},
+EXP = Rule("exp", math.exp, vjp=lambda g, x, out: (g * out,),
+           errors={OverflowError: ("exp(x) overflows a float for x > 709.78",
+                                   "use sigmoid or softmax, which are overflow-safe")},
            domain=anywhere(), why=("the slope of exp is exp itself", "exp の微分は exp 自身"),
            cli="exp", numpy="exp")
-LOG: Rule = Rule("log", math.log, lambda x, out: (1.0 / x,),
-           {ValueError: ("log is defined for x > 0",
-                         "clamp the input or add a small positive constant")},
+LOG: Rule = Rule("log", math.log, vjp=lambda g, x, out: (g / x,),
+           errors={ValueError: ("log is defined for x > 0",
+                                "clamp the input or add a small positive constant")},
            domain=_positive(), why=("the slope of log x is 1/x", "log x の微分は 1/x"),
            cli="log", numpy="log")
-SQRT = Rule("sqrt", math.sqrt, lambda x, out: (0.5 / out,),
-            {ValueError: ("sqrt is defined for x >= 0", "clamp the input, or use abs(x)"),
-             ZeroDivisionError: ("the derivative of sqrt is infinite at 0",
-                                 "add a small positive constant inside the sqrt")},
+SQRT = Rule("sqrt", math.sqrt, vjp=lambda g, x, out: (g / (2.0 * out),),
+            errors={ValueError: ("sqrt is defined for x >= 0", "clamp the input, or use abs(x)"),
+                    ZeroDivisionError: ("the derivative of sqrt is infinite at 0",
+                                        "add a small positive constant inside the sqrt")},
             domain=_positive(), cli="sqrt", numpy="sqrt")
-TANH = Rule("tanh", math.tanh, lambda x, out: (1.0 - out * out,), domain=anywhere(),
+TANH = Rule("tanh", math.tanh, vjp=lambda g, x, out: (g * (1.0 - out * out),),
+            domain=anywhere(),
             why=("the slope of tanh is 1 - tanh**2", "tanh の微分は 1 - tanh**2"),
             cli="tanh", numpy="tanh", activation=True, flat=lambda out: abs(out) > 0.99)
-SIGMOID = Rule("sigmoid", _sigmoid, lambda x, out: (out * (1.0 - out),), domain=anywhere(),
-               why=("the slope of sigmoid is sigmoid (1 - sigmoid)",
-                    "sigmoid の微分は sigmoid (1 - sigmoid)"),
+SIGMOID = Rule("sigmoid", _sigmoid, vjp=lambda g, x, out: (g * (out * (1.0 - out)),),
+               domain=anywhere(), why=("the slope of sigmoid is sigmoid (1 - sigmoid)",
+                                       "sigmoid の微分は sigmoid (1 - sigmoid)"),
                cli="sigmoid", activation=True, flat=lambda out: out < 0.005 or out > 0.995)
-STEP = Rule("step", lambda x: 1.0 if x > 0.0 else 0.0, lambda x, out: (0.0,),
+STEP = Rule("step", lambda x: 1.0 if x > 0.0 else 0.0, vjp=lambda g, x, out: (0.0,),
             domain=_positive(symmetric=True), cli="step", activation=True,
             flat=lambda out: True)  # its derivative is 0 everywhere
-RELU = Rule("relu", lambda x: 0.0 if x <= 0.0 else x, lambda x, out: (float(x > 0.0),),
-            domain=_positive(symmetric=True),
+# The same test as the forward's, so a nan input (which the forward passes on) passes g back.
+RELU = Rule("relu", lambda x: 0.0 if x <= 0.0 else x,
+            vjp=lambda g, x, out: (0.0 if x <= 0.0 else g,), domain=_positive(symmetric=True),
             why=("relu lets the gradient through where its input is > 0",
                  "ReLU は入力が正のときだけ勾配を通す"),
             cli="relu", activation=True, flat=lambda out: out == 0.0)
-ABS = Rule("abs", abs, lambda x, out: (float(x > 0.0) - float(x < 0.0),),
+ABS = Rule("abs", abs, vjp=lambda g, x, out: (-g if x < 0.0 else 0.0 if x <= 0.0 else g,),
            domain=_positive(symmetric=True), cli="abs")
-SIN = Rule("sin", math.sin, lambda x, out: (COS(x),),
-           {ValueError: ("sin is defined for finite x", "keep the input finite")},
+SIN = Rule("sin", math.sin, vjp=lambda g, x, out: (g * COS(x),),
+           errors={ValueError: ("sin is defined for finite x", "keep the input finite")},
            domain=anywhere(), cli="sin", numpy="sin")
-COS: Rule = Rule("cos", math.cos, lambda x, out: (-SIN(x),),
-           {ValueError: ("cos is defined for finite x", "keep the input finite")},
+COS: Rule = Rule("cos", math.cos, vjp=lambda g, x, out: (g * -SIN(x),),
+           errors={ValueError: ("cos is defined for finite x", "keep the input finite")},
            domain=anywhere(), cli="cos", numpy="cos")
-MAXIMUM = Rule("maximum", lambda x, y: x if x >= y else y,
-               lambda x, y, out: (float(x >= y), float(x < y)),
+MAXIMUM = Rule("maximum", lambda x, y: x if _max_takes_first(x, y) else y,
+               vjp=lambda g, x, y, out: (g, 0.0) if _max_takes_first(x, y) else (0.0, g),
                domain=Domain(anywhere(2).intervals, apart=0.01),
                why=("max routes the gradient to the larger input",
                     "max は大きい方の入力にだけ流す"),
                cli="max", numpy="maximum")
-MINIMUM = Rule("minimum", lambda x, y: x if x <= y else y,
-               lambda x, y, out: (float(x <= y), float(x > y)),
+MINIMUM = Rule("minimum", lambda x, y: x if _min_takes_first(x, y) else y,
+               vjp=lambda g, x, y, out: (g, 0.0) if _min_takes_first(x, y) else (0.0, g),
                domain=Domain(anywhere(2).intervals, apart=0.01), cli="min", numpy="minimum")
-SOFTPLUS = Rule("softplus", _softplus, lambda x, out: (SIGMOID(x),), domain=anywhere())
+SOFTPLUS = Rule("softplus", _softplus, vjp=lambda g, x, out: (g * SIGMOID(x),),
+                domain=anywhere())
+# The n-ary rows are written as partials (each share is upstream * partial): see multiplies.
 SUM = Rule("sum", lambda *xs: math.fsum(xs), lambda *args: (1.0,) * (len(args) - 1),
            domain=anywhere(4))
 LOGSUMEXP = Rule("logsumexp", _logsumexp,
@@ -321,8 +370,8 @@ LOGSUMEXP = Rule("logsumexp", _logsumexp,
 WEIGHTED_SUM = Rule("weighted_sum", _weighted_sum, _weighted_sum_partials,
                     domain=anywhere(5),  # w1, w2, x1, x2, bias
                     replay_forward=_weighted_sum_written)
-IDENTITY = Rule("identity", lambda x: x, lambda x, out: (1.0,), domain=anywhere())
-LEAF = Rule("", lambda: 0.0, lambda out: ())
+IDENTITY = Rule("identity", lambda x: x, vjp=lambda g, x, out: (g,), domain=anywhere())
+LEAF = Rule("", lambda: 0.0, vjp=lambda g, out: ())
 
 # Every row above but LEAF, in table order, for the readers that go through them all.
 ROWS: tuple[Rule, ...] = tuple(
@@ -345,5 +394,6 @@ def power(exponent: float) -> Rule:
     else:
         domain = _positive(0.1)
     return Rule(f"**{exponent:g}", lambda x: _real_pow(x, exponent),
-                lambda x, out: (_base_partial(x, exponent),),
-                {ValueError: _NEGATIVE_BASE, ZeroDivisionError: _ZERO_BASE}, domain=domain)
+                vjp=lambda g, x, out: (g * _base_partial(x, exponent),),
+                errors={ValueError: _NEGATIVE_BASE, ZeroDivisionError: _ZERO_BASE},
+                domain=domain)

@@ -4,7 +4,7 @@ every view reads.
 `backpropagate` returns d(root)/d(node) in a dict (for `gradients`, `grad`), on floats or, with
 ``create_graph``, on Values that can be differentiated again. `record` keeps one backward pass
 whole (the nodes in creation order, every edge's upstream x local, the gradients) for the
-drawing, the text table and the step player. The node's own walks live with its layout in `node`.
+drawing, the text table and the step player. The reference pass and the fast one are `backward`'s.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .node import backward_error, made_by_ops
+from .backward import backward_error, made_by_ops
 
 if TYPE_CHECKING:
     from .node import Value
 
-__all__ = ["BackwardPass", "Edge", "backpropagate", "backward_steps", "creation_order", "record"]
+__all__ = ["BackwardPass", "Edge", "backpropagate", "creation_order", "record"]
 
 
 class Edge(NamedTuple):
@@ -37,7 +37,7 @@ class Edge(NamedTuple):
     input: Value
     upstream: float  # d root / d node
     local: float  # d node / d input: the rule's partial at this point
-    contribution: float  # upstream * local, this edge's share of d root / d input
+    contribution: float  # upstream x local, as the rule computes it: this edge's share
     position: int = 0  # which of node.parents; last, so the five fields read as they always did
 
 
@@ -92,12 +92,14 @@ def record(root: Value) -> BackwardPass:
     grads: dict[Value, float] = {root: 1.0}
     edges: list[Edge] = []
     first_edge: dict[Value, int] = {}
-    for node, parents, local_grads in _steps(made, grads, create_graph=False):
+    for node, parents, shares in _steps(made, grads, create_graph=False):
         upstream = grads[node]  # final once the walk yields the node
+        local_grads = node.rule.partials(*[p.data for p in parents], node.data)
         first_edge[node] = len(edges)
-        for position, (parent, local) in enumerate(zip(parents, local_grads, strict=True)):
-            # The same product the walk adds into grads, so a view's running sums match it.
-            edges.append(Edge(node, parent, upstream, local, upstream * local, position))
+        for position, (parent, local, share) in enumerate(
+                zip(parents, local_grads, shares, strict=True)):
+            # The share the walk adds into grads, so a view's running sums match it.
+            edges.append(Edge(node, parent, upstream, local, share, position))
     return BackwardPass(root, _creation_order(made, root), tuple(edges),
                         MappingProxyType(grads), MappingProxyType(first_edge))
 
@@ -141,41 +143,28 @@ def backpropagate(root: Value, upstream: Any, *, create_graph: bool) -> dict[Val
     return grads
 
 
-def backward_steps(
-    root: Value, grads: dict[Value, Any], *, create_graph: bool
-) -> Iterator[tuple[Value, tuple[Any, ...]]]:
-    """Yield ``(node, its local derivatives)`` newest first, adding into ``grads`` as it goes.
-
-    ``grads`` starts as ``{root: upstream}``; when a node is yielded, ``grads[node]`` is final,
-    so a caller can show each edge's upstream gradient (`record` keeps the whole pass).
-
-    >>> from microgradjp import Value
-    >>> x = Value(3.0); grads = {x * x: 1.0}
-    >>> [(node.op, local) for node, local in backward_steps(next(iter(grads)), grads,
-    ...                                                    create_graph=False)]
-    [('*', (3.0, 3.0))]
-    """
-    for node, _, local_grads in _steps(made_by_ops(root), grads, create_graph=create_graph):
-        yield node, local_grads
-
-
 def _steps(
     made: Sequence[Value], grads: dict[Value, Any], *, create_graph: bool
 ) -> Iterator[tuple[Value, tuple[Value, ...], tuple[Any, ...]]]:
-    # made_by_ops's list, walked newest first: each node after every node made from it, so its
-    # gradient is complete when it is yielded, then pushed into its inputs.
+    # The reference pass (backward.py), yielding each node with its inputs' shares: made_by_ops's
+    # list newest first, each node after every node made from it, so its gradient is complete
+    # when it is yielded, then pushed into its inputs. A float gradient is a sum that starts at
+    # 0.0, as backward's; a Value one (create_graph) starts at its first share, so the
+    # gradient's graph holds no "0.0 +" nodes.
     for node in reversed(made):
         parents = node.parents
+        upstream = grads[node]
         try:
             if create_graph:
-                local_grads = node.rule.partials(*parents, node)
+                shares = node.rule.vjp(upstream, *parents, node)
             else:
-                local_grads = node.rule.partials(*[p._data for p in parents], node._data)
+                shares = node.rule.vjp(upstream, *[p._data for p in parents], node._data)
         except (ValueError, ArithmeticError) as failure:
             raise backward_error(node, failure) from None
-        yield node, parents, local_grads
-        node_grad = grads[node]
-        for parent, local_grad in zip(parents, local_grads, strict=True):
-            contribution = node_grad * local_grad
+        yield node, parents, shares
+        for parent, share in zip(parents, shares, strict=True):
             previous = grads.get(parent)
-            grads[parent] = contribution if previous is None else previous + contribution
+            if previous is not None:
+                grads[parent] = previous + share
+            else:
+                grads[parent] = share if create_graph else 0.0 + share

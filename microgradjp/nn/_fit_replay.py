@@ -3,9 +3,11 @@
 Only where the graph is provably the same for every sample and every step: a library model
 (exact `Neuron`, `Layer`, `MLP` classes, built-in activations), a library loss that takes the
 target as a number only (`max_margin_loss`, `mean_squared_error`), no regularization, and an
-optimizer over exactly the model's parameters. Anything else (your own loss or model, whose
-Python may branch on data) is left to eager steps, the reference. The first batch of each size
-runs eagerly and is the recording; a batch whose numbers do not fit the recording runs eagerly.
+optimizer over exactly the model's parameters whose ``zero_grad`` is the inherited one (its
+``step``, its own or inherited, runs every batch, as eager runs it). Anything else (your
+own loss or model, whose Python may branch on data) is left to eager steps, the reference. The
+first batch of each size runs eagerly and is the recording; a batch whose numbers do not fit the
+recording runs eagerly.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from ..core.node import Value, made_by_ops
 from ..core.replay import SampleReplay
+from ..core.slots import datas, grads, set_grads
 from .losses import max_margin_loss, mean, mean_squared_error
 from .modules import MLP, Layer, Neuron
 from .optim import Optimizer
@@ -59,6 +62,11 @@ class ReplayedSteps:
         # A function of the user's as an activation could branch on data.
         if not all(type(n) is Neuron and isinstance(n.activation, str) for n in neurons):
             return False
+        # Replay adds each gradient into a 0.0, as eager backward adds into what zero_grad left:
+        # the same only for the zero_grad every optimizer inherits (one of yours may decay a
+        # rate, or keep gradients to accumulate them: then every step runs eagerly).
+        if getattr(optimizer.zero_grad, "__func__", None) is not Optimizer.zero_grad:
+            return False
         params = model.parameters()
         return len(params) == len(optimizer.params) and set(params) == set(optimizer.params)
 
@@ -82,8 +90,8 @@ class ReplayedSteps:
     def record(self, leaves: list[list[Value]], targets: list[Any], outputs: list[Any],
                sample_losses: list[Value]) -> None:
         """Keep the first sample's graph and this batch size's seed (after eager backward)."""
-        seed = sample_losses[0]._grad
-        if any(node._grad != seed for node in sample_losses):
+        seed, *others = grads(sample_losses)
+        if any(grad != seed for grad in others):
             return
         first_outputs = outputs[0] if isinstance(outputs[0], list) else [outputs[0]]
         first_targets = targets[0] if isinstance(targets[0], list) else [targets[0]]
@@ -98,7 +106,7 @@ class ReplayedSteps:
             for parent in node.parents:
                 if parent in params:  # a loss that used a parameter would add out of order
                     return
-                seen_targets.add(id(parent._data))
+                seen_targets.add(id(parent.data))  # the float object itself
         if not all(id(t) in seen_targets for t in first_targets):
             return  # a target did not enter the graph as the number given: it cannot be fed
         if self._replay is None:
@@ -117,8 +125,7 @@ class ReplayedSteps:
                                       else (float(t),)))
                    for x, t in zip(reversed(xs), reversed(ts), strict=True)]
         try:
-            losses, grads, watched = self._replay([p._data for p in self.parameters], samples,
-                                                  seed)
+            losses, gradients, watched = self._replay(datas(self.parameters), samples, seed)
         except (ValueError, ArithmeticError):
             return None  # the eager step raises the engine's own error, naming the op
         losses.reverse()
@@ -129,8 +136,9 @@ class ReplayedSteps:
         batch_loss = mean(losses).data  # the same rows on the same floats as eager's mean
         if not math.isfinite(batch_loss):  # fit raises, naming the epoch, before any step
             return batch_loss, correct
-        for p, g in zip(self.parameters, grads, strict=True):
-            p._grad = g
+        # The inherited zero_grad (possible() checked) only writes the 0.0s that eager backward
+        # adds into; each replayed gradient is that sum, from 0.0. Then the optimizer's own step.
+        set_grads(self.parameters, list(gradients))
         self.optimizer.step()
         return batch_loss, correct
 

@@ -8,13 +8,13 @@ Starting weights: `init`; losses, optimizers, loops, files: `losses`, `optim`, `
 
 from __future__ import annotations
 
-import operator
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..core.node import Parameter, Value, apply
 from ..core.rules import IDENTITY, ROWS, WEIGHTED_SUM, Rule
+from ..core.slots import datas, grads, zero_grads
 from ..errors import DomainError, ValueTypeError, message
 from ._inputs import finite, matrix, plain, shape, vector
 from ._inputs import inputs as checked_inputs
@@ -61,8 +61,7 @@ class Module:
 
     def zero_grad(self) -> None:
         """Return nothing after setting every parameter's ``.grad`` to 0.0."""
-        for parameter in self.parameters():
-            parameter._grad = 0.0
+        zero_grads(self.parameters())
 
     def state_dict(self) -> dict[str, float]:
         """Return ``{name: float}`` for every parameter (a copy: later training does not change it).
@@ -70,7 +69,8 @@ class Module:
         >>> Layer.from_weights([[0.5]], [0.25]).state_dict()
         {'neurons.0.weights.0': 0.5, 'neurons.0.bias': 0.25}
         """
-        return {name: parameter._data for name, parameter in self.named_parameters()}
+        named = self.named_parameters()
+        return dict(zip([name for name, _ in named], datas([p for _, p in named]), strict=True))
 
     def load_state_dict(self, state: Mapping[str, float]) -> None:
         """Return nothing after copying ``state``'s numbers into the parameters.
@@ -256,10 +256,10 @@ class Layer(Module):
         >>> Layer.from_weights([[1.0, 2.0]], [3.0, 4.0]).to_weights()
         ([[1.0, 2.0]], [3.0, 4.0])
         """
-        pick: Callable[[Value], float] = operator.attrgetter("_grad" if grad else "_data")
-        weights = [[pick(neuron.weights[i]) for neuron in self.neurons]
+        read = grads if grad else datas
+        weights = [read([neuron.weights[i] for neuron in self.neurons])
                    for i in range(self.in_features)]
-        return weights, [pick(neuron.bias) for neuron in self.neurons]
+        return weights, read([neuron.bias for neuron in self.neurons])
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Return ``neurons.j.<name>`` for every parameter of every unit ``j``."""

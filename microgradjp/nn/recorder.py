@@ -16,6 +16,7 @@ from typing import Any
 from ..core.node import Value, no_grad
 from ..core.recording import Grid, LayerShape, Snapshot, TrainingRecord
 from ..core.rules import ROWS, WEIGHTED_SUM
+from ..core.slots import datas, grads
 from ..errors import DomainError, ValueTypeError, message
 from .data import _check_count
 from .modules import MLP, Layer, Module, Neuron
@@ -115,8 +116,8 @@ class Recording:
         flat = tuple(tuple(_flat_share(unit, layer.activation) for unit in units)
                      for layer, units in zip(self._layers, activations, strict=True))
         self._snapshots.append(Snapshot(
-            number, loss, accuracy, tuple(p._data for p in self._parameters),
-            tuple(float(p._grad) for p in self._parameters), activations, flat,
+            number, loss, accuracy, tuple(datas(self._parameters)),
+            tuple(map(float, grads(self._parameters))), activations, flat,
             self._on_grid(run)))
 
     def finish(self, loss: Sequence[float], accuracy: Sequence[float]) -> TrainingRecord:
@@ -203,7 +204,7 @@ def _float_plan(layer: Any) -> tuple[list[tuple[tuple[float, ...], float]],
     name = layer.activation
     if not isinstance(name, str) or name not in _ROW_FORWARD:
         return None
-    return ([(tuple(w._data for w in n.weights), n.bias._data) for n in layer.neurons],
+    return ([(tuple(datas(n.weights)), n.bias.data) for n in layer.neurons],
             _ROW_FORWARD[name])
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..core.node import Value, no_grad
 from ..core.recording import TrainingRecord
+from ..core.slots import datas, grads
 from ..errors import DomainError, NonFiniteError, ValueTypeError, message
 from ._fit_replay import ReplayedSteps
 from ._inputs import plain
@@ -257,7 +258,7 @@ def _warn_if_a_layer_died(model: MLP, inputs: Sequence[Sequence[float]], epoch: 
     # Cheap first: a dead layer's weights get no gradient at all, so only a hidden layer whose
     # last step left every weight's grad at exactly 0 is checked over the whole epoch's inputs.
     suspects = [k for k, layer in enumerate(model.layers[:-1])
-                if all(p._grad == 0.0 for p in layer.parameters())]
+                if all(g == 0.0 for g in grads(layer.parameters()))]
     if not suspects:
         return False
     dead = set(suspects)
@@ -266,7 +267,7 @@ def _warn_if_a_layer_died(model: MLP, inputs: Sequence[Sequence[float]], epoch: 
             outputs: list[Any] = list(x)
             for k, layer in enumerate(model.layers[:-1]):
                 outputs = layer._outputs(outputs)
-                if k in dead and any(y._data != 0.0 for y in outputs):
+                if k in dead and any(y != 0.0 for y in datas(outputs)):
                     dead.discard(k)
             if not dead:
                 return False

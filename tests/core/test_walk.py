@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 
 from microgradjp import Value
-from microgradjp.core.node import made_by_ops, newest_first, nodes_under
+from microgradjp.core.backward import made_by_ops, newest_first, nodes_under
 from microgradjp.core.walk import backpropagate, creation_order, record
 
 

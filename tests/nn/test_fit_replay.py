@@ -142,3 +142,70 @@ def test_the_training_player_s_record_is_the_same_replayed(eager_steps):
                       replay=replay)
         records.append(history.record)
     assert records[0] == records[1] and len(eager_steps) == 4 + 1
+
+
+class DecayingSGD(SGD):
+    """An SGD whose zero_grad also lowers the learning rate, and counts its calls."""
+
+    calls = 0
+
+    def zero_grad(self):
+        DecayingSGD.calls += 1
+        self.lr *= 0.9
+        super().zero_grad()
+
+
+class AccumulatingSGD(SGD):
+    """An SGD whose zero_grad keeps half of each gradient (a running average of gradients)."""
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = p.grad * 0.5
+
+
+class CountingAdam(Adam):
+    """An Adam whose step counts its calls and changes nothing else."""
+
+    steps = 0
+
+    def step(self):
+        CountingAdam.steps += 1
+        super().step()
+
+
+def twenty_points_batches_of_five(optimizer, replay):
+    model = MLP(2, [4, 1], activation="tanh", seed=1)
+    opt = optimizer(model.parameters(), lr=0.1)
+    history = fit(model, POINTS[:20], LABELS[:20], loss=max_margin_loss, optimizer=opt,
+                  epochs=10, batch_size=5, seed=0, replay=replay)
+    return history.loss, [(p.data, p.grad) for p in model.parameters()]
+
+
+def test_a_zero_grad_of_your_own_runs_every_batch_as_eager_does():
+    DecayingSGD.calls = 0
+    replayed = twenty_points_batches_of_five(DecayingSGD, replay=True)
+    assert DecayingSGD.calls == 40  # 4 batches in each of 10 epochs
+    assert replayed == twenty_points_batches_of_five(DecayingSGD, replay=False)
+
+
+def test_a_zero_grad_that_keeps_gradients_gives_eager_s_numbers():
+    assert (twenty_points_batches_of_five(AccumulatingSGD, replay=True)
+            == twenty_points_batches_of_five(AccumulatingSGD, replay=False))
+
+
+def test_an_optimizer_s_own_step_runs_every_replayed_batch(eager_steps):
+    CountingAdam.steps = 0
+    replayed = twenty_points_batches_of_five(CountingAdam, replay=True)
+    assert CountingAdam.steps == 40 and len(eager_steps) < 40  # most batches were replayed
+    assert replayed == twenty_points_batches_of_five(CountingAdam, replay=False)
+
+
+def test_a_zero_grad_set_on_the_optimizer_itself_runs_every_batch():
+    calls = []
+    model = MLP(2, [4, 1], activation="tanh", seed=1)
+    opt = SGD(model.parameters(), lr=0.1)
+    inherited = opt.zero_grad
+    opt.zero_grad = lambda: (calls.append(1), inherited())  # type: ignore[method-assign]
+    fit(model, POINTS[:20], LABELS[:20], loss=max_margin_loss, optimizer=opt, epochs=10,
+        batch_size=5, seed=0)
+    assert len(calls) == 40
