@@ -34,6 +34,7 @@ from ..core.walk import BackwardPass, record
 from ..errors import message
 from . import layout as _engines
 from .digraph import Drawing, DrawingError, check_choice
+from .fonts import BUNDLED_FONT, uncovered
 from .labels import (
     EdgeLabels,
     RankDir,
@@ -313,7 +314,8 @@ def render(
     writes no PDF). ``.dot`` and ``.gv`` write the DOT source and need no engine. The options are
     `to_dot`'s. A PNG with Japanese labels that the engine cannot draw (graphviz-pure never can)
     is the engine's SVG drawn by resvg with a Japanese font found on this machine, or the one
-    ``pip install "microgradjp[japanese]"`` adds. A failed render leaves ``path`` as it was.
+    microgradjp ships; an SVG carries the glyphs of its Japanese text. A failed render leaves
+    ``path`` as it was.
 
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
@@ -377,11 +379,17 @@ def _role(node: Value, root: Value, parameters: set[Value]) -> str:
 
 def _font_for(nodes: list[Value]) -> str:
     # Only Japanese (wide) text needs a special font; Latin text keeps the lighter Helvetica.
-    if not _engines.needs_cjk("".join(f"{node.label or ''}{node.op}" for node in nodes)):
+    text = "".join(f"{node.label or ''}{node.op}" for node in nodes)
+    if not _engines.needs_cjk(text):
         return LATIN_FONT
     found = _engines.cjk_font()
-    if found is None:
+    if found is None:  # only when the font microgradjp ships is missing from the install
         _engines.warn_once("no Japanese font was found, so Japanese labels may show as boxes; "
+                           "reinstall microgradjp (its font file is missing), or "
+                           + _engines.INSTALL_FONT)
+    elif found == BUNDLED_FONT.family and (missing := uncovered(text)):
+        _engines.warn_once(f"the characters {missing[:20]!r} are not in the font microgradjp "
+                           "ships (kana and the 2,965 level-1 kanji), so they may show as boxes; "
                            + _engines.INSTALL_FONT)
     return found or LATIN_FONT
 

@@ -3,7 +3,8 @@
 The system Graphviz ``dot`` comes first; the ``graphviz-pure`` command (a PyPI wheel, installed
 with microgradjp) is the fallback, found on PATH or in this Python's scripts folder, so rendering
 works after ``pip install`` alone, activated or not. Building the DOT source is `viz`'s job;
-finding a Japanese font `_fonts`'; drawing Japanese PNG `_raster`'s.
+finding a Japanese font `_fonts`'; drawing Japanese PNG `_raster`'s; embedding Japanese glyphs
+in an SVG `_webfont`'s.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from ..errors import MicrogradError, message
 from . import fonts as _fonts
 from . import raster as _raster
+from . import webfont as _webfont
 from .fonts import cjk_font, needs_cjk
 
 __all__ = ["EngineError", "EngineNotFoundError", "cjk_font", "needs_cjk", "pipe", "search_path",
@@ -29,9 +31,9 @@ __all__ = ["EngineError", "EngineNotFoundError", "cjk_font", "needs_cjk", "pipe"
 FORMATS = {"dot": ("svg", "png", "pdf"), "graphviz-pure": ("svg", "png")}
 INSTALL_GRAPHVIZ = ("install Graphviz (Debian/Ubuntu: sudo apt install graphviz; macOS: brew "
                     "install graphviz; Windows: winget install graphviz)")
-INSTALL_FONT = ("pip install 'microgradjp[japanese]' (IPAexGothic), or install a Japanese font "
-                "(Debian/Ubuntu: sudo apt install fonts-noto-cjk or fonts-ipafont-gothic; macOS "
-                "has Hiragino, Windows has Yu Gothic and Meiryo) or name one with font='...'")
+INSTALL_FONT = ("install a Japanese font (Debian/Ubuntu: sudo apt install fonts-noto-cjk or "
+                "fonts-ipafont-gothic; macOS has Hiragino, Windows has Yu Gothic and Meiryo) or "
+                "name one with font='...'")
 # Which fonts each engine draws PNG text with by itself. Japanese text in a font the engine
 # cannot see goes engine -> SVG -> resvg with the font file instead (graphviz-pure sees none:
 # its PNG text uses its bundled Latin fonts; dot sees what fontconfig sees, not pip's files).
@@ -111,8 +113,8 @@ def pipe(source: str, fmt: str, engine: str = "auto", *,
     svg = _run([executable, "-Tsvg"], source, timeout).decode("utf-8")
     if name == "graphviz-pure" and needs_cjk(source):  # it measured the Japanese font as Times
         svg = _raster.room_for_text(svg)
-    if fmt == "svg":
-        return svg.encode("utf-8")
+    if fmt == "svg":  # drawn by whoever opens it: the Japanese glyphs go with it
+        return _webfont.embed_glyphs(svg).encode("utf-8")
     font = _resvg_font(name, source)
     if font is not None:
         return _raster.svg_to_png(svg, font)
