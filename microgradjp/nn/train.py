@@ -83,6 +83,30 @@ class History:
         show = getattr(self.record, "_repr_html_", None)
         return show() if show is not None else None
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
+                          **_: Any) -> dict[str, str]:
+        # The record's display (the player, and a still where no script runs), under this
+        # history's own short text.
+        show = getattr(self.record, "_repr_mimebundle_", None)
+        bundle: dict[str, str] = dict(show()) if show is not None else {}
+        bundle["text/plain"] = repr(self)
+        return bundle
+
+    def __repr__(self) -> str:
+        """Return the run in a few words (a recorded run holds thousands of numbers).
+
+        >>> History(loss=[0.5, 0.25], accuracy=[0.5, 1.0])
+        <History: 2 epochs, loss 0.5 to 0.25, accuracy 100%>
+        """
+        parts = [f"{len(self.loss)} epochs"]
+        if self.loss:
+            parts.append(f"loss {self.loss[0]:.4g} to {self.loss[-1]:.4g}")
+        if self.accuracy:
+            parts.append(f"accuracy {self.accuracy[-1]:.0%}")
+        if self.record is not None:
+            parts.append("recorded for the training player")
+        return f"<History: {', '.join(parts)}>"
+
 
 def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[float]],
         targets: Sequence[Any], *, loss: Callable[[Outputs, Any], Value], optimizer: Optimizer,

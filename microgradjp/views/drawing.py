@@ -33,6 +33,7 @@ from ..core.rules import TIMES
 from ..core.walk import BackwardPass, record
 from ..errors import message
 from . import layout as _engines
+from . import notebook
 from .digraph import Drawing, DrawingError, check_choice
 from .fonts import BUNDLED_FONT, uncovered
 from .labels import (
@@ -272,7 +273,8 @@ def draw_dot(root: Value, format: PictureFormat = "svg", rankdir: RankDir = "LR"
 
 def notebook_bundle(root: Value, include: Iterable[str] | None = None,
                     exclude: Iterable[str] | None = None) -> dict[str, str]:
-    """Return what Jupyter shows for a `Value`: its graph as SVG, beside its repr as text.
+    """Return what Jupyter shows for a `Value`: its graph as SVG (and as an HTML image, which
+    a notebook that runs no script and trusts no SVG still shows), beside its repr as text.
 
     A graph past ``NOTEBOOK_MAX_NODES`` nodes, one whose layout takes over
     ``NOTEBOOK_SECONDS``, or a machine without an engine, gets the text only, with a line saying
@@ -280,17 +282,20 @@ def notebook_bundle(root: Value, include: Iterable[str] | None = None,
 
     >>> bundle = notebook_bundle(Value(2.0, label="x") * 3)
     >>> sorted(bundle), bundle["text/plain"]
-    (['image/svg+xml', 'text/plain'], 'Value(data=6.0, grad=0.0)')
+    (['image/svg+xml', 'text/html', 'text/plain'], 'Value(data=6.0, grad=0.0)')
     """
-    wanted = set(include if include is not None else ("image/svg+xml", "text/plain"))
+    wanted = set(include if include is not None
+                 else ("image/svg+xml", "text/html", "text/plain"))
     wanted -= set(exclude or ())
     bundle = {"text/plain": repr(root)} if "text/plain" in wanted else {}
-    if "image/svg+xml" not in wanted:
+    if not wanted & {"image/svg+xml", "text/html"}:
         return bundle
     try:
         drawing = to_dot(root, max_nodes=NOTEBOOK_MAX_NODES)
-        bundle["image/svg+xml"] = _engines.pipe(drawing.source, "svg",
-                                                timeout=NOTEBOOK_SECONDS).decode("utf-8")
+        svg = _engines.pipe(drawing.source, "svg", timeout=NOTEBOOK_SECONDS).decode("utf-8")
+        pictures = notebook.picture_bundle(svg, repr(root), f"the graph of {_short(root)}")
+        bundle.update((kind, pictures[kind]) for kind in ("image/svg+xml", "text/html")
+                      if kind in wanted)
     except (DrawingError, EngineError) as failure:  # a display must not raise: say why instead
         why = str(failure).split(";")[0]
         bundle["text/plain"] = (f"{root!r}\n(graph not drawn: {why}; write it to a file with "

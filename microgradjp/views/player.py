@@ -22,7 +22,7 @@ from ..core.node import Value
 from ..core.walk import record
 from ..errors import message
 from . import layout as _engines
-from . import page
+from . import notebook, page
 from . import pictures as _pictures
 from .animation import write_animation
 from .digraph import DrawingError, check_choice
@@ -69,6 +69,7 @@ class Player:
         # which .grad holds only after one backward() from root: the last frame is the
         # drawing as it will be then.
         recorded = record(root)
+        self._name = root.label or f"the {root.op or 'leaf'} node"
         dot, self._ids = draw(recorded, edge_labels="both", focus=focus, depth=depth,
                               max_nodes=max_nodes, font=font, digits=digits,
                               grads=recorded.grads, with_ids=True)
@@ -170,6 +171,19 @@ class Player:
 
     def _repr_html_(self) -> str:
         return self.html(standalone=False)
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None,
+                          **_: object) -> dict[str, str]:
+        # Where no script runs (a reopened notebook, GitHub, nbconvert with scripts off), the
+        # first frame as a still; no later frame, which would give the gradients away.
+        first = next(iter(self.frame_svgs()))
+        note = (f"Frame 1 of {len(self.frames)}, as a still picture: run the cell where "
+                "scripts run to step through it. / "
+                f"{len(self.frames)} コマ中 1 コマ目の静止画。セルを実行するとコマ送りできます。")
+        return notebook.player_bundle(self.html(standalone=False), first, repr(self), note)
+
+    def __repr__(self) -> str:
+        return f"<Player: {len(self.frames)} frames, forward and backward through {self._name}>"
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Return the path written: the player as one HTML file that works from ``file://``."""
