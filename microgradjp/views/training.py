@@ -91,8 +91,9 @@ class TrainingPlayer:
     def _repr_mimebundle_(self, include: object = None, exclude: object = None,
                           **_: object) -> dict[str, str]:
         # Where no script runs: the loss curve to the final epoch, as a still.
-        note = ("The loss over every epoch, as a still picture: run the cell where scripts run "
-                "to play the training. / 全エポックの損失の静止画。セルを実行すると学習を再生できます。")
+        note = ("The loss over every epoch, as a still picture: run the cell where scripts "
+                "run to play the training. / "
+                "全エポックの損失の静止画。セルを実行すると学習を再生できます。")
         return notebook.player_bundle(self.html(standalone=False),
                                       loss_curve(self.record, self.captions[-1]), repr(self), note)
 

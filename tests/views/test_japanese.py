@@ -140,7 +140,8 @@ def test_a_machine_with_no_japanese_font_gets_the_bundled_one(tmp_path):
 
 
 def test_the_bundled_font_has_kana_level_1_kanji_and_what_a_drawing_writes():
-    assert fonts.uncovered("りんご リンゴ ｱｯﾌﾟﾙ 個数 消費税 支払金額 亜 腕 x×2÷3−1… σθ→") == ""
+    signs = "\N{MULTIPLICATION SIGN}\N{DIVISION SIGN}\N{MINUS SIGN}\N{HORIZONTAL ELLIPSIS}"
+    assert fonts.uncovered(f"りんご リンゴ ｱｯﾌﾟﾙ 個数 消費税 支払金額 亜 腕 x{signs} σθ→") == ""
     # Level-2 kanji and characters outside JIS X 0208 are named (drawings warn about them).
     assert fonts.uncovered("鬱 弌 𠮟 りんご 鬱") == "鬱弌𠮟"
 
