@@ -59,7 +59,8 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
         # that says what this is instead of an object address.
         text = ("<Digraph drawn by microgradjp: .source holds its DOT, .render('gout') writes "
                 "gout.svg>")
-        bundle = picture_bundle(self.pipe("svg", encoding="utf-8"), text, "a computation graph")
+        svg = _engines.pipe(self.source, "svg").decode("utf-8")
+        bundle = picture_bundle(svg, text, "a computation graph")
         wanted = set(include if include is not None else bundle) - set(exclude or ())
         return {kind: data for kind, data in bundle.items() if kind in wanted}
 

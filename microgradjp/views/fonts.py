@@ -18,6 +18,8 @@ import unicodedata
 from pathlib import Path
 from typing import Literal, NamedTuple
 
+from .text import ems
+
 __all__ = ["Font", "cjk_font", "japanese_font", "needs_cjk"]
 
 # The Unicode blocks a Latin font lacks and a CJK font has: Han, kana, Hangul, Bopomofo, CJK
@@ -170,9 +172,35 @@ def uncovered(text: str) -> str:
 @functools.cache
 def _bundled_characters() -> frozenset[int]:
     # Read from the font itself, the one source of what it holds.
-    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # a dependency
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped, unused-ignore]  # a dependency
 
     if BUNDLED_FONT.path is None or not BUNDLED_FONT.path.is_file():
         return frozenset()
     with TTFont(BUNDLED_FONT.path, lazy=True) as font:
         return frozenset(font.getBestCmap())
+
+
+def width_ems(text: str, font: Font) -> float:
+    """Return how wide ``text`` is in ``font``, in ems (by its advance widths, without kerning).
+
+    A character the font has no glyph for, or a font without a file, counts at `text.ems`'s
+    bound.
+
+    >>> round(width_ems("りんご", BUNDLED_FONT), 2), round(width_ems("ii", BUNDLED_FONT), 2)
+    (3.0, 0.55)
+    """
+    advances = _advances(font.path) if font.path is not None else {}
+    return sum(advances.get(ord(char)) or ems(char) for char in text)
+
+
+@functools.cache
+def _advances(path: Path) -> dict[int, float]:
+    # Each character's advance width in ems, read once per font file (a .ttc: its first face).
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped, unused-ignore]  # a dependency
+
+    try:
+        with TTFont(path, fontNumber=0, lazy=True) as font:
+            metrics, em = font["hmtx"].metrics, font["head"].unitsPerEm
+            return {code: metrics[glyph][0] / em for code, glyph in font.getBestCmap().items()}
+    except Exception:  # an unreadable font file: every character at its ems bound
+        return {}

@@ -111,7 +111,10 @@ def pipe(source: str, fmt: str, engine: str = "auto", *,
     if fmt not in ("png", "svg"):
         return _run([executable, f"-T{fmt}"], source, timeout)
     svg = _run([executable, "-Tsvg"], source, timeout).decode("utf-8")
-    if name == "graphviz-pure" and needs_cjk(source):  # it measured the Japanese font as Times
+    if needs_cjk(source):
+        # The engine measured Latin letters in another font than a viewer may draw them in
+        # (graphviz-pure measures Times; an SVG opened where the layout's font is missing draws
+        # the embedded one): room for every text at its ems bound, or a caption is cut off.
         svg = _raster.room_for_text(svg)
     if fmt == "svg":  # drawn by whoever opens it: the Japanese glyphs go with it
         return _webfont.embed_glyphs(svg).encode("utf-8")

@@ -31,6 +31,7 @@ from .labels import DATA_LINE, GRAD_LINE, data_text, edge_label, edge_text, flow
 from .pictures import HOT_COLOUR, SVG_NS, Captions
 from .storyboard import Frame, frames_of
 from .text import number_text
+from .webfont import embed_glyphs
 
 __all__ = ["Player"]
 
@@ -176,7 +177,7 @@ class Player:
                           **_: object) -> dict[str, str]:
         # Where no script runs (a reopened notebook, GitHub, nbconvert with scripts off), the
         # first frame as a still; no later frame, which would give the gradients away.
-        first = next(iter(self.frame_svgs()))
+        first = embed_glyphs(next(iter(self.frame_svgs())))  # the caption's glyphs too
         note = (f"Frame 1 of {len(self.frames)}, as a still picture: run the cell where "
                 "scripts run to step through it. / "
                 f"{len(self.frames)} コマ中 1 コマ目の静止画。セルを実行するとコマ送りできます。")

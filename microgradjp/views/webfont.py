@@ -25,6 +25,7 @@ _TEXT = re.compile(r"<text\b[^>]*>([^<]*)</text>")
 _FAMILY = re.compile(r'\bfont-family="([^"]*)"')
 _ROOT = re.compile(r"<svg\b[^>]*>")
 _FACE = f'@font-face{{font-family:"{BUNDLED_FONT.family}";'
+_EMBEDDED = re.compile(f"<style>{re.escape(_FACE)}[^<]*</style>")
 # Kept in every embedded copy: the OFL asks each copy to carry the copyright and licence
 # (name records 0, 13, 14), and 1-6 name the font.
 _NAME_RECORDS = [0, 1, 2, 3, 4, 5, 6, 13, 14]
@@ -33,7 +34,8 @@ _NAME_RECORDS = [0, 1, 2, 3, 4, 5, 6, 13, 14]
 def embed_glyphs(svg: str) -> str:
     """Return Graphviz ``svg`` carrying the bundled font's glyphs for its Chinese/Japanese text.
 
-    An SVG without such text, or one already carrying them, is returned as it is.
+    An SVG without such text is returned as it is; one that already carries glyphs (texts
+    were added since, such as a player frame's caption) gets them anew for all its texts.
 
     >>> svg = '<svg width="9pt"><text font-family="Helvetica,sans-Serif">りんご</text></svg>'
     >>> embedded = embed_glyphs(svg)
@@ -43,9 +45,10 @@ def embed_glyphs(svg: str) -> str:
     >>> embed_glyphs(embedded) == embedded, embed_glyphs(latin) == latin
     (True, True)
     """
+    svg = _EMBEDDED.sub("", svg)
     text = "".join(html.unescape(found) for found in _TEXT.findall(svg))
     root = _ROOT.search(svg)
-    if not needs_cjk(text) or root is None or _FACE in svg:
+    if not needs_cjk(text) or root is None:
         return svg
     woff = _glyphs("".join(sorted(set(text))))
     if woff is None:
