@@ -109,8 +109,8 @@ def _add_caption(svg: ElementTree.Element, widest: list[str], lines: list[str]) 
 
 def png(svg: str) -> bytes:
     """Return a frame's SVG drawn as PNG, as the package draws any Japanese PNG."""
-    # The project's raster route (resvg with the Japanese font found here, or the japanese
-    # extra's); with no Japanese font at all, the system's default sans-serif draws the text.
+    # The project's raster route (resvg with the Japanese font found here, or the bundled one);
+    # with no Japanese font at all (a broken install), the system's sans-serif draws the text.
     if not _raster.available():
         raise EngineNotFoundError(message(
             "drawing frames as PNG", "resvg-py is not installed (no wheel for this platform?)",

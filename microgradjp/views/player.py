@@ -207,7 +207,7 @@ class Player:
         """Return the files written into ``folder``: ``frame_001.svg`` (or ``.png``), one a frame.
 
         PNG frames are drawn as the package draws any Japanese PNG (resvg with a Japanese font
-        found here, or the ``japanese`` extra's).
+        found here, or the one microgradjp ships).
         """
         folder = Path(folder)
         check_choice("fmt", fmt, ("svg", "png"))
