@@ -16,9 +16,9 @@ import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
 
-from .. import __version__
 from ..core.functional import value_and_grad
 from ..core.node import Value
 from ..errors import MicrogradError, message
@@ -40,7 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(prog="microgradjp", description="A scalar autograd engine "
                                      "to see and check backpropagation.")
-    parser.add_argument("--version", action="version", version=f"microgradjp {__version__}")
+    # The installed metadata's version, which the build reads from microgradjp/__init__.py (a
+    # tool never imports the package root).
+    parser.add_argument("--version", action="version",
+                        version=f"microgradjp {metadata.version('microgradjp')}")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="train a two-moons MLP; write pictures")
     demo.add_argument("--output", default="microgradjp-demo", help="folder for the pictures")
