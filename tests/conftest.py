@@ -2,8 +2,9 @@
 skips, and the seeds' two small graphs as fixtures.
 
 Markers (registered in pyproject.toml): ``slow`` (seconds each; ``pytest -m "not slow"`` for a
-quick loop), ``browser`` (real headless Chromium, skipped without chromium and chromedriver) and
-``system_dot`` (the system Graphviz ``dot``, skipped without it). ``pytest`` runs them all.
+quick loop), ``browser`` (real headless Chromium, skipped without chromium and chromedriver),
+``system_dot`` (the system Graphviz ``dot``, skipped without it) and ``pyodide`` (the playground
+built with npm, Pyodide run by Node.js; skipped without node and npm). ``pytest`` runs them all.
 """
 
 import os
@@ -25,6 +26,8 @@ NEEDS = {
     "system_dot": (("dot",), "no system Graphviz dot (Debian: apt-get install graphviz)"),
     "browser": (("chromium", "chromedriver"), "no system Chromium and chromedriver (Debian: "
                 "apt-get install chromium chromium-driver; .ci/run installs them)"),
+    "pyodide": (("node", "npm"), "no Node.js and npm (Debian: apt-get install nodejs npm; .ci/run "
+                "installs them)"),
 }
 
 

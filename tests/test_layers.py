@@ -21,6 +21,7 @@ MAY_IMPORT = {
     "views": {"errors", "core", "views"},
     "testing": {"errors", "core", "nn", "testing"},
     "tools": {"errors", "core", "nn", "views", "testing", "tools"},
+    "bridge": {"errors", "core", "nn", "views", "bridge"},
 }
 
 

@@ -45,11 +45,12 @@ from .labels import (
     flow_text,
     grad_text,
 )
-from .layout import EngineError, EngineNotFoundError
+from .layout import EngineError, EngineNotFoundError, Layout, set_layout
 from .text import char_columns, ems, number_text, printable
 
-__all__ = ["DrawOptions", "DrawingError", "EngineError", "EngineNotFoundError", "draw_dot",
-           "notebook_bundle", "render", "to_dot"]  # draw and DrawnIds serve the player
+# draw and DrawnIds serve the player; set_layout (layout's) is here for microgradjp.viz.
+__all__ = ["DrawOptions", "DrawingError", "EngineError", "EngineNotFoundError", "Layout",
+           "draw_dot", "notebook_bundle", "render", "set_layout", "to_dot"]
 
 ROLE_COLOURS = {
     "input": "#cfe2f3",  # a Value the user made
@@ -297,10 +298,11 @@ def notebook_bundle(root: Value, include: Iterable[str] | None = None,
         bundle.update((kind, pictures[kind]) for kind in ("image/svg+xml", "text/html")
                       if kind in wanted)
     except (DrawingError, EngineError) as failure:  # a display must not raise: say why instead
-        why = str(failure).split(";")[0]
-        bundle["text/plain"] = (f"{root!r}\n(graph not drawn: {why}; write it to a file with "
-                                "microgradjp.viz.render(value, 'graph.svg'), or draw part of it "
-                                "with microgradjp.viz.to_dot(value, focus=node, depth=2))")
+        why, _, fix = str(failure).partition("; ")
+        if not _engines.IN_BROWSER:  # in a browser, no file route helps: the error's fix does
+            fix = ("write it to a file with microgradjp.viz.render(value, 'graph.svg'), or draw "
+                   "part of it with microgradjp.viz.to_dot(value, focus=node, depth=2)")
+        bundle["text/plain"] = f"{root!r}\n(graph not drawn: {why}; {fix})"
     return bundle
 
 

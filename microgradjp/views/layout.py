@@ -2,9 +2,10 @@
 
 The system Graphviz ``dot`` comes first; the ``graphviz-pure`` command (a PyPI wheel, installed
 with microgradjp) is the fallback, found on PATH or in this Python's scripts folder, so rendering
-works after ``pip install`` alone, activated or not. Building the DOT source is `viz`'s job;
-finding a Japanese font `_fonts`'; drawing Japanese PNG `_raster`'s; embedding Japanese glyphs
-in an SVG `_webfont`'s.
+works after ``pip install`` alone, activated or not. A host that cannot start a program (Pyodide
+in a browser) supplies a layout function instead: `set_layout`. Building the DOT source is
+`viz`'s job; finding a Japanese font `_fonts`'; drawing Japanese PNG `_raster`'s; embedding
+Japanese glyphs in an SVG `_webfont`'s.
 """
 
 from __future__ import annotations
@@ -16,16 +17,18 @@ import sys
 import sysconfig
 import threading
 import warnings
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 from ..errors import MicrogradError, message
 from . import fonts as _fonts
 from . import raster as _raster
 from . import webfont as _webfont
-from .fonts import cjk_font, needs_cjk
+from .fonts import needs_cjk
 
-__all__ = ["EngineError", "EngineNotFoundError", "cjk_font", "needs_cjk", "pipe", "search_path",
-           "warn_once"]
+__all__ = ["EngineError", "EngineNotFoundError", "Layout", "cjk_font", "needs_cjk", "pipe",
+           "search_path", "set_layout", "warn_once"]
 
 # What each engine can write (graphviz-pure 0.2 has no PDF yet), in the order we try them.
 FORMATS = {"dot": ("svg", "png", "pdf"), "graphviz-pure": ("svg", "png")}
@@ -40,6 +43,15 @@ INSTALL_FONT = ("install a Japanese font (Debian/Ubuntu: sudo apt install fonts-
 SEES_FONTS_FROM = {"dot": ("fontconfig", "folder"), "graphviz-pure": ()}
 # A layout past this is a graph too big to read anyway; fail instead of hanging.
 TIMEOUT_SECONDS = 120
+# Pyodide (and JupyterLite, which runs it) is a Python inside a browser, and WASI's a Python in a
+# wasm sandbox: neither can start a program.
+IN_BROWSER = sys.platform in ("emscripten", "wasi")
+
+# There the browser draws the SVG's text with its own fonts, Japanese included.
+BROWSER_FONT = "sans-serif"
+
+Layout = Callable[[str], str]  # DOT source in, SVG text out
+_layouts: list[Layout] = []  # the one set_layout gave, if any
 
 
 class EngineError(MicrogradError, RuntimeError):
@@ -50,12 +62,27 @@ class EngineNotFoundError(EngineError):
     """No layout engine that can write the requested format is installed."""
 
 
+def cjk_font() -> str | None:
+    """Return the family to draw Japanese text in: one found here (see `fonts.cjk_font`), or
+    the browser's own sans-serif when this Python runs in one. None: none found.
+
+    >>> cjk_font() is None or isinstance(cjk_font(), str)
+    True
+    """
+    return BROWSER_FONT if IN_BROWSER else _fonts.cjk_font()
+
+
 def find_engine(engine: str, fmt: str) -> str:
     """Return the path of the engine to run for ``fmt``; ``engine`` is "auto" or a name.
 
     >>> Path(find_engine("graphviz-pure", "svg")).stem   # found even when PATH lacks it
     'graphviz-pure'
     """
+    if IN_BROWSER:
+        raise EngineNotFoundError(message(
+            f"rendering to .{fmt}", "this Python runs in a browser (Pyodide), where no layout "
+            "engine can start", "supply one with microgradjp.viz.set_layout(dot_to_svg) (the "
+            "playground backs it with viz-js), or write .dot, which needs no engine"))
     if engine != "auto" and engine not in FORMATS:
         raise EngineNotFoundError(message(
             f"engine={engine!r}", "there is no engine of that name",
@@ -92,8 +119,10 @@ def search_path() -> str:
     folders.append(sysconfig.get_path("scripts"))
     if sys.executable:  # empty when embedded; Path("").parent would search the current folder
         folders.append(str(Path(sys.executable).parent))
-    if sys.prefix == sys.base_prefix:  # pip install --user; a venv never uses that folder
-        folders.append(sysconfig.get_path("scripts", sysconfig.get_preferred_scheme("user")))
+    # pip install --user (a venv never uses that folder); Pyodide has no user scheme at all.
+    if sys.prefix == sys.base_prefix:
+        with suppress(ValueError):
+            folders.append(sysconfig.get_path("scripts", sysconfig.get_preferred_scheme("user")))
     return os.pathsep.join(dict.fromkeys(folder for folder in folders if folder))
 
 
@@ -103,9 +132,13 @@ def pipe(source: str, fmt: str, engine: str = "auto", *,
 
     A PNG is laid out as SVG first (cheap): its size sets the dpi within `_raster`'s pixel budget.
     Then the engine draws it, or resvg does when the text is Japanese the engine cannot draw.
-    graphviz-pure's SVG of Japanese text is widened first to hold its texts (`room_for_text`).
-    Each run of the engine past ``timeout`` seconds is stopped with an EngineError.
+    An SVG of Japanese text is widened first to hold its texts (`room_for_text`), and carries
+    the glyphs it uses (`webfont.embed_glyphs`).
+    Each run of the engine past ``timeout`` seconds is stopped with an EngineError. An SVG
+    asked of the "auto" engine comes from the `set_layout` function when one is set.
     """
+    if _layouts and fmt == "svg" and engine == "auto":
+        return _host_svg(_layouts[0], source).encode("utf-8")
     executable = find_engine(engine, fmt)
     name = Path(executable).stem
     if fmt not in ("png", "svg"):
@@ -114,7 +147,7 @@ def pipe(source: str, fmt: str, engine: str = "auto", *,
     if needs_cjk(source):
         # The engine measured Latin letters in another font than a viewer may draw them in
         # (graphviz-pure measures Times; an SVG opened where the layout's font is missing draws
-        # the embedded one): room for every text at its ems bound, or a caption is cut off.
+        # the embedded one): room for every text in either font, or a caption is cut off.
         svg = _raster.room_for_text(svg)
     if fmt == "svg":  # drawn by whoever opens it: the Japanese glyphs go with it
         return _webfont.embed_glyphs(svg).encode("utf-8")
@@ -122,6 +155,46 @@ def pipe(source: str, fmt: str, engine: str = "auto", *,
     if font is not None:
         return _raster.svg_to_png(svg, font)
     return _run([executable, "-Tpng", f"-Gdpi={_raster.png_dpi(svg)}"], source, timeout)
+
+
+def set_layout(layout: Layout | None) -> None:
+    """Lay out every SVG with ``layout`` (DOT source in, SVG text out); None goes back to engines.
+
+    For a host that cannot start a layout engine: under Pyodide the playground page passes
+    viz-js's ``renderString``, and drawings, notebook display and the step player work as they
+    do with an installed Graphviz. PNG and PDF still need an engine.
+
+    >>> from microgradjp import Value
+    >>> set_layout(lambda dot: f"<svg><!-- {dot.split()[0]} --></svg>")
+    >>> Value(2.0, label="x")._repr_mimebundle_()["image/svg+xml"]
+    '<svg><!-- digraph --></svg>'
+    >>> set_layout(None)
+    """
+    if layout is not None and not callable(layout):
+        raise TypeError(message(f"set_layout({layout!r})", "a layout is a function from DOT "
+                                "text to SVG text", "pass such a function, or None"))
+    _layouts[:] = [] if layout is None else [layout]
+
+
+def _host_svg(layout: Layout, source: str) -> str:
+    try:
+        svg = layout(source)
+    except Exception as failure:  # the host's code (JavaScript under Pyodide) may raise anything
+        raise EngineError(message(
+            "the layout function given to set_layout", f"it failed ({failure})",
+            "write .dot to inspect the source, or set_layout(None)")) from None
+    if not isinstance(svg, str):
+        raise EngineError(message(
+            "the layout function given to set_layout", f"it returned {type(svg).__name__}, not "
+            "SVG text", "return the SVG as a str"))
+    if not needs_cjk(source):
+        return svg
+    # Graphviz in wasm (viz-js) measures Japanese as it measures Latin letters, like
+    # graphviz-pure: widen the picture to hold its texts.
+    try:
+        return _raster.room_for_text(svg)
+    except _raster.RasterError:  # not laid out as Graphviz writes SVG: keep it as it came
+        return svg
 
 
 def _resvg_font(name: str, source: str) -> _fonts.Font | None:
