@@ -165,15 +165,19 @@ def uncovered(text: str) -> str:
     ('', '鬱')
     """
     covered = _bundled_characters()
+    if covered is None:  # no fontTools (Pyodide, where the page's fonts draw): nothing to say
+        return ""
     return "".join(dict.fromkeys(char for char in text if ord(char) not in covered
                                  and not char.isspace()))
 
 
 @functools.cache
-def _bundled_characters() -> frozenset[int]:
+def _bundled_characters() -> frozenset[int] | None:
     # Read from the font itself, the one source of what it holds.
-    from fontTools.ttLib import TTFont  # type: ignore[import-untyped, unused-ignore]  # a dependency
-
+    try:
+        from fontTools.ttLib import TTFont  # type: ignore[import-untyped, unused-ignore]
+    except ImportError:  # a dependency everywhere but under Pyodide
+        return None
     if BUNDLED_FONT.path is None or not BUNDLED_FONT.path.is_file():
         return frozenset()
     with TTFont(BUNDLED_FONT.path, lazy=True) as font:
@@ -196,8 +200,10 @@ def width_ems(text: str, font: Font) -> float:
 @functools.cache
 def _advances(path: Path) -> dict[int, float]:
     # Each character's advance width in ems, read once per font file (a .ttc: its first face).
-    from fontTools.ttLib import TTFont  # type: ignore[import-untyped, unused-ignore]  # a dependency
-
+    try:
+        from fontTools.ttLib import TTFont  # type: ignore[import-untyped, unused-ignore]
+    except ImportError:  # a dependency everywhere but under Pyodide: the ems bound serves
+        return {}
     try:
         with TTFont(path, fontNumber=0, lazy=True) as font:
             metrics, em = font["hmtx"].metrics, font["head"].unitsPerEm

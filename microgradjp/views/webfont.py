@@ -68,9 +68,12 @@ def _with_bundled(attribute: re.Match[str]) -> str:
 @functools.lru_cache(maxsize=64)  # a notebook redraws the same labels after every step
 def _glyphs(characters: str) -> bytes | None:
     # The bundled font cut down to `characters`, as WOFF (zlib: no extra package needed).
-    # A dependency, imported where used (it ships no type hints); subsetting takes 0.3 s.
-    from fontTools import subset  # type: ignore[import-untyped]
-    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+    # A dependency outside Pyodide, imported where used (no type hints); subsetting takes 0.3 s.
+    try:
+        from fontTools import subset  # type: ignore[import-untyped]
+        from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+    except ImportError:  # Pyodide: the page draws with its own fonts
+        return None
 
     if BUNDLED_FONT.path is None or not BUNDLED_FONT.path.is_file():
         return None

@@ -314,6 +314,25 @@ def test_an_svg_viewed_with_only_the_embedded_font_has_room_for_its_caption(tmp_
             assert shift + float(text.get("x")) + length <= width, text.text
 
 
+def test_without_fonttools_svgs_still_get_room_and_nothing_is_flagged():
+    # Pyodide has no fontTools (the page lays out and draws): the ems bound measures, nothing
+    # embeds, no character is called missing.
+    code = ("import sys; sys.modules['fontTools'] = None\n"
+            "from microgradjp.views import fonts, raster, webfont\n"
+            "svg = ('<svg width=\"40pt\" height=\"20pt\" viewBox=\"0.00 0.00 40.00 20.00\">'\n"
+            "       '<g id=\"graph0\" class=\"graph\" transform=\"scale(1 1) rotate(0) '\n"
+            "       'translate(4 16)\"><polygon fill=\"white\" points=\"-4,4 -4,-16 36,-16 36,4 '\n"
+            "       '-4,4\"/><text text-anchor=\"start\" x=\"0\" y=\"-2\" font-size=\"10.00\">'"
+            "       'りんご grad in a box</text></g></svg>')\n"
+            "print(raster.room_for_text(svg).split('>')[0], webfont.embed_glyphs(svg) == svg,\n"
+            "      repr(fonts.uncovered('鬱')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    # 3 wide characters at 1 em, 14 others at 0.65, 0.03 em each, the 4 pt shift, the 4 pt pad.
+    assert done.stdout.split() == ['<svg', 'width="135pt"', 'height="20pt"', 'viewBox="0.00',
+                                   '0.00', '135.00', '20.00"', "True", "''"]
+
+
 def test_embed_glyphs_leaves_an_svg_without_a_root_or_text_as_it_was():
     assert webfont.embed_glyphs("<text>りんご</text>") == "<text>りんご</text>"
     assert webfont.embed_glyphs("<svg></svg>") == "<svg></svg>"
