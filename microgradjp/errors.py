@@ -6,6 +6,8 @@ working. Messages read: what was asked, why it cannot be done, what to do instea
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "DivisionByZeroError",
     "DomainError",
@@ -35,6 +37,9 @@ class ValueOverflowError(MicrogradError, OverflowError):
 
 class NonFiniteError(MicrogradError, FloatingPointError):
     """An inf or nan where a finite number was needed (under ``detect_anomaly``, or fit's loss)."""
+
+    #: From `fit`: the `History` of the epochs finished before the loss went inf or nan.
+    history: Any = None
 
 
 class ValueTypeError(MicrogradError, TypeError):

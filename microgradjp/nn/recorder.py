@@ -7,13 +7,16 @@ model on a grid (no graph: under `no_grad`), and `fit` hands the result back as
 
 from __future__ import annotations
 
+import math
+import operator
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..core.node import Value, no_grad
 from ..core.recording import Grid, LayerShape, Snapshot, TrainingRecord
 from ..core.rules import ROWS, WEIGHTED_SUM
-from ..errors import ValueTypeError, message
+from ..errors import DomainError, ValueTypeError, message
 from .data import _check_count
 from .modules import MLP, Layer, Module, Neuron
 
@@ -137,12 +140,17 @@ class Recording:
             return ()
         found: list[float] = []
         for point in self._points:
-            if self._layers:
-                outputs = run(point)[-1]
-            else:
-                with no_grad():  # a prediction per point: nothing to differentiate
-                    out = self._model(list(point))
-                outputs = [out.data] if isinstance(out, Value) else [y.data for y in out]
+            try:
+                if self._layers:
+                    outputs = run(point)[-1]
+                else:
+                    with no_grad():  # a prediction per point: nothing to differentiate
+                        out = self._model(list(point))
+                    outputs = [out.data] if isinstance(out, Value) else [y.data for y in out]
+            except (ArithmeticError, DomainError):
+                # The grid reaches past the data, where the model need not be defined (a log of
+                # an input near 0): no value there, which the player shows as such.
+                outputs = [math.nan]
             found.append(outputs[0] if len(outputs) == 1 else float(
                 max(range(len(outputs)), key=outputs.__getitem__)))
         return tuple(found)
@@ -167,13 +175,22 @@ class Recording:
                             if isinstance(layer, _OneNeuron) else layer._outputs(x))]
                 else:
                     weighted, activate = units
-                    x = [WEIGHTED_SUM.forward(*w, *x, b) for w, b in weighted]
+                    x = [_weighted_sum(w, x, b) for w, b in weighted]
                     if activate is not None:
                         x = [activate(z) for z in x]
                 found.append(x)
             return found
 
         return run
+
+
+def _weighted_sum(weights: Sequence[float], x: Sequence[float], bias: float) -> float:
+    # The row's sum, exact; where its fsum overflows (a diverging run, weights near 1e300) the
+    # sum as `+` gives it, inf or nan, which fit's next loss then reports naming the epoch.
+    try:
+        return WEIGHTED_SUM.forward(*weights, *x, bias)
+    except (OverflowError, ValueError):
+        return sum(map(operator.mul, weights, x), 0.0) + bias
 
 
 # The activations a unit applies as a row (by name); None: it applies nothing.
@@ -222,12 +239,19 @@ def _flat_share(outputs: Sequence[float], activation: Any) -> float:
 def _grid(inputs: Sequence[Sequence[float]], size: int) -> Grid | None:
     if not inputs:
         return None
+    features = list(zip(*inputs, strict=True))
+    steps = 4 * size if len(features) == 1 else size  # a curve needs more points than a side
+    # Computed scaled down by 2**k, which is exact, so these are the plain formulas' numbers to
+    # the bit, but (high - low) * i of inputs near 1e308 does not overflow.
+    k = steps.bit_length() + 1
     axes = []
-    for feature in zip(*inputs, strict=True):
-        low, high = min(feature), max(feature)
-        margin = 0.1 * (high - low) or 0.5  # a little room around the data
-        axes.append((low - margin, high + margin))
-    steps = 4 * size if len(axes) == 1 else size  # a curve needs more points than a side
-    lattice = [tuple(low + (high - low) * i / (steps - 1) for i in range(steps))
-               for low, high in axes]
-    return Grid(*lattice)
+    for feature in features:
+        # Around the finite data (a nan or inf input has no place on the plot), a little room.
+        finite = [x for x in feature if math.isfinite(x)] or [0.0]
+        low, high = math.ldexp(min(finite), -k), math.ldexp(max(finite), -k)
+        margin = 0.1 * (high - low) or math.ldexp(0.5, -k)
+        edge = math.ldexp(sys.float_info.max, -k)
+        low, high = max(low - margin, -edge), min(high + margin, edge)
+        axes.append(tuple(math.ldexp(low + (high - low) * i / (steps - 1), k)
+                          for i in range(steps)))
+    return Grid(*axes)

@@ -5,7 +5,9 @@ named activations) and every parameter by name. Writing is atomic, and reading c
 everything before it touches a model, so a bad file raises `ModelFileError` and changes nothing.
 A file is untrusted input: reading it costs time and memory in proportion to its size, never to
 what it claims (the architecture must describe exactly the parameters the file holds, at most
-`MAX_PARAMETERS`, and JSON may nest at most 8 levels; a model file needs 4). Only a regular file
+`MAX_PARAMETERS`, and JSON may nest at most 8 levels; a model file needs 4; JSON shaped as no
+model file is, such as a long list of empty objects, is refused before it is parsed, as parsing
+it would take tens of bytes of memory per byte of file). Only a regular file
 is read (not a folder, a FIFO that would wait forever, or a link to /dev/zero that never ends), and
 at most `BYTES_PER_PARAMETER` bytes per allowed parameter.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import reprlib
 import stat
 from collections import Counter
@@ -143,12 +146,13 @@ def _read(where: str, max_parameters: int) -> dict[str, Any]:
                 else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket")
         raise ModelFileError(message(where, f"not a regular file but {kind}",
                                      "point at a file written by save()"))
-    with open(handle, "rb") as file:
-        data = file.read(limit + 1)
+    with open(handle, "rb") as file:  # read(n) sets n bytes aside first: n no more than needed
+        data = file.read(min(os.fstat(handle).st_size, limit) + 1)
     if len(data) > limit:
         raise ModelFileError(message(
             where, f"the file is larger than {limit:,} bytes, more than {max_parameters:,} "
             "parameters can take", "pass a larger max_parameters= if the model is that big"))
+    _check_shape(where, data, max_parameters)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -194,6 +198,50 @@ def _read(where: str, max_parameters: int) -> dict[str, Any]:
                 f"{where}: parameter {_shown.repr(name)}", "the number overflows a float "
                 "(beyond ±1.8e308)", "save the model again rather than editing the file"))
     return document
+
+
+_STRING = re.compile(rb'"[^"]*"')  # once escapes are out of the way
+_CHUNK = 1 << 16  # 64 KiB: blanking its strings sets aside a few times that
+
+
+def _check_shape(where: str, data: bytes, max_parameters: int) -> None:
+    """Refuse, before parsing, JSON shaped as no model file is (its parse would cost too much).
+
+    Parsing ``[{},{},...]`` takes some 25 bytes of memory per byte of file. In a model file
+    every value is a named member of an object, or a layer in the one list of layers (an object
+    of 4 members), and at most ``max_parameters`` (and 4 per layer) are named, so counting on
+    the text, its strings blanked out, bounds what parsing costs; a chunk at a time, so the
+    count itself costs little.
+    """
+    # With its escapes out of the way, every quote opens or closes a string.
+    plain = data.replace(b"\\\\", b"__").replace(b'\\"', b"__")
+    containers = filled = members = commas = 0
+    start = 0
+    while start < len(plain):
+        end = start + _CHUNK
+        if plain.count(b'"', start, end) % 2:  # the chunk ends inside a string: take all of it
+            end = plain.find(b'"', end) + 1 or len(plain)
+        skeleton = _STRING.sub(b'""', plain[start:end]).translate(None, b" \t\r\n")
+        opened = skeleton.count(b"{") + skeleton.count(b"[")
+        containers += opened
+        filled += opened - skeleton.count(b"{}") - skeleton.count(b"[]")
+        members += skeleton.count(b":")
+        commas += skeleton.count(b",")
+        start = end
+    in_lists = commas + filled - members  # values not named: the items of lists
+    # Beyond what a model file holds; a few thousand more parse cheaply, and the usual checks
+    # then say better what is wrong (nested too deep, not a model file).
+    excess = max(0, containers - 8 - members // 4) + max(0, in_lists - filled)
+    if excess > 4096 + len(data) // 16:  # each costs some 60 bytes or more
+        raise ModelFileError(message(
+            where, f"the JSON holds {containers:,} objects and lists and {in_lists:,} list "
+            f"items for {members:,} named values, a shape no model file has",
+            "point at a file written by save()"))
+    if members > max_parameters + 8 + 4 * containers:
+        raise ModelFileError(message(
+            where, f"the file names {members:,} values, more than max_parameters="
+            f"{max_parameters} parameters can take",
+            "pass a larger max_parameters= if the model is that big"))
 
 
 def _parse_int(digits: str) -> int | float:

@@ -129,9 +129,10 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     second. ``inputs`` and
     ``targets`` may be lists or numpy arrays (the same numbers give the same run, bit for bit).
     A batch whose loss is inf or nan stops the run with `NonFiniteError` naming the epoch,
-    before that batch's step (a diverging run does not train on to nan). An `MLP` whose hidden
-    layer has died (every unit outputs 0 for every input of an epoch, so no gradient reaches it
-    again) gets one RuntimeWarning naming the layer and the fixes.
+    before that batch's step (a diverging run does not train on to nan); the error's
+    ``history`` holds the finished epochs, and their record if one was asked for. An `MLP`
+    whose hidden layer has died (every unit outputs 0 for every input of an epoch, so no
+    gradient reaches it again) gets one RuntimeWarning naming the layer and the fixes.
     ``record=True`` (or a `Recorder`) keeps what the training player shows in ``History.record``.
     Where every step provably builds the same graph (a library model and a library loss that
     takes targets as numbers, ``max_margin_loss`` or ``mean_squared_error``, no regularization),
@@ -167,6 +168,8 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
                                        replayed)
                 batch_loss, batch_correct = done
                 if not math.isfinite(batch_loss):  # the step was not taken: the weights stay
+                    if recording is not None:  # the run so far, for the player to show
+                        history.record = recording.finish(history.loss, history.accuracy)
                     raise _diverged(batch_loss, epoch, epochs, history)
                 correct += batch_correct
                 total_loss += batch_loss * len(xs)
@@ -191,10 +194,12 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
 
 def _diverged(loss: float, epoch: int, epochs: int, history: History) -> NonFiniteError:
     last = f" (the last finite epoch's loss: {history.loss[-1]:.4g})" if history.loss else ""
-    return NonFiniteError(message(
+    error = NonFiniteError(message(
         f"fit, epoch {epoch} of {epochs}", f"the loss is {loss!r}{last}",
         "lower the learning rate (the weights diverged), or run an epoch inside "
         "microgradjp.detect_anomaly() to find the op that made it"))
+    error.history = history
+    return error
 
 
 def _eager_step(model: Callable[[Sequence[float]], Outputs], loss: Callable[[Outputs, Any], Value],

@@ -4,26 +4,33 @@ Expressions go through our own grammar (`expr`), never ``eval``, and are parsed 
 read. Exit statuses, each failure told in one message on stderr, never a traceback: 0 done; 1 the
 gradient check found a mismatch; 2 bad input (an expression outside the grammar, shown with a
 caret; an ``--at`` that is malformed, not finite, or misses or adds a variable; a point where the
-expression or its derivative is undefined); 3 the output could not be written (a folder that is
-not writable, an impossible path, an unknown picture format, no Graphviz or Pillow).
+expression or its derivative is undefined; ``demo --epochs 0``), checked before any work; 3 the
+output could not be written (a folder that is not writable, an impossible path, an unknown
+picture format, no Graphviz or Pillow; or standard output, a full disk or a closed pipe, after
+the work is done, unless a failed check already said 1); 130 interrupted (Ctrl-C), the file
+being written removed.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import math
+import os
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, redirect_stdout
 from importlib import metadata
 from pathlib import Path
+from typing import TextIO
 
 from ..core.functional import value_and_grad
 from ..core.node import Value
 from ..errors import MicrogradError, message
 from ..testing import GradcheckError, KinkWarning, gradcheck, numerical_grad
 from ..views.text import number_text
+from .expr import clip as _clip
 from .expr import evaluate, variables
 
 __all__ = ["main"]
@@ -47,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="train a two-moons MLP; write pictures")
     demo.add_argument("--output", default="microgradjp-demo", help="folder for the pictures")
-    demo.add_argument("--epochs", type=int, default=100)
+    demo.add_argument("--epochs", type=_positive, default=100, help="at least 1")
     demo.add_argument("--seed", type=int, default=0)
     for name, text in (("graph", "draw an expression's graph with its gradients"),
                        ("gradcheck", "compare an expression's gradient with central differences"),
@@ -65,32 +72,91 @@ def main(argv: Sequence[str] | None = None) -> int:
             command.add_argument("-o", "--output", default="steps.html",
                                  help="player to write (.html), or an animation (.gif .png)")
     args = parser.parse_args(argv)
+    printed = _Printed(sys.stdout)
     try:
-        if args.command == "demo":
-            from .demo import run  # imports matplotlib and the nn stack only when asked
-
-            with _writing(args.output):  # the folder itself may not be creatable
-                return run(Path(args.output), epochs=args.epochs, seed=args.seed)
-        point = _parse_at(args.at, args.expression)
-        if args.command == "graph":
-            return _graph(args.expression, point, args.output)
-        if args.command == "steps":
-            return _steps(args.expression, point, Path(args.output))
-        return _gradcheck(args.expression, point)
+        with redirect_stdout(printed):
+            status = _run(args)
+            sys.stdout.flush()
+        if printed.failure is not None:  # the work was done; what it printed was lost
+            print(f"microgradjp {args.command}: could not write to standard output: "
+                  f"{printed.failure}", file=sys.stderr)
+            return status or OUTPUT_FAILED  # a failed check still says 1
+        return status
     except _OutputError as error:
         print(f"microgradjp {args.command}: {error}", file=sys.stderr)
         return OUTPUT_FAILED
     except MicrogradError as error:  # the expression, --at, or a point outside a domain
         print(f"microgradjp {args.command}: {error}", file=sys.stderr)
         return BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"microgradjp {args.command}: interrupted (Ctrl-C); no half-written file is left",
+              file=sys.stderr)
+        return INTERRUPTED
 
 
 BAD_INPUT, OUTPUT_FAILED = 2, 3  # 1 is kept for "the gradient check found a mismatch"
+INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 
-def _clip(text: str, limit: int = 60) -> str:
-    # A message quotes what the user typed, but not all of a megabyte pasted by mistake.
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        from .demo import run  # imports matplotlib and the nn stack only when asked
+
+        with _writing(args.output):  # the folder may not be creatable: found before training
+            return run(Path(args.output), epochs=args.epochs, seed=args.seed)
+    point = _parse_at(args.at, args.expression)
+    if args.command == "graph":
+        return _graph(args.expression, point, args.output)
+    if args.command == "steps":
+        return _steps(args.expression, point, Path(args.output))
+    return _gradcheck(args.expression, point)
+
+
+def _positive(text: str) -> int:
+    # Checked as the options are read, so bad input exits 2 before any training.
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{_clip(text)!r} is not a whole number >= 1")
+    return number
+
+
+class _Printed(io.TextIOBase):
+    """Standard output that keeps the work going when it cannot be written (a full disk, a
+    closed pipe): the first failure is kept for one line at the end, the rest dropped."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.failure: str | None = None
+
+    def write(self, text: str) -> int:
+        self._guarded(self._stream.write, text)
+        return len(text)
+
+    def flush(self) -> None:
+        self._guarded(self._stream.flush)
+
+    def _guarded(self, call: Callable[..., object], *args: str) -> None:
+        if self.failure is not None:
+            return
+        try:
+            call(*args)
+        except OSError as error:
+            self.failure = error.strerror or str(error)
+            self._discard()
+
+    def _discard(self) -> None:
+        # What is still buffered would fail again when Python flushes standard output at exit
+        # (a second message, and status 120): point the descriptor at /dev/null instead.
+        try:
+            descriptor = self._stream.fileno()
+        except (OSError, ValueError):  # not a real file (a test's captured output)
+            return
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, descriptor)
+        os.close(null)
 
 
 class _AtError(MicrogradError, ValueError):
@@ -139,15 +205,16 @@ def _parse_at(text: str, expression: str) -> dict[str, float]:
             raise _AtError(message(f"--at {_clip(text)}", f"{_clip(name)} is given twice",
                                    "give it once"))
         point[name] = value
-    missing = [name for name in names if name not in point]
+    missing = [_clip(name) for name in names if name not in point]
     if missing:
         raise _AtError(f"no value for {', '.join(missing)}; add --at "
                        + ",".join(f"{name}=..." for name in missing))
-    unused = [name for name in point if name not in names]
+    unused = [_clip(name) for name in point if name not in names]
     if unused:  # a typo in the expression or in --at; a silent d/dq 0 would hide it
         raise _AtError(message(
             f"--at {_clip(text)}", f"the expression does not use {', '.join(unused)} (it uses "
-            f"{', '.join(names) or 'no variables'})", "remove it from --at or fix the expression"))
+            f"{_clip(', '.join(names) or 'no variables', 200)})",
+            "remove it from --at or fix the expression"))
     return point
 
 

@@ -9,6 +9,7 @@ Each picture is written if it can be; the others still are.
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
 from typing import cast
@@ -42,6 +43,10 @@ def run(folder: Path, *, epochs: int = 100, seed: int = 0) -> int:
     ...
     0
     """
+    if folder.exists() and not folder.is_dir():  # found before training, not after
+        raise NotADirectoryError(errno.ENOTDIR, "a file is there, not a folder (the demo "
+                                 "writes its pictures into a folder)", str(folder))
+    folder.mkdir(parents=True, exist_ok=True)
     points, labels = two_moons(100, 0.1, seed=seed, labels=(-1, 1))
     model = MLP(2, [16, 16, 1], activation="tanh", seed=seed)
     print(f"two moons: {len(points)} points, MLP 2-16-16-1 (tanh), {epochs} epochs of "
@@ -51,7 +56,6 @@ def run(folder: Path, *, epochs: int = 100, seed: int = 0) -> int:
                   regularization=lambda: l2_regularization(model.parameters(), 1e-4),
                   record=True)  # every 5th epoch: about 10% more time
     print(f"final loss {history.loss[-1]:.4f}, training accuracy {history.accuracy[-1]:.0%}")
-    folder.mkdir(parents=True, exist_ok=True)
     worst, root = _worst_sample(model, points, labels)
     model.zero_grad()  # the drawing's boxes show .grad: only this sample's
     missing = _draw_graph(root, worst, folder)

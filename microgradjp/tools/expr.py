@@ -36,11 +36,23 @@ _ARITY = {row.cli: len(row.domain.intervals) for row in rules.ROWS if row.cli an
 _INFIX: dict[str, Callable[[Value, Value], Value]] = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 MAX_LENGTH = 2000  # characters: a command-line expression, not a program
+_SHOWN = 70  # characters of it a message shows, around the caret
 MAX_DEPTH = 100  # nesting of brackets and unary signs, far below Python's recursion limit
 
 # Names are letters of any script (りんご works) then letters, digits or underscores.
 _TOKEN = re.compile(r"\s*(?:(?P<number>\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
                     r"|(?P<name>[^\W\d]\w*)|(?P<op>\*\*|[-+*/(),]))")
+
+
+def clip(text: str, limit: int = 60) -> str:
+    """Return ``text``, or its start and its length when longer than ``limit`` characters.
+
+    A message quotes what the user typed, but not all of a number of 2,000 digits.
+
+    >>> clip("1" * 100, 10)
+    '1111111111... (100 characters)'
+    """
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 class ExpressionError(MicrogradError, ValueError):
@@ -54,6 +66,11 @@ class ExpressionError(MicrogradError, ValueError):
         base = position  # an accent has no column of its own: point at the letter it sits on
         while 0 < base < len(shown) and unicodedata.combining(shown[base]):
             base -= 1
+        # A long expression is shown around the caret only (up to 2,000 characters of it).
+        start = max(0, min(base - _SHOWN // 2, len(shown) - _SHOWN))
+        end = start + _SHOWN
+        shown, base = ("..." if start else "") + shown[start:end], base - start + 3 * (start > 0)
+        shown += "..." if end < len(text) else ""
         self.column = columns(shown[:base])
         super().__init__(f"{why}; {fix}\n  {shown}\n  {' ' * self.column}^")
 
@@ -100,11 +117,12 @@ def evaluate(text: str, at: Mapping[str, Value | float]) -> Value:
 def _lookup(text: str, env: Mapping[str, Value], name: str, position: int) -> Value:
     if name not in env:
         given = ", ".join(sorted(env)) or "none"
-        raise ExpressionError(text, position, f"unknown name {name!r}",
-                              f"give it a value with --at {name}=... (variables given: {given})")
+        raise ExpressionError(text, position, f"unknown name {clip(name)!r}",
+                              f"give it a value with --at {clip(name)}=... (variables given: "
+                              f"{clip(given, 200)})")
     if not math.isfinite(env[name].data):
-        raise ExpressionError(text, position, f"{name} = {env[name].data!r} is not a finite "
-                              "number", f"give {name} a finite value")
+        raise ExpressionError(text, position, f"{clip(name)} = {env[name].data!r} is not a "
+                              "finite number", f"give {clip(name)} a finite value")
     return env[name]
 
 
@@ -158,7 +176,7 @@ def _parse(text: str) -> list[_Step]:
     parser = _Parser(text)
     parser.expression(0)
     if parser.peek()[0] != "end":
-        parser.fail(f"unexpected {parser.peek()[1]!r} after a complete expression",
+        parser.fail(f"unexpected {clip(parser.peek()[1])!r} after a complete expression",
                     "remove it or join it with an operator (+ - * / **)")
     return parser.steps
 
@@ -228,7 +246,7 @@ class _Parser:
         if kind == "number":
             number = float(value)
             if not math.isfinite(number):
-                self.fail(f"{value} is beyond a float's range (it would be inf)",
+                self.fail(f"{clip(value, 20)} is beyond a float's range (it would be inf)",
                           "use a number below 1.8e308", position)
             self.steps.append(("number", number, 0, position))
         elif value == "(":
@@ -237,7 +255,7 @@ class _Parser:
         elif kind == "name" and value in FUNCTIONS:
             self.call(value, position, depth)
         elif kind == "name" and self.peek()[1] == "(":
-            self.fail(f"unknown function {value!r}", f"use one of {', '.join(FUNCTIONS)}",
+            self.fail(f"unknown function {clip(value)!r}", f"use one of {', '.join(FUNCTIONS)}",
                       position)
         elif kind == "name":
             self.steps.append(("name", value, 0, position))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 import re
 import uuid
@@ -25,16 +26,30 @@ __all__ = ["fill", "fragment", "inert_json", "page", "save_page"]
 def inert_json(data: object) -> str:
     """Return ``data`` as JSON that cannot end or escape the script block that holds it.
 
-    >>> inert_json({"label": "</script><!--"})
-    '{"label":"\\\\u003c/script\\\\u003e\\\\u003c!--"}'
+    A float that is not finite travels as the text Python writes for it (JSON has no nan:
+    ``JSON.parse`` rejects the ``NaN`` Python would write, and the page would stay blank).
+
+    >>> inert_json({"label": "</script><!--", "loss": [float("nan"), -float("inf")]})
+    '{"label":"\\\\u003c/script\\\\u003e\\\\u003c!--","loss":["nan","-inf"]}'
     """
     # Inside <script type="application/json"> the JSON must not contain "<" (it could end the
     # script or open a comment), ">" or "&": JSON writes all three as \u escapes, and the
     # line separators JavaScript once rejected go the same way.
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(_finite_json(data), ensure_ascii=False, separators=(",", ":"),
+                      allow_nan=False)
     for char in "<>&\u2028\u2029":
         text = text.replace(char, f"\\u{ord(char):04x}")
     return text
+
+
+def _finite_json(data: object) -> object:
+    if isinstance(data, float) and not math.isfinite(data):
+        return repr(data)  # 'nan', 'inf' or '-inf': what Python shows, and no number to JS
+    if isinstance(data, dict):
+        return {key: _finite_json(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_finite_json(value) for value in data]
+    return data
 
 
 def fill(template: str, **values: str) -> str:

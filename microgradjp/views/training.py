@@ -62,10 +62,9 @@ class TrainingPlayer:
         record = self.record
         grid = record.grid
         return {
-            "loss": [_finite(x) for x in record.loss],
-            "accuracy": [_finite(x) for x in record.accuracy],
+            "loss": list(record.loss), "accuracy": list(record.accuracy),
             "inputs": [list(x) for x in record.inputs],
-            "targets": [list(t) if isinstance(t, tuple) else _finite(t) for t in record.targets],
+            "targets": [list(t) if isinstance(t, tuple) else t for t in record.targets],
             "labels": list(record.labels),
             "layers": [{"in": layer.in_features, "out": layer.out_features,
                         "activation": layer.activation, "w": [list(row) for row in layer.weights],
@@ -105,14 +104,11 @@ class TrainingPlayer:
         return page.save_page(path, self.html(), "TrainingPlayer.save", "end the path with .html")
 
 
-def _shown(x: float) -> float | None:
+def _shown(x: float) -> float:
     # The page shows 4 significant digits; rounding here keeps the page small and lets it
-    # print the number as JavaScript writes it, with no rounding of its own.
-    return float(number_text(x, 4)) if math.isfinite(x) else None
-
-
-def _finite(x: Any) -> Any:
-    return x if not isinstance(x, float) or math.isfinite(x) else None  # JSON has no nan
+    # print the number as JavaScript writes it, with no rounding of its own. A nan or inf
+    # stays as it is: the page gets it as "nan" or "inf" (page.inert_json).
+    return float(number_text(x, 4)) if math.isfinite(x) else x
 
 
 def _snapshot(snapshot: Snapshot, en: str, ja: str) -> dict[str, Any]:

@@ -398,3 +398,16 @@ def test_a_one_unit_layer_feeds_the_next_layer_by_hand():
     assert second(first([1.5])).data == 10.0  # a Value stands for a one-number input
     with pytest.raises(ValueTypeError, match="inputs must be a sequence of 2"):
         Layer(2, 1)(first([1.5]))
+
+
+@pytest.mark.xfail(strict=True, reason="needs core (issue 34): weighted_sum's fsum overflow "
+                   "raises (ValueOverflowError, or DomainError advising to move the input)")
+@pytest.mark.parametrize(("weights", "inputs"), [
+    ([1e308, 1e308], [1.0, 1.0]),    # the sum overflows: inf, as w0*x0 + w1*x1 gives
+    ([1e308, 1e308], [10.0, -10.0]),  # the products are inf and -inf: nan, as + gives
+], ids=["overflow", "inf-minus-inf"])
+def test_a_neuron_of_huge_weights_gives_what_plus_gives(weights, inputs):
+    neuron = Neuron.from_weights(weights, 0.0, activation="identity")
+    by_plus = sum((w * x for w, x in zip(weights, inputs, strict=True)), 0.0)
+    got = neuron(inputs).data
+    assert repr(got) == repr(by_plus) and not math.isfinite(got)

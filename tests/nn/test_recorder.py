@@ -3,12 +3,15 @@
 The oracle is fit itself: a run of k epochs from the same seed is the recorded run's first k
 epochs, bit for bit, so its parameters and gradients are what snapshot k must hold."""
 
+import math
+import sys
+
 import pytest
 
 from microgradjp import Value, no_grad
 from microgradjp.core.recording import TrainingRecord
 from microgradjp.data import two_moons
-from microgradjp.errors import ValueTypeError
+from microgradjp.errors import NonFiniteError, ValueTypeError
 from microgradjp.losses import cross_entropy, max_margin_loss, mean_squared_error
 from microgradjp.nn import MLP, Module, Neuron
 from microgradjp.optim import SGD
@@ -81,6 +84,29 @@ def test_the_grid_spans_the_data_with_a_margin():
     span = max(xs) - min(xs)
     assert grid.xs[0] == min(xs) - 0.1 * span and len(grid.xs) == len(grid.ys) == 5
     assert grid.xs[-1] == pytest.approx(max(xs) + 0.1 * span, rel=1e-15)
+
+
+@pytest.mark.parametrize("size", [2, 5, 20])
+def test_the_grid_is_the_plain_formulas_to_the_bit(size):
+    # The grid is computed scaled (so inputs near 1e308 overflow nothing); ordinary data get
+    # exactly low + (high - low) * i / (n - 1) around a 10 % margin.
+    _, history = train(1, Recorder(grid=size))
+    grid = history.record.grid
+    for axis, feature in zip((grid.xs, grid.ys), zip(*POINTS, strict=True), strict=True):
+        low, high = min(feature), max(feature)
+        low, high = low - 0.1 * (high - low), high + 0.1 * (high - low)
+        assert axis == tuple(low + (high - low) * i / (size - 1) for i in range(size))
+
+
+def test_the_grid_spans_the_finite_data_without_overflowing_near_1e308():
+    model = MLP(2, [2, 1], activation="tanh", seed=0)
+    inputs = [[1e308, 0.0], [-1.7e308, 1.0], [math.inf, 2.0], [0.0, -math.inf]]
+    history = fit(model, inputs, [1.0, -1.0, 1.0, 1.0], loss=lambda y, t: y * 0.0, epochs=1,
+                  optimizer=SGD(model.parameters(), lr=0.1), record=Recorder(grid=5))
+    grid = history.record.grid
+    assert all(map(math.isfinite, grid.xs + grid.ys))
+    assert grid.xs[0] == -sys.float_info.max and 1e308 < grid.xs[-1] < math.inf  # no room left
+    assert (grid.ys[0], grid.ys[-1]) == (-0.2, 2.2)  # nan and inf are not data to span
 
 
 def test_one_input_feature_is_recorded_along_a_line_of_points():
@@ -164,3 +190,63 @@ def test_the_history_shows_its_player_in_a_notebook_only_when_recorded():
 def test_a_bad_recording_option_is_refused(call, error, fragment):
     with pytest.raises(error, match=fragment):
         call()
+
+
+class Log(Module):
+    """A model defined for x0 > 0 only: y = a log(x0) + c."""
+
+    def __init__(self):
+        self.a, self.c = Value(0.5, label="a"), Value(0.0, label="c")
+
+    def named_parameters(self):
+        return [("a", self.a), ("c", self.c)]
+
+    def __call__(self, x):
+        return self.a * Value(x[0]).log() + self.c
+
+
+def test_the_grid_past_the_data_where_the_model_is_undefined_holds_nan():
+    # The grid reaches 10 % past the data: below 0 for data from 0.05, where log is undefined.
+    # The run trains unrecorded; recorded, it trained the same and has no value there.
+    inputs, targets = [[0.05], [0.5], [1.0]], [0.0, 1.0, 2.0]
+    plain, model = Log(), Log()
+    fit(plain, inputs, targets, loss=mean_squared_error, epochs=2,
+        optimizer=SGD(plain.parameters(), lr=0.1))
+    history = fit(model, inputs, targets, loss=mean_squared_error, epochs=2,
+                  optimizer=SGD(model.parameters(), lr=0.1), record=Recorder(grid=5))
+    assert (model.a.data, model.c.data) == (plain.a.data, plain.c.data)
+    xs, outputs = history.record.grid.xs, history.record.snapshots[-1].outputs
+    assert [math.isnan(y) for y in outputs] == [x <= 0 for x in xs] and xs[0] < 0 < xs[-1]
+    assert [y for x, y in zip(xs, outputs, strict=True) if x > 0] == [
+        model.a.data * math.log(x) + model.c.data for x in xs if x > 0]
+
+
+def diverge(record):
+    # The issue's run: an identity MLP fitting x squared with too large a step (issue 30, row 2).
+    model = MLP(1, [4, 1], activation="identity", seed=0)
+    xs = [[float(x)] for x in range(10)]
+    fit(model, xs, [x[0] ** 2 for x in xs], loss=mean_squared_error, epochs=100,
+        optimizer=SGD(model.parameters(), lr=0.02), record=record)
+
+
+def test_recording_a_diverging_run_fails_as_the_unrecorded_run_does():
+    # The recorder evaluated the grid, past the data, with the row's exact sum: its fsum raised
+    # a raw "ValueError: -inf + inf in fsum" an epoch before the run itself failed.
+    with pytest.raises(Exception) as unrecorded:
+        diverge(record=False)
+    with pytest.raises(Exception) as recorded:
+        diverge(record=Recorder(every=1))
+    assert (type(recorded.value), str(recorded.value)) == (
+        type(unrecorded.value), str(unrecorded.value))
+
+
+@pytest.mark.xfail(strict=True, reason="needs core (issue 34): weighted_sum of huge finite "
+                   "numbers raises DomainError instead of giving inf as + does")
+@pytest.mark.parametrize("record", [False, Recorder(every=1)], ids=["unrecorded", "recorded"])
+def test_a_diverging_run_stops_naming_the_epoch_with_its_record_kept(record):
+    with pytest.raises(NonFiniteError, match=r"fit, epoch \d+ of 100: the loss is") as error:
+        diverge(record=record)
+    history = error.value.history
+    assert len(history.loss) > 0
+    if record:
+        assert history.record.snapshots[-1].epoch == len(history.loss)

@@ -3,11 +3,13 @@
 import json
 import os
 import re
+import tracemalloc
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from microgradjp import Value
 from microgradjp.errors import DomainError, MicrogradError, ValueTypeError
 from microgradjp.nn import MLP, Layer, Module, Neuron
 from microgradjp.saving import (
@@ -313,13 +315,16 @@ class TestHugeNumbers:
 
 
 class TestNesting:
-    @pytest.mark.parametrize("depth", [9, 990, 100_000])
-    def test_deep_nesting_is_a_model_file_error(self, tmp_path, depth):
+    @pytest.mark.parametrize(("depth", "fragment"), [
+        (9, "JSON nested deeper than 8 levels"), (990, "JSON nested deeper than 8 levels"),
+        (100_000, "the JSON holds 100,006 objects and lists"),  # refused unparsed: its shape
+    ])
+    def test_deep_nesting_is_a_model_file_error(self, tmp_path, depth, fragment):
         path = tmp_path / "m.json"
         document = small_file(path)
         text = json.dumps(document)
         path.write_text(text.replace('"version": 1', '"version": ' + "[" * depth + "]" * depth))
-        refused(path, "JSON nested deeper than 8 levels")
+        refused(path, fragment)
 
 
 class TestClaimedSizes:
@@ -450,3 +455,59 @@ def test_a_file_larger_than_its_parameters_can_take_is_refused_unparsed(tmp_path
     path.write_bytes(b" " * (256 * 10 + 65537))  # blank: parsing would say "not valid JSON"
     with pytest.raises(ModelFileError, match="larger than 68,096 bytes"):
         load(path, max_parameters=10)
+
+
+class TestHostileShapes:
+    """JSON shaped as no model file is: refused before parsing, in memory a small multiple of
+    the file (parsing [{},{},...] took 50 times the file: 1 GB for 20 MB, issue 30 row 5)."""
+
+    HEAD = b'{"format":"microgradjp-model","version":1,"architecture":'
+
+    @pytest.mark.parametrize(("item", "fragment"), [
+        (b"{},", "objects and lists and"), (b"[],", "objects and lists and"),
+        (b'"ab",', "list items for 4 named values"), (b"1.5,", "list items for 4 named values"),
+    ], ids=["objects", "lists", "strings", "numbers"])
+    def test_a_long_list_is_refused_unparsed(self, tmp_path, item, fragment):
+        path = tmp_path / "hostile.json"
+        path.write_bytes(self.HEAD + b"[" + item * (2_000_000 // len(item)) + b"{}],"
+                         b'"parameters":{}}')
+        assert self.peak_memory(path, fragment) < 10 * path.stat().st_size
+
+    def test_more_named_values_than_max_parameters_are_refused_unparsed(self, tmp_path):
+        path = tmp_path / "hostile.json"
+        names = b",".join(b'"a%d":0.5' % k for k in range(300_000))
+        path.write_bytes(self.HEAD + b'null,"parameters":{' + names + b"}}")
+        fragment = "names 300,004 values, more than max_parameters=100000 parameters can take"
+        assert self.peak_memory(path, fragment, max_parameters=100_000) < \
+            10 * path.stat().st_size
+
+    @staticmethod
+    def peak_memory(path, fragment, **options):
+        tracemalloc.start()
+        try:
+            with pytest.raises(ModelFileError, match=re.escape(fragment)):
+                load(path, **options)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    def test_names_holding_json_punctuation_are_not_mistaken_for_its_shape(self, tmp_path):
+        # Brackets, colons, commas, quotes and backslashes inside names are text, not structure;
+        # short names and json.dumps's compact form are a model file all the same.
+        names = ['w[0]', '{b}', 'a:b', 'x,y', 'q"', 'back\\', 'c\\"', "[[[[", "a"]
+        parameters = {name: 0.5 for name in names}
+        path = tmp_path / "m.json"
+        path.write_text(json.dumps({"format": "microgradjp-model", "version": 1,
+                                    "architecture": None, "parameters": parameters},
+                                   separators=(",", ":")))
+
+        class Named(Module):
+            def __init__(self):
+                self.values = {name: Value(0.0) for name in names}
+
+            def named_parameters(self):
+                return list(self.values.items())
+
+        model = Named()
+        load_parameters(model, path)
+        assert model.state_dict() == parameters

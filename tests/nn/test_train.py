@@ -16,7 +16,7 @@ from microgradjp.losses import (
 )
 from microgradjp.nn import MLP, Layer, Neuron
 from microgradjp.optim import SGD, Adam
-from microgradjp.train import History, fit, train_perceptron
+from microgradjp.train import History, Recorder, fit, train_perceptron
 
 
 def accuracy(model, inputs, targets, threshold=0.0):
@@ -255,3 +255,24 @@ def test_a_diverging_fit_stops_naming_the_epoch_before_its_step(replay):
         fit(neuron, [[1.0], [2.0], [3.0]], [2.0, 4.0, 6.0], loss=mean_squared_error,
             optimizer=SGD(neuron.parameters(), lr=5), epochs=500, replay=replay)
     assert all(math.isfinite(p.data) for p in neuron.parameters())
+
+
+@pytest.mark.parametrize("replay", [True, False])
+def test_a_diverging_fit_hands_back_the_finished_epochs_and_their_record(replay):
+    def run(epochs, record):
+        neuron = Neuron(1, activation="identity", seed=0)
+        return fit(neuron, [[1.0], [2.0], [3.0]], [2.0, 4.0, 6.0], loss=mean_squared_error,
+                   optimizer=SGD(neuron.parameters(), lr=5), epochs=epochs, replay=replay,
+                   record=record)
+
+    with pytest.raises(NonFiniteError, match="fit, epoch 109 of 500") as error:
+        run(500, Recorder(every=10))
+    history, finished = error.value.history, run(108, False)
+    assert history.loss == finished.loss
+    record = history.record
+    assert record.loss == tuple(finished.loss) and record.epochs == 108
+    assert [s.epoch for s in record.snapshots] == [1, *range(10, 101, 10)]
+    with pytest.raises(NonFiniteError) as unrecorded:
+        run(500, False)
+    assert unrecorded.value.history.loss == finished.loss and \
+        unrecorded.value.history.record is None

@@ -1,10 +1,13 @@
 """The command line: graph, gradcheck and demo, their output and exit statuses."""
 
+import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from contextlib import redirect_stderr, redirect_stdout
 from io import StringIO
 from pathlib import Path
@@ -248,7 +251,8 @@ def test_a_player_that_cannot_be_written_exits_3_without_a_traceback(tmp_path):
                              "x=1", "-o", output], capture_output=True, text=True, timeout=120)
     assert result.returncode == 3
     assert result.stderr == (f"microgradjp steps: could not write {output}: File exists "
-                             f"({tmp_path / 'file'})\n")
+                             f"({str(tmp_path / 'file')!r}); a part of the path is a file, not "
+                             "a folder: check the path\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder.svg"]
 
 
@@ -271,3 +275,95 @@ def test_a_variable_named_like_a_page_marker_is_drawn_as_itself(name, tmp_path, 
     # The page holds its data once, as one JSON block that names the variable.
     assert text.count('type="application/json"') == 1
     assert name in text.split('type="application/json"')[1]
+
+
+# Issue 30: output that cannot be written, careless input, Ctrl-C (rows 6 and 10).
+
+def run_cli(*argv, **options):
+    return subprocess.run([sys.executable, "-m", "microgradjp", *argv], text=True,
+                          timeout=120, **options)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_a_full_disk_on_standard_output_exits_3_in_one_line_after_the_work(tmp_path):
+    picture = tmp_path / "g.svg"
+    with open("/dev/full", "w") as full:
+        result = run_cli("graph", "x * y", "--at", "x=3,y=4", "-o", str(picture), stdout=full,
+                         stderr=subprocess.PIPE)
+    assert result.returncode == 3
+    assert result.stderr == ("microgradjp graph: could not write to standard output: No space "
+                             "left on device\n")
+    assert picture.read_text(encoding="utf-8").startswith("<?xml")  # the work was done
+
+
+@pytest.mark.parametrize("command", [["graph", "x * y", "-o", "-"], ["gradcheck", "x * y"]])
+def test_a_closed_pipe_on_standard_output_exits_3_in_one_line(command):
+    reader, writer = os.pipe()
+    os.close(reader)  # as `| head -c0` does
+    try:
+        result = run_cli(*command, "--at", "x=3,y=4", stdout=writer, stderr=subprocess.PIPE)
+    finally:
+        os.close(writer)
+    assert result.returncode == 3
+    assert result.stderr == (f"microgradjp {command[0]}: could not write to standard output: "
+                             "Broken pipe\n")
+
+
+def test_demo_with_epochs_0_is_bad_input_before_any_work(tmp_path, capsys):
+    folder = tmp_path / "demo"
+    with pytest.raises(SystemExit) as exited:
+        main(["demo", "--epochs", "0", "--output", str(folder)])
+    assert exited.value.code == 2 and not folder.exists()
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.endswith(
+        "microgradjp demo: error: argument --epochs: '0' is not a whole number >= 1\n")
+
+
+def test_demo_into_a_file_fails_before_training(tmp_path, capsys):
+    existing = tmp_path / "notes.txt"
+    existing.write_text("mine")
+    assert main(["demo", "--output", str(existing)]) == 3
+    captured = capsys.readouterr()
+    assert captured.out == ""  # nothing trained, nothing printed
+    assert captured.err == (f"microgradjp demo: could not write {existing}: a file is there, not "
+                            "a folder (the demo writes its pictures into a folder)\n")
+    assert existing.read_text() == "mine"
+
+
+def test_ctrl_c_while_an_animation_is_written_says_one_line_and_leaves_nothing(tmp_path):
+    output = tmp_path / "steps.gif"
+    process = subprocess.Popen([sys.executable, "-m", "microgradjp", "steps", "x*y + y*x + x*x*y",
+                                "--at", "x=0.5,y=0.25", "-o", str(output)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        while not os.listdir(tmp_path) and process.poll() is None:
+            time.sleep(0.01)  # until the animation's temporary file is there
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert (process.returncode, out) == (130, "")
+    assert err == "microgradjp steps: interrupted (Ctrl-C); no half-written file is left\n"
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(("expression", "at", "fragment"), [
+    ("x * " + "1" * 1900, "x=1", "11111111111111111111... (1,900 characters) is beyond"),
+    ("x + " + "9" * 1900 + "e999", "x=1", "(1,904 characters) is beyond a float's range"),
+    ("x * 2 " + "1" * 1900, "x=1", "(1,900 characters)' after a complete expression"),
+    ("x * " + "q" * 1900, "x=1", "no value for qqq"),
+    ("x", "x=1," + "q" * 1900 + "=2", "the expression does not use qqq"),
+    ("x" * 1900 + "(x)", "x=1", "unknown function 'xxx"),
+])
+def test_a_huge_literal_or_name_is_echoed_short(expression, at, fragment, capsys):
+    assert main(["graph", expression, "--at", at, "-o", "-"]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and len(err) < 600 and err.count("\n") <= 3
+
+
+def test_the_caret_of_a_long_expression_sits_under_its_spot_in_a_short_line(capsys):
+    expression = "x + " * 300 + "log(0 - x)" + " + x" * 150  # 1,810 characters
+    assert main(["graph", expression, "--at", "x=1", "-o", "-"]) == 2
+    _, shown, caret = capsys.readouterr().err.splitlines()
+    assert len(shown) < 90 and shown.startswith("  ...") and shown.endswith("...")
+    assert shown[caret.index("^"):].startswith("log(0 - x)")

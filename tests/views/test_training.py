@@ -2,6 +2,7 @@
 block (never user text pasted into the template), captions in English and Japanese."""
 
 import json
+import math
 import re
 
 import pytest
@@ -96,13 +97,19 @@ def test_the_sample_tab_carries_the_step_players_page(run):
     assert page_data(TrainingPlayer(history.record).html())["sample"] is None
 
 
-def test_nan_never_reaches_the_json(run):
+def test_nan_and_inf_reach_the_page_as_text_json_can_hold(run):
+    # JSON.parse rejects NaN and Infinity (the page would be blank): the page gets Python's text.
     _, history = run
     record = history.record
-    broken = TrainingRecord(record.inputs, record.targets, record.labels, record.layers,
-                            record.grid, record.level, record.outputs,
-                            (float("nan"), *record.loss[1:]), record.accuracy, record.snapshots)
-    assert page_data(TrainingPlayer(broken).html())["loss"][0] is None
+    broken = TrainingRecord(record.inputs, (*record.targets[:-1], (math.nan,)), record.labels,
+                            record.layers, record.grid, record.level, record.outputs,
+                            (math.nan, math.inf, *record.loss[2:]), record.accuracy,
+                            record.snapshots)
+    [block] = re.findall(r'class="mgt-data">(.*?)</script>', TrainingPlayer(broken).html(),
+                         re.S)
+    assert "NaN" not in block and "Infinity" not in block
+    data = json.loads(block)
+    assert data["loss"][:2] == ["nan", "inf"] and data["targets"][-1] == ["nan"]
 
 
 @pytest.mark.parametrize(("call", "fragment"), [

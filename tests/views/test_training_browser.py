@@ -2,6 +2,9 @@
 file:// with no network): it steps and plays, the slider moves the boundary, and every number it
 shows is the history's (the browser: conftest.py)."""
 
+import dataclasses
+import math
+
 import pytest
 
 from microgradjp import Value
@@ -157,3 +160,93 @@ def test_a_hostile_label_runs_no_script_and_the_page_still_plays(browser, tmp_pa
     root = open_page(browser, TrainingPlayer(history.record), tmp_path)
     root.send_keys(Keys.ARROW_RIGHT)
     assert root.get_attribute("data-epoch") == "2" and browser.title != "PWNED"
+
+
+def masked_loss(output, target):
+    """A squared error that skips a sample whose label is missing (nan), as users write it."""
+    return output * 0.0 if math.isnan(target[0]) else (output - target[0]) ** 2
+
+
+HOSTILE_RUNS = {  # (inputs, targets, loss, epochs): each a page that was blank (JSON has no nan)
+    "a masked loss, nan marking a missing label": (
+        [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0]],
+        [[1.0], [math.nan], [-1.0], [math.nan]], masked_loss, 3),
+    "inputs near 1e308": (
+        [[1e308, 0.0], [-1.7e308, 1.0], [0.0, -1.0]], [[1.0], [-1.0], [1.0]], masked_loss, 3),
+    "one inf input": (
+        [[math.inf], [0.5], [-0.5]], [[1.0], [-1.0], [1.0]], masked_loss, 1),
+}
+
+
+def svg_numbers_that_are_not(browser):
+    """Return every SVG attribute on the page that holds NaN or Infinity (none: all drawn)."""
+    return browser.execute_script(
+        "var found = [];"
+        "document.querySelectorAll('svg *').forEach(function (e) {"
+        "  Array.from(e.attributes).forEach(function (a) {"
+        "    if (/NaN|Infinity|undefined/.test(a.value)) found.push(e.tagName + ' ' + a.name); });"
+        "});"
+        "return found;")
+
+
+@pytest.mark.parametrize("case", HOSTILE_RUNS)
+def test_a_run_holding_nan_or_inf_plays_and_says_what_it_cannot_draw(browser, case, tmp_path):
+    inputs, targets, loss, epochs = HOSTILE_RUNS[case]
+    model = MLP(len(inputs[0]), [3, 1], activation="tanh", seed=0)
+    history = fit(model, inputs, targets, loss=loss, epochs=epochs,
+                  optimizer=SGD(model.parameters(), lr=1e-3), record=Recorder(every=1))
+    record = history.record
+    root = open_page(browser, TrainingPlayer(record), tmp_path)
+    assert root.get_attribute("data-epoch") == "1"  # the script ran to its end
+    unseen = [i for i, (x, t) in enumerate(zip(inputs, targets, strict=True))
+              if not all(map(math.isfinite, [*x, *t]))]
+    drawn = browser.find_elements(By.CSS_SELECTOR, ".mgt-point")
+    assert len(drawn) == len(inputs) - len(unseen) > 0
+    said = f"Not drawn: sample {', '.join(map(str, unseen))} (an input or target is nan or inf)."
+    assert shown(browser, "plot-unseen").startswith(said) if unseen else \
+        shown(browser, "plot-unseen") == ""
+    for k, snapshot in enumerate(record.snapshots):
+        if k:
+            root.send_keys(Keys.ARROW_RIGHT)
+        assert root.get_attribute("data-epoch") == str(snapshot.epoch)
+        assert float(shown(browser, "loss")) == four_digits(history.loss[snapshot.epoch - 1])
+        assert svg_numbers_that_are_not(browser) == []
+        known = [math.isfinite(v) for v in snapshot.outputs]
+        assert shown(browser, "plot-missing").startswith(
+            f"This epoch the model's output is nan or inf at {known.count(False)} of "
+            f"{len(known)} points" if not all(known) else "")
+        if len(inputs[0]) == 2:  # grey exactly where the model's output is nan or inf
+            assert [c == (204, 204, 204) for c in cell_colours(browser)] == [not k for k in known]
+        else:  # the line has a gap wherever the output is nan or inf
+            line = browser.execute_script(
+                "return document.querySelector('.mgt-fit').getAttribute('d');")
+            assert line.count("L") + line.count("M") == sum(known)
+            assert line.count("M") == sum(1 for i, k in enumerate(known)
+                                          if k and (i == 0 or not known[i - 1]))
+    browser.find_element(By.CSS_SELECTOR, ".mgt-edges option[value='g']").click()
+    assert svg_numbers_that_are_not(browser) == []
+
+
+def test_nan_and_inf_in_a_record_show_as_python_writes_them(browser, tmp_path):
+    # A record as a run near divergence leaves it: a weight went to inf and a gradient to nan
+    # after the last finite loss; the grid's outputs are inf and nan in places.
+    points, labels = two_moons(10, 0.1, seed=0, labels=(-1, 1))
+    model = MLP(2, [2, 1], activation="tanh", seed=0)
+    record = fit(model, points, labels, loss=max_margin_loss, epochs=2,
+                 optimizer=SGD(model.parameters(), lr=0.1), record=Recorder(every=1)).record
+    last = record.snapshots[-1]
+    hostile = dataclasses.replace(
+        last, loss=math.nan, weights=(math.inf, *last.weights[1:]),
+        grads=(math.nan, *last.grads[1:]),
+        outputs=(math.inf, math.nan, -math.inf, *last.outputs[3:]))
+    record = dataclasses.replace(record, snapshots=(record.snapshots[0], hostile),
+                                 loss=(record.loss[0], math.nan))
+    root = open_page(browser, TrainingPlayer(record), tmp_path)
+    root.send_keys(Keys.ARROW_RIGHT)
+    assert root.get_attribute("data-epoch") == "2"
+    assert shown(browser, "loss") == "nan"
+    title = browser.execute_script(
+        "return document.querySelector('.mgt-edge[data-index=\"0\"] title').textContent;")
+    assert title == f"{record.labels[0]}: weight inf, gradient nan"
+    assert cell_colours(browser)[:3] == [(204, 204, 204)] * 3  # no value there: grey
+    assert svg_numbers_that_are_not(browser) == []
