@@ -25,11 +25,12 @@ from ..errors import (
     ValueTypeError,
     message,
 )
-from .backprop import BackpropError, CentralDifferencesWarning, check_backprop
+from .backprop import BackpropError, CentralDifferencesWarning, CheckCostWarning, check_backprop
 
 __all__ = [
     "BackpropError",
     "CentralDifferencesWarning",
+    "CheckCostWarning",
     "GradcheckError",
     "KinkWarning",
     "check_backprop",

@@ -32,6 +32,10 @@ KINDS: dict[str, tuple[str, str]] = {
     "nonzero": ("gradient where the truth is 0 (a ReLU derivative that lets u <= 0 through?)",
                 "正しい勾配が 0 の所で 0 でない値です (ReLU の微分が u <= 0 でも 0 でない?)"),
     "values": ("values differ", "値が違います"),
+    "still": ("your loss does not move at all when it moves (it never reads this array?), so its "
+              "true gradient is 0 and yours is not",
+              "このパラメータを動かしても loss はまったく変わりません (この配列を読んでいない?)。"
+              "正しい勾配は 0 ですが、あなたの値は 0 ではありません"),
 }
 
 
@@ -175,7 +179,7 @@ def layer_of(name: str) -> int | None:
 class Cause:
     """What the wrong parameters have in common: where the mistake most likely is."""
 
-    kind: str  # "layer", "output" or "log_epsilon"
+    kind: str  # "layer", "output", "log_epsilon" or "still"
     english: str
     japanese: str
     layer: int | None = None
@@ -184,6 +188,19 @@ class Cause:
 def cause(findings: Sequence[Finding], names: Sequence[str]) -> Cause | None:
     """Return the mistake that explains every wrong parameter together, if there is one."""
     wrong = {f.parameter for f in findings}
+    still = sorted(f.parameter for f in findings if f.kind == "still")
+    if still:
+        return Cause(
+            "still", f"your loss never moves when {', '.join(still)} move, so the check cannot "
+            "see your backward there (not a mistake of it): does your loss read the very arrays "
+            "in params? Layers keeping their own W and b (Affine(W, b)) see params' arrays only "
+            "while those stay the same objects: W -= lr * dW keeps them, W = W - lr * dW or "
+            "params['W1'] = ... replaces them, and so do copies",
+            f"{'、'.join(still)} を動かしても loss が変わらないので、そこはあなたの backward を"
+            "確かめられません (backward の誤りではありません)。loss は params の配列そのものを"
+            "読んでいますか? 自分の W と b を持つレイヤ (Affine(W, b)) が params の配列を見るのは"
+            "同じオブジェクトである間だけです: W -= lr * dW はそのまま、W = W - lr * dW や "
+            "params['W1'] = ... やコピーは別の配列になります")
     kind, factor = findings[0].kind, findings[0].factor or 0.0
     alike = all(f.kind == kind and math.isclose(f.factor or 0.0, factor, rel_tol=1e-3)
                 for f in findings)  # one factor, up to the 1e-7 in a log (a share per sample)

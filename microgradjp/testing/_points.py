@@ -27,8 +27,8 @@ def flatten(x: Any, what: str) -> tuple[Shape, list[Any]]:
     """
     if isinstance(x, numbers.Real | Value):
         return (), [x]
-    if hasattr(x, "shape") and hasattr(x, "tolist"):  # a numpy array: its nested lists
-        return flatten(x.tolist(), what) if x.shape else ((), [x.tolist()])
+    if hasattr(x, "shape") and hasattr(x, "ravel"):  # a numpy array: its entries in order
+        return tuple(x.shape), x.ravel().tolist()
     if isinstance(x, list | tuple):
         parts = [flatten(item, what) for item in x]
         shapes = {shape for shape, _ in parts}
@@ -65,7 +65,7 @@ class Slot:
             isinstance(e, numbers.Integral) for e in flat))
         kind = ("number" if isinstance(x, numbers.Real) else "array" if hasattr(x, "shape")
                 else "tuple" if isinstance(x, tuple) else "list")
-        drawn = numbers_only and (parameter or not integers)
+        drawn = numbers_only and (parameter or not (integers or _rows_of_labels(shape, flat)))
         squares = [float(e) ** 2 for e in flat] if numbers_only else []
         scale = math.sqrt(sum(squares) / len(squares)) if squares and any(squares) else 1.0
         return cls(kind, shape, tuple(flat), drawn, scale)
@@ -89,6 +89,17 @@ class Slot:
         for length in reversed(self.shape[1:]):
             nested = [nested[i:i + length] for i in range(0, len(nested), length)]
         return _retyped(nested, tuple if self.kind == "tuple" else list)
+
+
+def _rows_of_labels(shape: Shape, flat: Sequence[Any]) -> bool:
+    """Return True for one-hot rows or rows of probabilities: entries in [0, 1], each row of the
+    last axis summing to 1 (the book's float one-hot labels). Drawn as noise they would no
+    longer be labels, and the gradient y - t holds only for rows summing to 1."""
+    if not flat or not all(0 <= e <= 1 for e in flat):
+        return False
+    length = shape[-1] if shape else 1
+    return all(math.isclose(math.fsum(flat[i:i + length]), 1.0, rel_tol=1e-9)
+               for i in range(0, len(flat), length))
 
 
 def _retyped(nested: Any, kind: type) -> Any:

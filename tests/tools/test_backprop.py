@@ -5,9 +5,12 @@ The network, `functions` and `backward(x, d, z1, y)` below are seed 002's (1_2_b
 global `network` included; mistakes are injected by swapping one function or one line.
 """
 
+import collections
+import itertools
 import math
 import re
 import types
+import warnings
 
 import pytest
 from hypothesis import given, settings
@@ -240,11 +243,10 @@ def test_every_entry_of_the_learner_s_dict_is_restored_after_a_failing_draw():
 
 def test_the_dict_is_restored_when_the_learner_s_code_raises_and_the_draw_is_noted():
     given = dict(network)
-    calls = []
+    calls = itertools.count(1)  # a list would be put back between points, as all reached state
 
     def failing(net, x, d):
-        calls.append(1)
-        if len(calls) > 2:
+        if next(calls) > 2:
             raise RuntimeError("learner's bug")
         return grads(net, x, d)
 
@@ -255,7 +257,7 @@ def test_the_dict_is_restored_when_the_learner_s_code_raises_and_the_draw_is_not
 
 
 def test_draws_keep_integer_inputs_and_reach_a_backward_reading_the_global():
-    seen = []
+    seen = collections.deque()  # a list reached by grads would be put back, as all its state
 
     def spying(net, x, d):
         seen.append((network["W1"][0, 0], x[0, 0], d.tolist()))
@@ -418,3 +420,51 @@ def test_no_false_alarm_over_random_correct_networks(case):
         assert error.cause is not None and error.cause.kind == "log_epsilon"
         constant[0] = 0.0
         assert check_backprop(the_loss, the_grads, net, x, d)
+
+
+def test_float_one_hot_targets_are_kept_under_trials_as_integer_ones_are():
+    d = np.array([[0.0, 1.0]])  # the docs' example, written with floats
+    seen = collections.deque()
+
+    def spying(net, x, d):
+        seen.append(d)
+        return grads(net, x, d)
+
+    assert check_backprop(loss, spying, network, X, d, trials=100)
+    assert len(seen) == 101 and all(given is d for given in seen)
+
+
+OFFSET = 0  # the very int object 0 that params["c"] holds: never swapped for a Value
+
+
+def test_a_number_parameter_is_changed_in_the_dict_only_never_where_the_same_object_is():
+    params = {"w": np.array([0.5, -1.0]), "c": 0}
+    seen = collections.deque()
+
+    def number_loss(p, x):
+        seen.append(OFFSET)
+        return np.sum((p["w"] * x) ** 2) + p["c"] * x[0] + OFFSET
+
+    def number_grads(p, x):
+        return {"w": 2 * p["w"] * x ** 2, "c": x[0]}
+
+    assert check_backprop(number_loss, number_grads, params, np.array([1.0, 2.0]), trials=3)
+    assert all(type(offset) is int for offset in seen) and params["c"] == 0
+
+
+def test_an_array_held_deep_in_a_closure_is_reached_and_put_back():
+    W = np.array([[0.5], [-0.25]])
+    held = {"layer": [W]}  # a list inside a dict inside a closure: the loss reads W there
+
+    def closure_loss(p, x):
+        return np.sum(np.tanh(np.dot(x, held["layer"][0])))
+
+    def closure_grads(p, x):
+        held["layer"][0] = held["layer"][0] * 1.0  # rebinds: put back after the call
+        return {"W": np.dot(x.T, 1 - np.tanh(np.dot(x, p["W"])) ** 2)}
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_backprop(closure_loss, closure_grads, {"W": W}, np.array([[1.0, 2.0]]),
+                              trials=5)
+    assert held["layer"][0] is W and W.tolist() == [[0.5], [-0.25]]
