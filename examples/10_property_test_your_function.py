@@ -7,11 +7,15 @@ gradcheck does that over hundreds of generated points, and names the faulty op w
 
 import math
 
-from hypothesis import given, settings
-
 from microgradjp import define_op, sigmoid
 from microgradjp.testing import GradcheckError, gradcheck, gradgradcheck, numerical_grad
-from microgradjp.testing.strategies import domain_floats
+
+try:
+    from hypothesis import given, settings
+
+    from microgradjp.testing.strategies import domain_floats
+except ImportError:
+    raise SystemExit("This example needs Hypothesis: pip install 'microgradjp[testing]'") from None
 
 # swish(x) = x * sigmoid(x), written as one custom op with its derivative.
 swish = define_op("swish", lambda x: x / (1.0 + math.exp(-x)),

@@ -6,9 +6,12 @@ cross entropy); check_backprop runs the same forward on microgradjp Values for t
 the seed's 試してみよう line, d_sigmoid in a ReLU network, is caught and named.
 """
 
-import numpy as np
-
 from microgradjp.testing import BackpropError, check_backprop
+
+try:
+    import numpy as np
+except ImportError:
+    raise SystemExit("This example needs numpy: pip install numpy") from None
 
 
 def relu(x):

@@ -8,11 +8,14 @@ import math
 import time
 from pathlib import Path
 
-import numpy as np
-
 import microgradjp as F
 from microgradjp import Value
 from microgradjp.viz import render
+
+try:
+    import numpy as np
+except ImportError:
+    raise SystemExit("This example needs numpy: pip install numpy") from None
 
 output = Path(__file__).parent / "output" / "13_dezero_steps"
 

@@ -47,7 +47,7 @@ def _notebook_display(value: Value, include: Any = None, exclude: Any = None,
 Value._repr_mimebundle_ = _notebook_display  # type: ignore[attr-defined]
 
 
-def _training_display(record: TrainingRecord) -> str:
+def _training_html(record: TrainingRecord) -> str:
     # A recorded run (fit(record=True)'s History shows its record) is shown as the training
     # player, the view imported only when a notebook asks.
     from .views.training import TrainingPlayer
@@ -55,7 +55,19 @@ def _training_display(record: TrainingRecord) -> str:
     return TrainingPlayer(record)._repr_html_()
 
 
-TrainingRecord._repr_html_ = _training_display  # type: ignore[attr-defined]
+def _training_display(record: TrainingRecord, include: Any = None, exclude: Any = None,
+                      **_: Any) -> dict[str, str]:
+    # The player, a still of its loss curve where no script runs, and a short text (the
+    # record's own repr holds every number: tens of KB).
+    from .views.training import TrainingPlayer, training_summary
+
+    bundle = TrainingPlayer(record)._repr_mimebundle_()
+    bundle["text/plain"] = f"<TrainingRecord: {training_summary(record)}>"
+    return bundle
+
+
+TrainingRecord._repr_html_ = _training_html  # type: ignore[attr-defined]
+TrainingRecord._repr_mimebundle_ = _training_display  # type: ignore[attr-defined]
 
 
 def draw_dot(root: Value, format: str = "svg", rankdir: str = "LR", **options: Any) -> Any:

@@ -239,3 +239,20 @@ def test_example_without_matplotlib_still_prints_its_numbers(path, run):
     assert missing_fragments(path, result.stdout) == [], result.stdout + result.stderr
     assert "matplotlib is not installed: skipping the picture" in result.stdout
     assert not (folder / "output").exists()
+
+
+@pytest.mark.parametrize(("name", "module", "said"), [
+    ("10_property_test_your_function.py", "hypothesis",
+     "This example needs Hypothesis: pip install 'microgradjp[testing]'"),
+    ("12_check_your_backprop.py", "numpy", "This example needs numpy: pip install numpy"),
+    ("13_dezero_steps.py", "numpy", "This example needs numpy: pip install numpy"),
+])
+def test_an_example_missing_its_package_says_what_to_install(name, module, said, tmp_path):
+    # As in a plain pip install: the package the example needs is not there.
+    code = (f"import runpy, sys\nsys.modules[{module!r}] = None\n"
+            "runpy.run_path(sys.argv[1], run_name='__main__')\n")
+    path = Path(__file__).parent.parent / "examples" / name
+    result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                            text=True, cwd=tmp_path, timeout=120, check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == said

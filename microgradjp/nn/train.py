@@ -2,7 +2,8 @@
 
 `fit` is the loop every seed writes by hand: forward, loss, ``zero_grad``, ``backward``,
 ``step``, with a per-epoch history. The model, loss and optimizer come from `nn`, `losses` and
-`optim`; the batches from `data`. A progress bar (tqdm) appears only on long runs in a terminal.
+`optim`; the batches from `data`. A progress bar (tqdm) appears only on long runs, in a terminal
+or in Jupyter.
 """
 
 from __future__ import annotations
@@ -84,6 +85,30 @@ class History:
         show = getattr(self.record, "_repr_html_", None)
         return show() if show is not None else None
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
+                          **_: Any) -> dict[str, str]:
+        # The record's display (the player, and a still where no script runs), under this
+        # history's own short text.
+        show = getattr(self.record, "_repr_mimebundle_", None)
+        bundle: dict[str, str] = dict(show()) if show is not None else {}
+        bundle["text/plain"] = repr(self)
+        return bundle
+
+    def __repr__(self) -> str:
+        """Return the run in a few words (a recorded run holds thousands of numbers).
+
+        >>> History(loss=[0.5, 0.25], accuracy=[0.5, 1.0])
+        <History: 2 epochs, loss 0.5 to 0.25, accuracy 100%>
+        """
+        parts = [f"{len(self.loss)} epochs"]
+        if self.loss:
+            parts.append(f"loss {self.loss[0]:.4g} to {self.loss[-1]:.4g}")
+        if self.accuracy:
+            parts.append(f"accuracy {self.accuracy[-1]:.0%}")
+        if self.record is not None:
+            parts.append("recorded for the training player")
+        return f"<History: {', '.join(parts)}>"
+
 
 def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[float]],
         targets: Sequence[Any], *, loss: Callable[[Outputs, Any], Value], optimizer: Optimizer,
@@ -101,7 +126,8 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     ``"threshold"`` (probabilities vs 0/1), ``"positive"`` (logits vs 0/1), ``"sign"`` (scores
     vs -1/+1), or is a function ``(outputs as floats, target) -> bool``; it is counted on the
     training forward passes, as the weights move during the epoch. ``progress=None`` shows a
-    bar only when stderr is a terminal and the run lasts over a second. ``inputs`` and
+    bar only when stderr is a terminal or Jupyter runs the code, and the run lasts over a
+    second. ``inputs`` and
     ``targets`` may be lists or numpy arrays (the same numbers give the same run, bit for bit).
     A batch whose loss is inf or nan stops the run with `NonFiniteError` naming the epoch,
     before that batch's step (a diverging run does not train on to nan); the error's
@@ -301,9 +327,15 @@ def _accuracy_rule(accuracy: Any) -> Callable[[list[float], Any], bool] | None:
 
 
 def _progress_bar(epochs: int, progress: bool | None) -> Any:
-    if progress is False or (progress is None and not sys.stderr.isatty()):
+    # A Jupyter kernel's stderr is no terminal, yet the learner watches: a bar there too.
+    watched = sys.stderr.isatty() or "ipykernel" in sys.modules
+    if progress is False or (progress is None and not watched):
         return contextlib.nullcontext()
-    from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]  # only when shown
+    with warnings.catch_warnings():
+        # tqdm.auto: a widget in Jupyter, text elsewhere; without ipywidgets it warns and
+        # draws text, which a notebook shows as well.
+        warnings.simplefilter("ignore")
+        from tqdm.auto import tqdm  # type: ignore[import-untyped, unused-ignore]
 
     # delay: a run that ends within a second never draws a bar ("long runs only").
     return tqdm(total=epochs, desc="fit", unit="epoch", file=sys.stderr,

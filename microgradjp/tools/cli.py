@@ -21,6 +21,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
+from importlib import metadata
 from pathlib import Path
 from typing import TextIO
 
@@ -46,6 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(prog="microgradjp", description="A scalar autograd engine "
                                      "to see and check backpropagation.")
+    # The installed metadata's version, which the build reads from microgradjp/__init__.py (a
+    # tool never imports the package root).
+    parser.add_argument("--version", action="version",
+                        version=f"microgradjp {metadata.version('microgradjp')}")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="train a two-moons MLP; write pictures")
     demo.add_argument("--output", default="microgradjp-demo", help="folder for the pictures")

@@ -15,6 +15,7 @@ import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
 from .._files import write_atomically
 from ..errors import MicrogradError, message
 from . import layout as _engines
+from .notebook import picture_bundle
 
 __all__ = ["Drawing", "DrawingError", "check_choice"]
 
@@ -51,6 +52,17 @@ class Drawing(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
                        neato_no_op=neato_no_op, engine=engine)
         data = _engines.pipe(self.source, fmt)
         return data if encoding is None else data.decode(encoding)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
+                          **_: Any) -> dict[str, str]:
+        # The picture as SVG and as an HTML image (shown where SVG is not trusted), and a text
+        # that says what this is instead of an object address.
+        text = ("<Digraph drawn by microgradjp: .source holds its DOT, .render('gout') writes "
+                "gout.svg>")
+        svg = _engines.pipe(self.source, "svg").decode("utf-8")
+        bundle = picture_bundle(svg, text, "a computation graph")
+        wanted = set(include if include is not None else bundle) - set(exclude or ())
+        return {kind: data for kind, data in bundle.items() if kind in wanted}
 
     def render(self, filename: str | os.PathLike[str] | None = None,
                directory: str | os.PathLike[str] | None = None, view: bool = False,

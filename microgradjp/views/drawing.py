@@ -33,7 +33,9 @@ from ..core.rules import TIMES
 from ..core.walk import BackwardPass, record
 from ..errors import message
 from . import layout as _engines
+from . import notebook
 from .digraph import Drawing, DrawingError, check_choice
+from .fonts import BUNDLED_FONT, uncovered
 from .labels import (
     EdgeLabels,
     RankDir,
@@ -288,7 +290,8 @@ def draw_dot(root: Value, format: PictureFormat = "svg", rankdir: RankDir = "LR"
 
 def notebook_bundle(root: Value, include: Iterable[str] | None = None,
                     exclude: Iterable[str] | None = None) -> dict[str, str]:
-    """Return what Jupyter shows for a `Value`: its graph as SVG, beside its repr as text.
+    """Return what Jupyter shows for a `Value`: its graph as SVG (and as an HTML image, which
+    a notebook that runs no script and trusts no SVG still shows), beside its repr as text.
 
     A graph past ``NOTEBOOK_MAX_NODES`` nodes, one whose layout takes over
     ``NOTEBOOK_SECONDS``, or a machine without an engine, gets the text only, with a line saying
@@ -296,17 +299,20 @@ def notebook_bundle(root: Value, include: Iterable[str] | None = None,
 
     >>> bundle = notebook_bundle(Value(2.0, label="x") * 3)
     >>> sorted(bundle), bundle["text/plain"]
-    (['image/svg+xml', 'text/plain'], 'Value(data=6.0, grad=0.0)')
+    (['image/svg+xml', 'text/html', 'text/plain'], 'Value(data=6.0, grad=0.0)')
     """
-    wanted = set(include if include is not None else ("image/svg+xml", "text/plain"))
+    wanted = set(include if include is not None
+                 else ("image/svg+xml", "text/html", "text/plain"))
     wanted -= set(exclude or ())
     bundle = {"text/plain": repr(root)} if "text/plain" in wanted else {}
-    if "image/svg+xml" not in wanted:
+    if not wanted & {"image/svg+xml", "text/html"}:
         return bundle
     try:
         drawing = to_dot(root, max_nodes=NOTEBOOK_MAX_NODES)
-        bundle["image/svg+xml"] = _engines.pipe(drawing.source, "svg",
-                                                timeout=NOTEBOOK_SECONDS).decode("utf-8")
+        svg = _engines.pipe(drawing.source, "svg", timeout=NOTEBOOK_SECONDS).decode("utf-8")
+        pictures = notebook.picture_bundle(svg, repr(root), f"the graph of {_short(root)}")
+        bundle.update((kind, pictures[kind]) for kind in ("image/svg+xml", "text/html")
+                      if kind in wanted)
     except (DrawingError, EngineError) as failure:  # a display must not raise: say why instead
         why, _, fix = str(failure).partition("; ")
         if not _engines.IN_BROWSER:  # in a browser, no file route helps: the error's fix does
@@ -331,7 +337,8 @@ def render(
     writes no PDF). ``.dot`` and ``.gv`` write the DOT source and need no engine. The options are
     `to_dot`'s. A PNG with Japanese labels that the engine cannot draw (graphviz-pure never can)
     is the engine's SVG drawn by resvg with a Japanese font found on this machine, or the one
-    ``pip install "microgradjp[japanese]"`` adds. A failed render leaves ``path`` as it was.
+    microgradjp ships; an SVG carries the glyphs of its Japanese text. A failed render leaves
+    ``path`` as it was.
 
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
@@ -422,11 +429,17 @@ def _role(node: Value, root: Value, parameters: set[Value]) -> str:
 
 def _font_for(nodes: list[Value]) -> str:
     # Only Japanese (wide) text needs a special font; Latin text keeps the lighter Helvetica.
-    if not _engines.needs_cjk("".join(f"{node.label or ''}{node.op}" for node in nodes)):
+    text = "".join(f"{node.label or ''}{node.op}" for node in nodes)
+    if not _engines.needs_cjk(text):
         return LATIN_FONT
     found = _engines.cjk_font()
-    if found is None:
+    if found is None:  # only when the font microgradjp ships is missing from the install
         _engines.warn_once("no Japanese font was found, so Japanese labels may show as boxes; "
+                           "reinstall microgradjp (its font file is missing), or "
+                           + _engines.INSTALL_FONT)
+    elif found == BUNDLED_FONT.family and (missing := uncovered(text)):
+        _engines.warn_once(f"the characters {missing[:20]!r} are not in the font microgradjp "
+                           "ships (kana and the 2,965 level-1 kanji), so they may show as boxes; "
                            + _engines.INSTALL_FONT)
     return found or LATIN_FONT
 

@@ -1,15 +1,15 @@
 """Which text needs a CJK font, and where such a font is on this machine (its family and file).
 
-Fonts the system knows come first (fontconfig, then the macOS and Windows font folders), then one
-that pip installs (matplotlib-fontja's IPAexGothic). Drawing with it is `_raster`'s and the
-layout engines' job.
+Fonts the system knows come first (fontconfig, then the macOS and Windows font folders), then the
+one microgradjp ships: "microgradjp Sans JP", a subset of Noto Sans CJK JP (kana, JIS level-1
+kanji, Latin; SIL OFL, its licence beside it). Drawing with it is `raster`'s and the layout
+engines' job; carrying its glyphs inside an SVG is `webfont`'s.
 """
 
 from __future__ import annotations
 
 import bisect
 import functools
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -17,6 +17,8 @@ import sys
 import unicodedata
 from pathlib import Path
 from typing import Literal, NamedTuple
+
+from .text import ems
 
 __all__ = ["Font", "cjk_font", "japanese_font", "needs_cjk"]
 
@@ -53,7 +55,6 @@ FONT_FILES = (
     ("meiryo.ttc", "Meiryo"),  # Windows Vista and later
     ("msgothic.ttc", "MS Gothic"),
 )
-PIP_FONT = ("matplotlib_fontja", "fonts/ipaexg.ttf", "IPAexGothic")  # pip install matplotlib-fontja
 
 
 class Font(NamedTuple):
@@ -61,7 +62,14 @@ class Font(NamedTuple):
 
     family: str
     path: Path | None
-    source: Literal["fontconfig", "folder", "pip"]
+    source: Literal["fontconfig", "folder", "bundled"]
+
+
+# The font in the wheel, so that a plain pip install draws Japanese (scripts/make_japanese_font.py
+# made it): the last resort, after any font the machine has.
+BUNDLED_FONT = Font("microgradjp Sans JP",
+                    Path(__file__).with_name("fontfiles") / "MicrogradjpSansJP-Regular.otf",
+                    "bundled")
 
 
 def needs_cjk(text: str) -> bool:
@@ -93,10 +101,10 @@ def japanese_font() -> Font | None:
     """Return a Japanese font on this machine, or None (looked up once).
 
     >>> found = japanese_font()
-    >>> found is None or found.source in ("fontconfig", "folder", "pip")
+    >>> found is None or found.source in ("fontconfig", "folder", "bundled")
     True
     """
-    return _from_fontconfig() or _from_folders() or _from_pip()
+    return _from_fontconfig() or _from_folders() or _bundled()
 
 
 def _from_fontconfig() -> Font | None:
@@ -145,15 +153,60 @@ def _from_folders() -> Font | None:
     return None
 
 
-def _from_pip() -> Font | None:
-    package, file, family = PIP_FONT
-    try:  # find_spec locates the package without importing it (it would import matplotlib)
-        spec = importlib.util.find_spec(package)
-    except (ImportError, ValueError):
+def _bundled() -> Font | None:
+    # Missing only from a broken install (or a repackaging that dropped the data file).
+    return BUNDLED_FONT if BUNDLED_FONT.path and BUNDLED_FONT.path.is_file() else None
+
+
+def uncovered(text: str) -> str:
+    """Return the characters of ``text`` the bundled font has no glyph for, each once, in order.
+
+    >>> uncovered("りんご 個数 消費税"), uncovered("鬱")  # 鬱 is a JIS level-2 kanji
+    ('', '鬱')
+    """
+    covered = _bundled_characters()
+    if covered is None:  # no fontTools (Pyodide, where the page's fonts draw): nothing to say
+        return ""
+    return "".join(dict.fromkeys(char for char in text if ord(char) not in covered
+                                 and not char.isspace()))
+
+
+@functools.cache
+def _bundled_characters() -> frozenset[int] | None:
+    # Read from the font itself, the one source of what it holds.
+    try:
+        from fontTools.ttLib import TTFont  # type: ignore[import-untyped, unused-ignore]
+    except ImportError:  # a dependency everywhere but under Pyodide
         return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for folder in spec.submodule_search_locations:
-        if (path := Path(folder) / file).is_file():
-            return Font(family, path, "pip")
-    return None
+    if BUNDLED_FONT.path is None or not BUNDLED_FONT.path.is_file():
+        return frozenset()
+    with TTFont(BUNDLED_FONT.path, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def width_ems(text: str, font: Font) -> float:
+    """Return how wide ``text`` is in ``font``, in ems (by its advance widths, without kerning).
+
+    A character the font has no glyph for, or a font without a file, counts at `text.ems`'s
+    bound.
+
+    >>> round(width_ems("りんご", BUNDLED_FONT), 2), round(width_ems("ii", BUNDLED_FONT), 2)
+    (3.0, 0.55)
+    """
+    advances = _advances(font.path) if font.path is not None else {}
+    return sum(advances.get(ord(char)) or ems(char) for char in text)
+
+
+@functools.cache
+def _advances(path: Path) -> dict[int, float]:
+    # Each character's advance width in ems, read once per font file (a .ttc: its first face).
+    try:
+        from fontTools.ttLib import TTFont  # type: ignore[import-untyped, unused-ignore]
+    except ImportError:  # a dependency everywhere but under Pyodide: the ems bound serves
+        return {}
+    try:
+        with TTFont(path, fontNumber=0, lazy=True) as font:
+            metrics, em = font["hmtx"].metrics, font["head"].unitsPerEm
+            return {code: metrics[glyph][0] / em for code, glyph in font.getBestCmap().items()}
+    except Exception:  # an unreadable font file: every character at its ems bound
+        return {}

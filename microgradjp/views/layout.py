@@ -4,7 +4,8 @@ The system Graphviz ``dot`` comes first; the ``graphviz-pure`` command (a PyPI w
 with microgradjp) is the fallback, found on PATH or in this Python's scripts folder, so rendering
 works after ``pip install`` alone, activated or not. A host that cannot start a program (Pyodide
 in a browser) supplies a layout function instead: `set_layout`. Building the DOT source is
-`viz`'s job; finding a Japanese font `_fonts`'; drawing Japanese PNG `_raster`'s.
+`viz`'s job; finding a Japanese font `_fonts`'; drawing Japanese PNG `_raster`'s; embedding
+Japanese glyphs in an SVG `_webfont`'s.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 from ..errors import MicrogradError, message
 from . import fonts as _fonts
 from . import raster as _raster
+from . import webfont as _webfont
 from .fonts import needs_cjk
 
 __all__ = ["EngineError", "EngineNotFoundError", "Layout", "cjk_font", "needs_cjk", "pipe",
@@ -32,9 +34,9 @@ __all__ = ["EngineError", "EngineNotFoundError", "Layout", "cjk_font", "needs_cj
 FORMATS = {"dot": ("svg", "png", "pdf"), "graphviz-pure": ("svg", "png")}
 INSTALL_GRAPHVIZ = ("install Graphviz (Debian/Ubuntu: sudo apt install graphviz; macOS: brew "
                     "install graphviz; Windows: winget install graphviz)")
-INSTALL_FONT = ("pip install 'microgradjp[japanese]' (IPAexGothic), or install a Japanese font "
-                "(Debian/Ubuntu: sudo apt install fonts-noto-cjk or fonts-ipafont-gothic; macOS "
-                "has Hiragino, Windows has Yu Gothic and Meiryo) or name one with font='...'")
+INSTALL_FONT = ("install a Japanese font (Debian/Ubuntu: sudo apt install fonts-noto-cjk or "
+                "fonts-ipafont-gothic; macOS has Hiragino, Windows has Yu Gothic and Meiryo) or "
+                "name one with font='...'")
 # Which fonts each engine draws PNG text with by itself. Japanese text in a font the engine
 # cannot see goes engine -> SVG -> resvg with the font file instead (graphviz-pure sees none:
 # its PNG text uses its bundled Latin fonts; dot sees what fontconfig sees, not pip's files).
@@ -130,7 +132,8 @@ def pipe(source: str, fmt: str, engine: str = "auto", *,
 
     A PNG is laid out as SVG first (cheap): its size sets the dpi within `_raster`'s pixel budget.
     Then the engine draws it, or resvg does when the text is Japanese the engine cannot draw.
-    graphviz-pure's SVG of Japanese text is widened first to hold its texts (`room_for_text`).
+    An SVG of Japanese text is widened first to hold its texts (`room_for_text`), and carries
+    the glyphs it uses (`webfont.embed_glyphs`).
     Each run of the engine past ``timeout`` seconds is stopped with an EngineError. An SVG
     asked of the "auto" engine comes from the `set_layout` function when one is set.
     """
@@ -141,10 +144,13 @@ def pipe(source: str, fmt: str, engine: str = "auto", *,
     if fmt not in ("png", "svg"):
         return _run([executable, f"-T{fmt}"], source, timeout)
     svg = _run([executable, "-Tsvg"], source, timeout).decode("utf-8")
-    if name == "graphviz-pure" and needs_cjk(source):  # it measured the Japanese font as Times
+    if needs_cjk(source):
+        # The engine measured Latin letters in another font than a viewer may draw them in
+        # (graphviz-pure measures Times; an SVG opened where the layout's font is missing draws
+        # the embedded one): room for every text in either font, or a caption is cut off.
         svg = _raster.room_for_text(svg)
-    if fmt == "svg":
-        return svg.encode("utf-8")
+    if fmt == "svg":  # drawn by whoever opens it: the Japanese glyphs go with it
+        return _webfont.embed_glyphs(svg).encode("utf-8")
     font = _resvg_font(name, source)
     if font is not None:
         return _raster.svg_to_png(svg, font)

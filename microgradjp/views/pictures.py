@@ -111,8 +111,8 @@ def png(svg: str, *, pixels: int = _raster.MAX_PIXELS,
         side: int = _raster.MAX_SIDE_PIXELS) -> bytes:
     """Return a frame's SVG drawn as PNG (within ``pixels``), as the package draws any
     Japanese PNG."""
-    # The project's raster route (resvg with the Japanese font found here, or the japanese
-    # extra's); with no Japanese font at all, the system's default sans-serif draws the text.
+    # The project's raster route (resvg with the Japanese font found here, or the bundled one);
+    # with no Japanese font at all (a broken install), the system's sans-serif draws the text.
     if not _raster.available():
         raise EngineNotFoundError(message(
             "drawing frames as PNG", "resvg-py is not installed (no wheel for this platform?)",

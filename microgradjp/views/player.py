@@ -22,7 +22,7 @@ from ..core.node import Value
 from ..core.walk import record
 from ..errors import message
 from . import layout as _engines
-from . import page
+from . import notebook, page
 from . import pictures as _pictures
 from .animation import write_animation
 from .digraph import DrawingError, check_choice
@@ -32,6 +32,7 @@ from .pictures import HOT_COLOUR, SVG_NS, Captions
 from .raster import FRAME_PIXELS, FRAME_SIDE_PIXELS
 from .storyboard import Frame, frames_of
 from .text import number_text
+from .webfont import embed_glyphs
 
 TIMES = "\N{MULTIPLICATION SIGN}"
 
@@ -75,6 +76,7 @@ class Player:
         # which .grad holds only after one backward() from root: the last frame is the
         # drawing as it will be then.
         recorded = record(root)
+        self._name = root.label or f"the {root.op or 'leaf'} node"
         dot, self._ids = draw(recorded, edge_labels="both", focus=focus, depth=depth,
                               max_nodes=max_nodes, font=font, digits=digits,
                               grads=recorded.grads, with_ids=True)
@@ -182,6 +184,19 @@ class Player:
     def _repr_html_(self) -> str:
         return self.html(standalone=False)
 
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None,
+                          **_: object) -> dict[str, str]:
+        # Where no script runs (a reopened notebook, GitHub, nbconvert with scripts off), the
+        # first frame as a still; no later frame, which would give the gradients away.
+        first = embed_glyphs(next(iter(self.frame_svgs())))  # the caption's glyphs too
+        note = (f"Frame 1 of {len(self.frames)}, as a still picture: run the cell where "
+                "scripts run to step through it. / "
+                f"{len(self.frames)} コマ中 1 コマ目の静止画。セルを実行するとコマ送りできます。")
+        return notebook.player_bundle(self.html(standalone=False), first, repr(self), note)
+
+    def __repr__(self) -> str:
+        return f"<Player: {len(self.frames)} frames, forward and backward through {self._name}>"
+
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Return the path written: the player as one HTML file that works from ``file://``."""
         return page.save_page(path, self.html(), "Player.save", "end the path with .html "
@@ -203,7 +218,7 @@ class Player:
         """Return the files written into ``folder``: ``frame_001.svg`` (or ``.png``), one a frame.
 
         PNG frames are drawn as the package draws any Japanese PNG (resvg with a Japanese font
-        found here, or the ``japanese`` extra's).
+        found here, or the one microgradjp ships).
         """
         folder = Path(folder)
         check_choice("fmt", fmt, ("svg", "png"))

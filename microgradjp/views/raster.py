@@ -13,8 +13,8 @@ import math
 import re
 
 from ..errors import MicrogradError, message
+from . import fonts as _fonts
 from .fonts import Font
-from .text import ems
 
 __all__ = ["DPI", "FRAME_PIXELS", "FRAME_SIDE_PIXELS", "MAX_PIXELS", "MAX_SIDE_PIXELS",
            "RasterError", "available", "png_dpi",
@@ -34,11 +34,14 @@ MAX_SIDE_PIXELS = 8192
 FRAME_PIXELS = 2560 * 1080
 FRAME_SIDE_PIXELS = 3000
 # The root element's size: Graphviz writes points ("258pt"), which resvg-py 0.5 refuses.
+PIXEL_ROUNDING_EMS = 0.03  # per character (measured: Chromium drew a 9 pt caption 2% wider)
 _ROOT_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)pt"[^>]*?\bheight="([\d.]+)pt"')
 _VIEW_BOX = re.compile(r'\bviewBox="([-\d.]+) ([-\d.]+) ([\d.]+) ([\d.]+)"')
-# The graph's scale and shift, and the points of its background (the first polygon in it).
+# The graph's scale and shift, and the points of its background (the first polygon in it, after
+# the title dot writes).
 _GRAPH = re.compile(r'<g id="graph0"[^>]*?transform="scale\(([\d.]+) [\d.]+\) rotate\(0\) '
-                    r'translate\(([-\d.]+) [-\d.]+\)">\s*<polygon\b[^>]*?points="([^"]*)"')
+                    r'translate\(([-\d.]+) [-\d.]+\)">\s*(?:<title>[^<]*</title>\s*)?'
+                    r'<polygon\b[^>]*?points="([^"]*)"')
 _TEXT = re.compile(r'<text\b([^>]*)>([^<]*)</text>')
 _ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 
@@ -106,19 +109,21 @@ def svg_to_png(svg: str, font: Font, *, pixels: int = MAX_PIXELS,
 
 
 def room_for_text(svg: str) -> str:
-    """Return Graphviz ``svg`` widened, if need be, so that every text fits at its `ems` bound.
+    """Return Graphviz ``svg`` widened, if need be, so that every text fits in the fonts that
+    may draw it: the Japanese font found here and the bundled one, whose glyphs an SVG embeds.
 
-    graphviz-pure measures a font it does not know as Times, narrower than the Latin letters of
-    a Japanese font: a long caption line, drawn in that font by a browser or resvg, ran past the
-    right edge and was cut off. The canvas and its background grow to the right; nothing moves.
-    Texts are measured from their anchor, so only the right edge is checked.
+    graphviz-pure measures a font it does not know as Times, and dot one it cannot see as
+    another font, narrower than the Latin letters of a Japanese font; and a viewer without the
+    layout's font draws the embedded one: a long caption line ran past the right edge and was
+    cut off. The canvas and its background grow to the right; nothing moves. Texts are measured
+    from their anchor, so only the right edge is checked.
 
     >>> svg = ('<svg width="40pt" height="20pt" viewBox="0.00 0.00 40.00 20.00">'
     ...        '<g id="graph0" class="graph" transform="scale(1 1) rotate(0) translate(4 16)">'
     ...        '<polygon fill="white" stroke="none" points="-4,4 -4,-16 36,-16 36,4 -4,4"/>'
     ...        '<text text-anchor="start" x="0" y="-2" font-size="10.00">grad in a box</text>')
-    >>> room_for_text(svg).split(">")[0]  # 13 letters at 0.65 em, the 4 pt shift and 4 pt pad
-    '<svg width="93pt" height="20pt" viewBox="0.00 0.00 93.00 20.00"'
+    >>> room_for_text(svg).split(">")[0]  # 13 letters in the widest font, 4 pt shift, 4 pt pad
+    '<svg width="73pt" height="20pt" viewBox="0.00 0.00 73.00 20.00"'
     """
     graph, size, box = _GRAPH.search(svg), _root(svg), _VIEW_BOX.search(svg)
     if graph is None or box is None or box.start() < size.end():
@@ -147,8 +152,17 @@ def _right_edge(text: re.Match[str]) -> float:
         x, size = float(attributes.get("x", 0.0)), float(attributes.get("font-size", 14.0))
     except ValueError:
         return 0.0
-    width = ems(html.unescape(text.group(2))) * size
+    shown = html.unescape(text.group(2))
+    # A browser at small sizes rounds each advance to whole pixels: a little room for that.
+    width = (max(_fonts.width_ems(shown, font) for font in _viewer_fonts())
+             + PIXEL_ROUNDING_EMS * len(shown)) * size
     return x + {"start": width, "middle": width / 2}.get(attributes.get("text-anchor", ""), 0.0)
+
+
+def _viewer_fonts() -> list[Font]:
+    # The fonts a viewer may draw a drawing's text in: the one found here, the embedded one.
+    found = _fonts.japanese_font()
+    return [_fonts.BUNDLED_FONT] + ([found] if found and found.path else [])
 
 
 def _root(svg: str) -> re.Match[str]:

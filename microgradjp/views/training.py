@@ -17,9 +17,10 @@ from typing import Any, Literal
 from ..core.node import Value
 from ..core.recording import Snapshot, TrainingRecord
 from ..errors import message
-from . import page
+from . import notebook, page
 from .drawing import DrawingError
 from .player import Player
+from .stills import loss_curve
 from .text import number_text
 
 __all__ = ["TrainingPlayer"]
@@ -86,6 +87,18 @@ class TrainingPlayer:
     def _repr_html_(self) -> str:
         return self.html(standalone=False)
 
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None,
+                          **_: object) -> dict[str, str]:
+        # Where no script runs: the loss curve to the final epoch, as a still.
+        note = ("The loss over every epoch, as a still picture: run the cell where scripts "
+                "run to play the training. / "
+                "全エポックの損失の静止画。セルを実行すると学習を再生できます。")
+        return notebook.player_bundle(self.html(standalone=False),
+                                      loss_curve(self.record, self.captions[-1]), repr(self), note)
+
+    def __repr__(self) -> str:
+        return f"<TrainingPlayer: {training_summary(self.record)}>"
+
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Return the path written: the player as one HTML file that works from ``file://``."""
         return page.save_page(path, self.html(), "TrainingPlayer.save", "end the path with .html")
@@ -127,3 +140,15 @@ def _captions(record: TrainingRecord, snapshot: Snapshot) -> tuple[str, str]:
                          for n, what in ((dead, "死んだ"), (saturated, "飽和した")) if n)
     return (f"{en}. {en_marks}: little or no gradient flows back through them.",
             f"{ja}。{ja_marks}:そこを通って戻る勾配はほとんどありません。")
+
+
+def training_summary(record: TrainingRecord) -> str:
+    """Return a run in a few words: its epochs, snapshots and final loss.
+
+    >>> from microgradjp.core.recording import TrainingRecord
+    >>> training_summary(TrainingRecord(((1.0,),), (2.0,), (), (), None, 0.0, 1, (4.0, 1.0),
+    ...                                 (), ()))
+    '2 epochs, 0 snapshots, final loss 1'
+    """
+    loss = number_text(record.loss[-1], 4) if record.loss else "none"
+    return f"{record.epochs} epochs, {len(record.snapshots)} snapshots, final loss {loss}"

@@ -1,6 +1,7 @@
 """Tests for microgradjp.train: fit's history and progress, the perceptron rule, what nets learn."""
 
 import math
+import sys
 
 import pytest
 
@@ -160,6 +161,21 @@ def test_fit_shows_a_progress_bar_when_asked(capsys):
         optimizer=SGD(neuron.parameters(), lr=0.1), epochs=5, accuracy="sign", progress=True)
     err = capsys.readouterr().err
     assert "5/5" in err and "loss=" in err and "accuracy=" in err
+
+
+def test_fit_in_a_jupyter_kernel_shows_a_bar_unasked(monkeypatch):
+    # A kernel's stderr is no terminal; the learner watches all the same (tqdm.auto draws it).
+    import types
+
+    from microgradjp.nn.train import _progress_bar
+
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    bar = _progress_bar(5, None)
+    try:
+        assert type(bar).__module__.startswith("tqdm") and bar.total == 5 and bar.delay == 1.0
+    finally:
+        bar.close()
+    assert type(_progress_bar(5, False)).__name__ == "nullcontext"
 
 
 @pytest.mark.parametrize(("name", "outputs", "target", "correct"), [

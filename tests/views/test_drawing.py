@@ -625,7 +625,9 @@ def test_a_value_displays_as_its_graph(monkeypatch, xyz):
     assert "graphviz-pure" in bundle["image/svg+xml"] and ">grad &#45;4<" in bundle[
         "image/svg+xml"]
     assert list(xyz._repr_mimebundle_(include=["text/plain"])) == ["text/plain"]
-    assert list(xyz._repr_mimebundle_(exclude=["image/svg+xml"])) == ["text/plain"]
+    assert sorted(xyz._repr_mimebundle_(exclude=["image/svg+xml"])) == ["text/html", "text/plain"]
+    html = xyz._repr_mimebundle_(include=["text/html"])["text/html"]
+    assert html.startswith("<img") and "data:image/svg+xml;base64," in html
 
 
 def test_a_large_value_displays_as_text_saying_how_to_draw_it():

@@ -15,7 +15,7 @@ from microgradjp.views import fonts, raster
 from microgradjp.views import layout as engines
 from microgradjp.viz import render, to_dot
 
-JAPANESE_FONT = fonts.japanese_font() or fonts._from_pip()
+JAPANESE_FONT = fonts.japanese_font() or fonts.BUNDLED_FONT
 # (engine, labels): the labels pick who draws the pixels. graphviz-pure never draws Japanese
 # itself, so its Japanese PNG is always resvg's.
 ROUTES = [
