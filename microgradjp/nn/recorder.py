@@ -8,7 +8,6 @@ model on a grid (no graph: under `no_grad`), and `fit` hands the result back as
 from __future__ import annotations
 
 import math
-import operator
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -176,22 +175,13 @@ class Recording:
                             if isinstance(layer, _OneNeuron) else layer._outputs(x))]
                 else:
                     weighted, activate = units
-                    x = [_weighted_sum(w, x, b) for w, b in weighted]
+                    x = [WEIGHTED_SUM.forward(*w, *x, b) for w, b in weighted]
                     if activate is not None:
                         x = [activate(z) for z in x]
                 found.append(x)
             return found
 
         return run
-
-
-def _weighted_sum(weights: Sequence[float], x: Sequence[float], bias: float) -> float:
-    # The row's sum, exact; where its fsum overflows (a diverging run, weights near 1e300) the
-    # sum as `+` gives it, inf or nan, which fit's next loss then reports naming the epoch.
-    try:
-        return WEIGHTED_SUM.forward(*weights, *x, bias)
-    except (OverflowError, ValueError):
-        return sum(map(operator.mul, weights, x), 0.0) + bias
 
 
 # The activations a unit applies as a row (by name); None: it applies nothing.

@@ -240,8 +240,6 @@ def test_recording_a_diverging_run_fails_as_the_unrecorded_run_does():
         type(unrecorded.value), str(unrecorded.value))
 
 
-@pytest.mark.xfail(strict=True, reason="needs core (issue 34): weighted_sum of huge finite "
-                   "numbers raises DomainError instead of giving inf as + does")
 @pytest.mark.parametrize("record", [False, Recorder(every=1)], ids=["unrecorded", "recorded"])
 def test_a_diverging_run_stops_naming_the_epoch_with_its_record_kept(record):
     with pytest.raises(NonFiniteError, match=r"fit, epoch \d+ of 100: the loss is") as error:
