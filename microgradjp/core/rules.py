@@ -125,6 +125,13 @@ class Rule:
         object.__setattr__(self, "drawn", self.drawn or self.symbol)
         object.__setattr__(self, "called", self.called or self.name)
 
+    # A row of the table is told apart by identity (``node.rule is EXP``): copies keep the row.
+    def __copy__(self) -> Rule:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Rule:
+        return self
+
     def __call__(self, *args: Any) -> Any:
         # Partials call rules (sin's partial is cos) on floats or, for create_graph, on Values.
         # A Value carries the engine's recorder, so this table never imports the engine.
