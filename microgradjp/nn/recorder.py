@@ -35,7 +35,8 @@ class Recorder:
     on a ``grid`` x ``grid`` lattice (``4 * grid`` points for one feature) around the data.
     Loss and accuracy are kept every epoch. A recorded epoch costs about one forward pass per
     sample and grid point, without a graph: at the demo's size (100 points, 2-16-16-1, grid
-    20) about half a training epoch, so every 5th epoch adds about 10%.
+    20) two thirds of an eager training epoch, or five replayed ones, so every 5th epoch adds
+    about 10% to an eager run and doubles a replayed one (docs/training.md has the figures).
 
     >>> from microgradjp.optim import SGD
     >>> from microgradjp.losses import mean_squared_error
