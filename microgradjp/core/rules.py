@@ -261,9 +261,13 @@ def _sum_past_fsum(xs: tuple[float, ...]) -> float:
 
 
 def _weighted_sum(*args: float) -> float:
-    # Arguments: w1..wn, x1..xn, bias.
+    # Arguments: w1..wn, x1..xn, bias. fsum at once, as a neuron's forward is hot; where it
+    # refuses, _sum says what the sum is.
     n = len(args) // 2
-    return _sum(*map(operator.mul, args[:n], args[n : 2 * n])) + args[-1]
+    try:
+        return math.fsum(map(operator.mul, args[:n], args[n : 2 * n])) + args[-1]
+    except (ValueError, OverflowError):
+        return _sum(*map(operator.mul, args[:n], args[n : 2 * n])) + args[-1]
 
 
 def _weighted_sum_written(*args: Any) -> Any:
