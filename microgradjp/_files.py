@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import secrets
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -57,26 +57,26 @@ def atomic_file(path: str | os.PathLike[str], *, make_folders: bool = False) -> 
     """
     # A link is written through (its target replaced, the link kept), as open() would.
     target = Path(os.path.realpath(path))
-    temporary = None
+    made: list[str] = []  # the temporary's name, listed before the file is made
     try:
         _refuse_read_only(target)
         if make_folders:
             target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=_prefix(target.name), suffix=".tmp",
-                                             dir=target.parent)
+        handle = _make_temporary(target, made)
+        temporary = made[0]
         with os.fdopen(handle, "wb") as file:
             yield file
             file.flush()
             os.fsync(file.fileno())
         mode = os.stat(target).st_mode & 0o777 if target.exists() else 0o644
-        os.chmod(temporary, mode)  # mkstemp makes 0o600; a picture or a model is for sharing
+        os.chmod(temporary, mode)  # made 0o600; a picture or a model is for sharing
         os.replace(temporary, target)
     except BaseException as error:
         # The failure that matters is the one being raised: a cleanup that fails too (the
         # folder went read-only, say) must not hide it behind a second traceback.
-        if temporary is not None:
+        for name in made:
             with contextlib.suppress(OSError):
-                os.unlink(temporary)
+                os.unlink(name)
         if not isinstance(error, OSError) or not _ours(error.filename, target):
             raise  # a Ctrl-C, or the block's own error about another file: as it was raised
         failure = _naming(error, path, target)
@@ -84,6 +84,22 @@ def atomic_file(path: str | os.PathLike[str], *, make_folders: bool = False) -> 
         return
     raise failure from None  # outside the except: one error, naming the user's file
 
+
+def _make_temporary(target: Path, made: list[str]) -> int:
+    # Return a new file's handle beside target, as mkstemp does, but list its name in `made`
+    # before the file exists: mkstemp names its file only on return, so a Ctrl-C landing just
+    # after the file was made left it behind (the command line's Ctrl-C test saw it, under load).
+    while True:
+        name = os.path.join(target.parent, f"{_prefix(target.name)}{secrets.token_hex(4)}.tmp")
+        made.append(name)
+        try:
+            return os.open(name, _NEW_FILE, 0o600)
+        except FileExistsError:  # another writer's name (one chance in 4 billion): not ours
+            made.pop()
+
+
+_NEW_FILE = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+             | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
 
 # A temporary name is ".<name>.<8 random characters>.tmp": 14 bytes besides the name.
 _NAME_MAX = 255  # bytes in one file name on every common file system (ext4, APFS, NTFS)

@@ -87,3 +87,10 @@ def test_the_freeing_floor_frees_a_dropped_graph_and_overwrites_interior_grads()
         assert len(gc.get_objects()) - before < 10  # the taped floor keeps all 1,000
     finally:
         gc.enable()
+
+
+def test_the_recording_benchmark_runs_and_prints_its_table():
+    out = subprocess.run([sys.executable, str(BENCHMARKS / "recording.py"), "--quick"],
+                         capture_output=True, text=True, check=True, timeout=300).stdout
+    assert out.startswith("| fit | not recorded | every 5th epoch | every epoch |\n")
+    assert "| replayed (the default) |" in out and "| replay=False |" in out

@@ -50,6 +50,24 @@ def test_an_interrupted_write_names_its_target(tmp_path, monkeypatch):
     assert leftover.startswith(".apple.png.") and leftover.endswith(".tmp")
 
 
+def test_ctrl_c_just_after_the_temporary_is_made_leaves_nothing(tmp_path, monkeypatch):
+    # The flaky Ctrl-C test of the command line (issue 30): a SIGINT that lands once the
+    # temporary exists but before mkstemp has returned its name left the file behind.
+    made = os.open
+
+    def interrupted_on_return(path, flags, mode=0o777, **kwargs):
+        handle = made(path, flags, mode, **kwargs)
+        if os.fspath(path).endswith(".tmp"):
+            os.close(handle)
+            raise KeyboardInterrupt  # as a Ctrl-C checked when os.open returns
+        return handle
+
+    monkeypatch.setattr(os, "open", interrupted_on_return)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(tmp_path / "apple.png", b"new")
+    assert os.listdir(tmp_path) == []
+
+
 def test_folders_are_made_only_when_asked(tmp_path):
     with pytest.raises(FileNotFoundError):
         write_atomically(tmp_path / "missing" / "m.json", b"{}")

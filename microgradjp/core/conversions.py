@@ -22,7 +22,7 @@ import numbers
 import operator
 import reprlib
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any, NoReturn, SupportsIndex
 
 from ..errors import ValueOverflowError, ValueTypeError, message
 from . import rules
@@ -156,6 +156,18 @@ def refuse_bool(v: Any) -> bool:
     raise ValueTypeError(message(
         f"bool({_named(v)})", "a Value has no truth value (micrograd's is always True, "
         "PyTorch's is data != 0)", "say what you mean: v.data != 0, v > 0 or v is not None"))
+
+
+def refuse_pickle(v: Any, protocol: SupportsIndex = 0) -> NoReturn:
+    """``Value.__reduce_ex__``: refuse pickle, naming `save`, `state_dict` and ``copy.deepcopy``.
+
+    The project keeps models in JSON, never pickle (loading a pickle runs whatever it holds);
+    a model's Values refuse, so ``pickle.dumps(model)`` says so too.
+    """
+    raise ValueTypeError(message(
+        f"pickling {_named(v)}", "a Value is not pickled (loading a pickle can run any code, "
+        "so models are kept as JSON)", "keep a model with save(model, path) or its numbers with "
+        "model.state_dict(), read v.data for one number, or copy in memory with copy.deepcopy"))
 
 
 def equal(v: Any, other: object) -> Any:

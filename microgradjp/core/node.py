@@ -9,7 +9,6 @@ at once by reference counting. ``backward`` runs `backward`'s pass; built-ins on
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Callable
 from functools import lru_cache
@@ -39,12 +38,14 @@ from .conversions import (
     refuse_bool,
     refuse_float,
     refuse_int,
+    refuse_pickle,
     refuse_round,
     short,
 )
 from .modes import detect_anomaly, no_grad
 from .rules import LEAF, MAXIMUM, MINIMUM, Rule, as_float, power
-from .slots import ALL_IN_X, NOT_YET, constants_as_leaves, has_gradient
+from .slots import ALL_IN_X, NOT_YET, constants_as_leaves, copy_graph, copy_node, has_gradient
+from .slots import next_order as _next_order  # numbers op nodes as they are made
 
 # Re-exported for the code that imports them from here: no_grad, made_by_ops and the like.
 __all__ = ["Constant", "Gradient", "Leaf", "Parameter", "Value", "apply", "constants_as_leaves",
@@ -52,9 +53,6 @@ __all__ = ["Constant", "Gradient", "Leaf", "Parameter", "Value", "apply", "const
            "no_grad", "nodes_under"]
 
 Operand = Union["Value", float, int]
-
-
-_next_order = itertools.count().__next__  # numbers op nodes as they are made
 
 
 # The two recorders every op goes through, one closure per rule: an operator *is* its recorder,
@@ -292,8 +290,9 @@ class Value:
     cos = _method(rules.COS, "Return cos(self).")
 
     # Built-ins and numpy (conversions.py says what each does and why). Comparisons look at
-    # data; == and hash stay identity, so nodes work in sets and dicts.
+    # data; == and hash stay identity, so nodes work in sets and dicts. Copies: slots.py's.
     __float__, __int__, __round__, __bool__ = refuse_float, refuse_int, refuse_round, refuse_bool
+    __copy__, __deepcopy__, __reduce_ex__ = copy_node, copy_graph, refuse_pickle
     __eq__, __format__, __array_ufunc__ = equal, format_data, numpy_ufunc
     __lt__, __le__, __gt__, __ge__ = less, less_equal, greater, greater_equal
     __hash__ = object.__hash__

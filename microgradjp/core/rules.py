@@ -14,6 +14,7 @@ import numbers
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -124,6 +125,13 @@ class Rule:
         object.__setattr__(self, "drawn", self.drawn or self.symbol)
         object.__setattr__(self, "called", self.called or self.name)
 
+    # A row of the table is told apart by identity (``node.rule is EXP``): copies keep the row.
+    def __copy__(self) -> Rule:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Rule:
+        return self
+
     def __call__(self, *args: Any) -> Any:
         # Partials call rules (sin's partial is cos) on floats or, for create_graph, on Values.
         # A Value carries the engine's recorder, so this table never imports the engine.
@@ -232,15 +240,39 @@ def _logsumexp(*xs: float) -> float:
     return top + math.log(math.fsum(math.exp(x - top) for x in xs))
 
 
+def _sum(*xs: float) -> float:
+    # The exact sum, rounded once (fsum). Where fsum refuses, what + gives: nan for inf - inf,
+    # and past float's range an inf (fsum also refuses a sum that overflows only on the way).
+    try:
+        return math.fsum(xs)
+    except (ValueError, OverflowError):
+        return _sum_past_fsum(xs)
+
+
+def _sum_past_fsum(xs: tuple[float, ...]) -> float:
+    special = [x for x in xs if not math.isfinite(x)]
+    if special:  # nan, or infs: the finite terms cannot change the result
+        return sum(special, 0.0)
+    exact = sum(map(Fraction, xs), Fraction(0))
+    try:
+        return float(exact)  # correctly rounded, as fsum's
+    except OverflowError:
+        return math.inf if exact > 0 else -math.inf
+
+
 def _weighted_sum(*args: float) -> float:
-    # Arguments: w1..wn, x1..xn, bias.
+    # Arguments: w1..wn, x1..xn, bias. fsum at once, as a neuron's forward is hot; where it
+    # refuses, _sum says what the sum is.
     n = len(args) // 2
-    return math.fsum(map(operator.mul, args[:n], args[n : 2 * n])) + args[-1]
+    try:
+        return math.fsum(map(operator.mul, args[:n], args[n : 2 * n])) + args[-1]
+    except (ValueError, OverflowError):
+        return _sum(*map(operator.mul, args[:n], args[n : 2 * n])) + args[-1]
 
 
 def _weighted_sum_written(*args: Any) -> Any:
     # The same floats as _weighted_sum, from other rows and arithmetic: replay writes it as code
-    # (one call of SUM's fsum per neuron) instead of calling _weighted_sum with 2n + 1 arguments.
+    # (one call of SUM's forward per neuron), not as a call of _weighted_sum's 2n + 1 arguments.
     n = len(args) // 2
     return SUM(*map(operator.mul, args[:n], args[n : 2 * n])) + args[-1]
 
@@ -363,7 +395,7 @@ MINIMUM = Rule("minimum", lambda x, y: x if _min_takes_first(x, y) else y,
 SOFTPLUS = Rule("softplus", _softplus, vjp=lambda g, x, out: (g * SIGMOID(x),),
                 domain=anywhere())
 # The n-ary rows are written as partials (each share is upstream * partial): see multiplies.
-SUM = Rule("sum", lambda *xs: math.fsum(xs), lambda *args: (1.0,) * (len(args) - 1),
+SUM = Rule("sum", _sum, lambda *args: (1.0,) * (len(args) - 1),
            domain=anywhere(4))
 LOGSUMEXP = Rule("logsumexp", _logsumexp,
                  lambda *args: tuple(EXP(x - args[-1]) for x in args[:-1]), domain=anywhere(3))

@@ -136,6 +136,8 @@ class ReplayedSteps:
         batch_loss = mean(losses).data  # the same rows on the same floats as eager's mean
         if not math.isfinite(batch_loss):  # fit raises, naming the epoch, before any step
             return batch_loss, correct
+        if not math.isfinite(sum(gradients)):  # an inf or nan gradient: eager refuses, naming it
+            return None
         # The inherited zero_grad (possible() checked) only writes the 0.0s that eager backward
         # adds into; each replayed gradient is that sum, from 0.0. Then the optimizer's own step.
         set_grads(self.parameters, list(gradients))

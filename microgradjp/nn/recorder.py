@@ -8,7 +8,6 @@ model on a grid (no graph: under `no_grad`), and `fit` hands the result back as
 from __future__ import annotations
 
 import math
-import operator
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -36,7 +35,8 @@ class Recorder:
     on a ``grid`` x ``grid`` lattice (``4 * grid`` points for one feature) around the data.
     Loss and accuracy are kept every epoch. A recorded epoch costs about one forward pass per
     sample and grid point, without a graph: at the demo's size (100 points, 2-16-16-1, grid
-    20) about half a training epoch, so every 5th epoch adds about 10%.
+    20) two thirds of an eager training epoch, or five replayed ones, so every 5th epoch adds
+    about 10% to an eager run and doubles a replayed one (docs/training.md has the figures).
 
     >>> from microgradjp.optim import SGD
     >>> from microgradjp.losses import mean_squared_error
@@ -176,22 +176,13 @@ class Recording:
                             if isinstance(layer, _OneNeuron) else layer._outputs(x))]
                 else:
                     weighted, activate = units
-                    x = [_weighted_sum(w, x, b) for w, b in weighted]
+                    x = [WEIGHTED_SUM.forward(*w, *x, b) for w, b in weighted]
                     if activate is not None:
                         x = [activate(z) for z in x]
                 found.append(x)
             return found
 
         return run
-
-
-def _weighted_sum(weights: Sequence[float], x: Sequence[float], bias: float) -> float:
-    # The row's sum, exact; where its fsum overflows (a diverging run, weights near 1e300) the
-    # sum as `+` gives it, inf or nan, which fit's next loss then reports naming the epoch.
-    try:
-        return WEIGHTED_SUM.forward(*weights, *x, bias)
-    except (OverflowError, ValueError):
-        return sum(map(operator.mul, weights, x), 0.0) + bias
 
 
 # The activations a unit applies as a row (by name); None: it applies nothing.

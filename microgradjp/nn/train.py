@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import math
 import random
+import reprlib
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -130,8 +131,10 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     second. ``inputs`` and
     ``targets`` may be lists or numpy arrays (the same numbers give the same run, bit for bit).
     A batch whose loss is inf or nan stops the run with `NonFiniteError` naming the epoch,
-    before that batch's step (a diverging run does not train on to nan); the error's
-    ``history`` holds the finished epochs, and their record if one was asked for. An `MLP`
+    before that batch's step (a diverging run does not train on to nan); so does a finite loss
+    with an inf or nan gradient (an inf input: 0 * inf), naming the batch, the parameter and
+    the sample that is not finite. The error's ``history`` holds the finished epochs, and their
+    record if one was asked for. An `MLP`
     whose hidden layer has died (every unit outputs 0 for every input of an epoch, so no
     gradient reaches it again) gets one RuntimeWarning naming the layer and the fixes.
     ``record=True`` (or a `Recorder`) keeps what the training player shows in ``History.record``.
@@ -162,16 +165,20 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     with _progress_bar(epochs, progress) as bar:
         for epoch in range(1, epochs + 1):
             total_loss, correct = 0.0, 0
-            for xs, ts in batches(inputs, targets, batch_size=batch_size, seed=rng):
+            for batch, (xs, ts) in enumerate(
+                    batches(inputs, targets, batch_size=batch_size, seed=rng), 1):
                 done = None if replayed is None else replayed.step(xs, ts, rule)
-                if done is None:
-                    done = _eager_step(model, loss, optimizer, regularization, rule, xs, ts,
-                                       replayed)
+                try:
+                    if done is None:
+                        done = _eager_step(model, loss, optimizer, regularization, rule, xs, ts,
+                                           replayed)
+                except _GradientNotFinite as refused:  # the step was not taken: weights stay
+                    raise _stopped(refused.error(f"fit, epoch {epoch} of {epochs}, batch "
+                                                 f"{batch}", xs, ts), history, recording) from None
                 batch_loss, batch_correct = done
                 if not math.isfinite(batch_loss):  # the step was not taken: the weights stay
-                    if recording is not None:  # the run so far, for the player to show
-                        history.record = recording.finish(history.loss, history.accuracy)
-                    raise _diverged(batch_loss, epoch, epochs, history)
+                    raise _stopped(_diverged(batch_loss, epoch, epochs, history), history,
+                                   recording)
                 correct += batch_correct
                 total_loss += batch_loss * len(xs)
             history.loss.append(total_loss / len(inputs))
@@ -193,14 +200,61 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     return history
 
 
+def _stopped(error: NonFiniteError, history: History,
+             recording: Any) -> NonFiniteError:
+    # The run so far goes with the error, and its record, for the player to show.
+    if recording is not None:
+        history.record = recording.finish(history.loss, history.accuracy)
+    error.history = history
+    return error
+
+
 def _diverged(loss: float, epoch: int, epochs: int, history: History) -> NonFiniteError:
     last = f" (the last finite epoch's loss: {history.loss[-1]:.4g})" if history.loss else ""
-    error = NonFiniteError(message(
+    return NonFiniteError(message(
         f"fit, epoch {epoch} of {epochs}", f"the loss is {loss!r}{last}",
         "lower the learning rate (the weights diverged), or run an epoch inside "
         "microgradjp.detect_anomaly() to find the op that made it"))
-    error.history = history
-    return error
+
+
+class _GradientNotFinite(Exception):
+    # _eager_step's refusal to step on an inf or nan gradient (every weight it reached would
+    # become nan or inf, while the loss still looks fine); fit names the epoch and the batch.
+    def __init__(self, name: str, gradient: float, loss: float) -> None:
+        super().__init__(name)
+        self.name, self.gradient, self.loss = name, gradient, loss
+
+    def error(self, asked: str, xs: list[Any], ts: list[Any]) -> NonFiniteError:
+        why = f"the gradient of {self.name} is {self.gradient!r} while the loss is {self.loss:.4g}"
+        odd = next((sample for sample in zip(xs, ts, strict=True)
+                    if not all(map(math.isfinite, _numbers(sample)))), None)
+        fix = (f"the batch holds a sample that is not finite, {_short(odd)}: drop it or "
+               "replace its inf or nan before fit" if odd is not None else
+               "run the batch inside microgradjp.detect_anomaly() to find the op that made it")
+        return NonFiniteError(message(asked, why, fix))
+
+
+def _check_gradients(parameters: list[Value], loss: float) -> None:
+    # One sum says all is finite; only if not is each gradient looked at (a sum of huge finite
+    # gradients can overflow: then nothing is refused).
+    gradients = grads(parameters)
+    if math.isfinite(sum(gradients)):
+        return
+    for k, (parameter, gradient) in enumerate(zip(parameters, gradients, strict=True)):
+        if not math.isfinite(gradient):
+            raise _GradientNotFinite(parameter.label or f"parameter {k}", float(gradient), loss)
+
+
+def _numbers(sample: Any) -> list[float]:
+    # The numbers of an (input, target) pair, however nested (a one-hot target is a list).
+    if isinstance(sample, (list, tuple)):
+        return [number for part in sample for number in _numbers(part)]
+    return [float(sample)] if isinstance(sample, (int, float)) else []
+
+
+def _short(sample: tuple[Any, Any]) -> str:
+    x, t = sample
+    return f"input {reprlib.repr(list(x))}, target {reprlib.repr(t)}"
 
 
 def _eager_step(model: Callable[[Sequence[float]], Outputs], loss: Callable[[Outputs, Any], Value],
@@ -223,6 +277,7 @@ def _eager_step(model: Callable[[Sequence[float]], Outputs], loss: Callable[[Out
         return batch_loss.data, correct
     optimizer.zero_grad()
     batch_loss.backward()
+    _check_gradients(getattr(optimizer, "params", []), batch_loss.data)
     if replayed is not None and recorded:
         replayed.record(fed_xs, fed_ts, outputs, sample_losses)
     optimizer.step()

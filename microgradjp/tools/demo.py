@@ -56,7 +56,7 @@ def run(folder: Path, *, epochs: int = 100, seed: int = 0) -> int:
     history = fit(model, points, labels, loss=max_margin_loss, epochs=epochs, accuracy="sign",
                   optimizer=SGD(model.parameters(), lr=0.5, momentum=0.9),
                   regularization=lambda: l2_regularization(model.parameters(), 1e-4),
-                  record=True)  # every 5th epoch: about 10% more time
+                  record=True)  # every 5th epoch of an eager run: about 10% more time
     print(f"final loss {history.loss[-1]:.4f}, training accuracy {history.accuracy[-1]:.0%}")
     worst, root = _worst_sample(model, points, labels)
     model.zero_grad()  # the drawing's boxes show .grad: only this sample's

@@ -1,5 +1,6 @@
 """Every row of the rule table: value, first and second derivatives, over its domain and edges."""
 
+import decimal
 import math
 
 import pytest
@@ -86,10 +87,31 @@ def test_every_row_value_and_derivatives(rule, data):
         (rules.RELU, (0.0,), 0.0),
         (rules.STEP, (0.0,), 0.0),
         (rules.MAXIMUM, (2.0, 2.0), 2.0),
+        # fsum refuses these (issue 30, row 2); the rows give the exact sum, inf past the range.
+        (rules.SUM, (1e308, 1e308), math.inf),
+        (rules.SUM, (1e308, 1e308, -1e308), 1e308),
+        (rules.SUM, (-1e308, -1e308, math.inf), math.inf),
+        (rules.WEIGHTED_SUM, (1e308, 1e308, 1.0, 1.0, 0.0), math.inf),
+        (rules.WEIGHTED_SUM, (1e308, 1e308, 1.5, 0.5, -1.0), math.inf),
+        (rules.WEIGHTED_SUM, (1e308, -1e308, 1.5, 0.5, 0.0), 1e308),
     ],
 )
 def test_values_at_the_edges_of_the_domain(rule, args, expected):
     assert rule(*args) == expected
+
+
+def test_an_inf_minus_inf_sum_is_nan_as_plus_gives():
+    assert math.isnan(rules.SUM(math.inf, 1e308, 1e308, -math.inf))
+    assert math.isnan(rules.WEIGHTED_SUM(1e308, 1e308, 10.0, -10.0, 0.0))  # products inf, -inf
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=8))
+def test_sum_is_the_exact_sum_rounded_once_even_where_fsum_refuses(xs):
+    # The oracle: decimal arithmetic wide enough to be exact; float() of its text rounds once,
+    # and past float's range it reads as inf.
+    with decimal.localcontext(decimal.Context(prec=1200)):
+        exact = sum((decimal.Decimal(x) for x in xs), decimal.Decimal(0))
+    assert rules.SUM(*xs) == float(str(exact))
 
 
 @pytest.mark.parametrize("x", [1e-300, 1e-10, 1e10, 1e300])

@@ -400,8 +400,6 @@ def test_a_one_unit_layer_feeds_the_next_layer_by_hand():
         Layer(2, 1)(first([1.5]))
 
 
-@pytest.mark.xfail(strict=True, reason="needs core (issue 34): weighted_sum's fsum overflow "
-                   "raises (ValueOverflowError, or DomainError advising to move the input)")
 @pytest.mark.parametrize(("weights", "inputs"), [
     ([1e308, 1e308], [1.0, 1.0]),    # the sum overflows: inf, as w0*x0 + w1*x1 gives
     ([1e308, 1e308], [10.0, -10.0]),  # the products are inf and -inf: nan, as + gives

@@ -276,3 +276,36 @@ def test_a_diverging_fit_hands_back_the_finished_epochs_and_their_record(replay)
         run(500, False)
     assert unrecorded.value.history.loss == finished.loss and \
         unrecorded.value.history.record is None
+
+
+@pytest.mark.parametrize("replay", [True, False])
+@pytest.mark.parametrize("batch_size", [None, 1])
+def test_an_inf_input_stops_fit_before_the_step_naming_the_batch_and_the_sample(
+        replay, batch_size):
+    # The loss is finite (tanh saturates), but 0 * inf puts nan in the gradient: before, fit
+    # stepped every weight it reached to nan and blamed the learning rate an epoch later.
+    model = MLP(2, [4, 1], activation="tanh", seed=0)
+    before = model.state_dict()
+    inputs = [[0.5, -1.0], [math.inf, 0.5], [1.0, 1.0], [-0.5, 0.25]]
+    with pytest.raises(NonFiniteError) as error:
+        fit(model, inputs, [1, -1, 1, -1], loss=max_margin_loss, epochs=5, replay=replay,
+            batch_size=batch_size, seed=0, optimizer=SGD(model.parameters(), lr=0.1))
+    said = str(error.value)
+    # One sample a batch: the inf one comes third, after the first was recorded for replay,
+    # so with replay=True the replayed step is the one that declines and eager names it.
+    assert said.startswith(f"fit, epoch 1 of 5, batch {1 if batch_size is None else 3}: ")
+    assert "the gradient of W1[0,0] is nan while the loss is " in said
+    assert said.endswith("the batch holds a sample that is not finite, input [inf, 0.5], "
+                         "target -1: drop it or replace its inf or nan before fit")
+    assert error.value.history.loss == []
+    if batch_size is None:  # the one batch: no step was taken
+        assert model.state_dict() == before
+    assert all(math.isfinite(p.data) for p in model.parameters())
+
+
+def test_huge_finite_gradients_whose_sum_overflows_still_step():
+    # fit looks at the sum of the gradients first; inf there is not yet a refusal.
+    neuron = Neuron.from_weights([1e-10, 1e-10], 0.0, activation="identity")
+    fit(neuron, [[1e308, 1e308]], [0.0], loss=lambda y, t: y * 1.0, epochs=1,
+        optimizer=SGD(neuron.parameters(), lr=1e-10))
+    assert [w.data for w in neuron.weights] == [1e-10 - 1e-10 * 1e308] * 2

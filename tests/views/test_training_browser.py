@@ -9,7 +9,7 @@ import pytest
 
 from microgradjp import Value
 from microgradjp.data import two_moons
-from microgradjp.losses import max_margin_loss
+from microgradjp.losses import max_margin_loss, mean_squared_error
 from microgradjp.nn import MLP
 from microgradjp.optim import SGD
 from microgradjp.train import Recorder, fit
@@ -167,14 +167,20 @@ def masked_loss(output, target):
     return output * 0.0 if math.isnan(target[0]) else (output - target[0]) ** 2
 
 
+def dropped_loss(output, target):
+    """The same, sending no gradient at all back from a sample without a label (its input may
+    be inf: fit refuses to step on the nan that 0 * inf would put in the gradient)."""
+    return Value(0.0) if math.isnan(target[0]) else (output - target[0]) ** 2
+
+
 HOSTILE_RUNS = {  # (inputs, targets, loss, epochs): each a page that was blank (JSON has no nan)
     "a masked loss, nan marking a missing label": (
         [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0]],
         [[1.0], [math.nan], [-1.0], [math.nan]], masked_loss, 3),
     "inputs near 1e308": (
         [[1e308, 0.0], [-1.7e308, 1.0], [0.0, -1.0]], [[1.0], [-1.0], [1.0]], masked_loss, 3),
-    "one inf input": (
-        [[math.inf], [0.5], [-0.5]], [[1.0], [-1.0], [1.0]], masked_loss, 1),
+    "one inf input, its label missing": (
+        [[math.inf], [0.5], [-0.5]], [[math.nan], [-1.0], [1.0]], dropped_loss, 2),
 }
 
 
@@ -224,6 +230,29 @@ def test_a_run_holding_nan_or_inf_plays_and_says_what_it_cannot_draw(browser, ca
             assert line.count("M") == sum(1 for i, k in enumerate(known)
                                           if k and (i == 0 or not known[i - 1]))
     browser.find_element(By.CSS_SELECTOR, ".mgt-edges option[value='g']").click()
+    assert svg_numbers_that_are_not(browser) == []
+
+
+def test_a_line_of_one_feature_has_a_gap_wherever_the_output_is_nan_or_inf(browser, tmp_path):
+    # fit no longer steps to nan weights (an inf input's gradient), so the 1-D gaps are drawn
+    # from a record made by hand, as a run near divergence would leave it.
+    model = MLP(1, [3, 1], activation="tanh", seed=0)
+    record = fit(model, [[0.0], [0.5], [-0.5]], [1.0, -1.0, 1.0], loss=mean_squared_error,
+                 epochs=2, optimizer=SGD(model.parameters(), lr=0.1),
+                 record=Recorder(every=1)).record
+    last = record.snapshots[-1]
+    outputs = list(last.outputs)
+    outputs[0:2] = [math.nan, math.inf]  # a gap at the start
+    outputs[7:10] = [math.nan] * 3  # and one inside
+    record = dataclasses.replace(record, snapshots=(
+        record.snapshots[0], dataclasses.replace(last, outputs=tuple(outputs))))
+    root = open_page(browser, TrainingPlayer(record), tmp_path)
+    root.send_keys(Keys.ARROW_RIGHT)
+    assert root.get_attribute("data-epoch") == "2"
+    line = browser.execute_script("return document.querySelector('.mgt-fit').getAttribute('d');")
+    assert line.count("M") == 2 and line.count("M") + line.count("L") == len(outputs) - 5
+    assert shown(browser, "plot-missing").startswith(
+        f"This epoch the model's output is nan or inf at 5 of {len(outputs)} points")
     assert svg_numbers_that_are_not(browser) == []
 
 
