@@ -3,12 +3,11 @@
 Pillow writes an animation only from every frame held decoded at once (a 300-frame player at 8
 megapixels a frame is gigabytes). Here each frame is encoded on its own by Pillow (a one-frame GIF
 or PNG) and its image blocks are copied into the animation's file as they come. Which frames and
-how they look is `player`'s and `pictures`' job.
+how they look is `player`'s and `pictures`' job, drawing them `redraw`'s.
 """
 
 from __future__ import annotations
 
-import importlib
 import io
 import struct
 import sys
@@ -17,38 +16,32 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from ..errors import message
-from .layout import EngineNotFoundError
 from .raster import RasterError
 
 __all__ = ["write_animation"]
 
 
-def write_animation(pictures: Iterable[bytes], fmt: str, seconds: float, file: IO[bytes],
+def write_animation(pictures: Iterable[Any], fmt: str, seconds: float, file: IO[bytes],
                     count: int) -> None:
-    """Write ``count`` PNG ``pictures`` into ``file`` as a looping GIF or APNG (``fmt`` "PNG").
+    """Write ``count`` RGB Pillow images ``pictures`` into ``file`` as a looping GIF or APNG
+    (``fmt`` "PNG").
 
-    Each picture is laid on white (resvg leaves the page transparent), encoded and written
-    before the next is read, so memory holds one frame.
+    Each picture is encoded and written before the next is read, so memory holds one frame
+    (and the one image may be drawn on again between frames: `redraw` does).
 
     >>> from PIL import Image
-    >>> def dot(colour):
-    ...     picture = io.BytesIO(); Image.new("RGBA", (4, 3), colour).save(picture, "PNG")
-    ...     return picture.getvalue()
     >>> out = io.BytesIO()
-    >>> write_animation((dot(c) for c in ("red", "blue")), "GIF", 0.5, out, 2)
+    >>> frames = (Image.new("RGB", (4, 3), colour) for colour in ("red", "blue"))
+    >>> write_animation(frames, "GIF", 0.5, out, 2)
     >>> with Image.open(out) as gif:
     ...     gif.n_frames, gif.size, gif.info["duration"]
     (2, (4, 3), 500)
     """
-    image = _pillow()
     writer = _Gif(file, seconds) if fmt == "GIF" else _Apng(file, seconds, count)
     written = 0
     with _progress_bar(count) as bar:
         for picture in pictures:
-            with image.open(io.BytesIO(picture)) as frame:
-                flat = _on_white(image, frame)
-            writer.frame(flat)
-            del flat
+            writer.frame(picture)
             written += 1
             bar.update(1)
     if written != count:
@@ -64,22 +57,6 @@ def _progress_bar(count: int) -> Any:
 
     return tqdm(total=count, desc="frames", unit="frame", file=sys.stderr, delay=1.0,
                 disable=not sys.stderr.isatty(), leave=False)
-
-
-def _pillow() -> Any:
-    try:
-        return importlib.import_module("PIL.Image")
-    except ImportError:
-        raise EngineNotFoundError(message(
-            "writing an animation", "Pillow is not installed",
-            "pip install 'microgradjp[animate]', or save_frames(folder) for numbered "
-            "pictures")) from None
-
-
-def _on_white(image: Any, picture: Any) -> Any:
-    # A GIF frame has no alpha, so every frame is laid on a white page first.
-    page = image.new("RGBA", picture.size, "white")
-    return image.alpha_composite(page, picture.convert("RGBA")).convert("RGB")
 
 
 _FAST_OCTREE = 2  # PIL.Image.Quantize.FASTOCTREE, without importing Pillow at import time

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import os
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -28,8 +28,9 @@ from .animation import write_animation
 from .digraph import DrawingError, check_choice
 from .drawing import GRAD_COLOUR, DrawnIds, draw, marks
 from .labels import DATA_LINE, GRAD_LINE, data_text, edge_label, edge_text, flow_text, grad_text
-from .pictures import HOT_COLOUR, SVG_NS, Captions
+from .pictures import HOT_COLOUR, SVG_NS, Box, Captions
 from .raster import FRAME_PIXELS, FRAME_SIDE_PIXELS
+from .redraw import frame_images, pillow
 from .storyboard import Frame, frames_of
 from .text import number_text
 from .webfont import embed_glyphs
@@ -263,19 +264,33 @@ class Player:
                 f"{MAX_ANIMATION_FRAMES} (about a second each to draw, {seconds:g} s each to "
                 "watch)", "save the HTML player with .save('steps.html') (any size), pass "
                 "phase='backward', or build the Player with focus=node, depth=2"))
-        # One frame at a time: drawn at a watching size, encoded, written, dropped.
-        pictures = (_pictures.png(svg, pixels=FRAME_PIXELS, side=FRAME_SIDE_PIXELS)
-                    for frame, svg in zip(self.frames, self.frame_svgs(caption=caption),
-                                          strict=True)
-                    if frame.kind in wanted)
+        # One frame at a time, drawn at a watching size where it differs from the one before,
+        # encoded, written.
+        check_choice("caption", caption, get_args(Captions))
+        pillow()  # said before the file is opened
+        changes = _pictures.frame_changes(self._svg, self.frames, self.states(), caption)
+        kept = _kept(zip(self.frames, changes, strict=True), wanted)
         with atomic_file(path, make_folders=True) as file:
-            write_animation(pictures, formats[path.suffix.lower()], seconds, file, count)
+            write_animation(frame_images(kept, pixels=FRAME_PIXELS,
+                                         side=FRAME_SIDE_PIXELS),
+                            formats[path.suffix.lower()], seconds, file, count)
         return path
 
     def finished(self) -> dict[int, str]:
         """Return each tagged text as the finished drawing (`viz.to_dot`) has it."""
         return {int(e.get("data-t", "")): e.text or "" for e in self._svg.iter()
                 if e.get("data-t") is not None}
+
+
+def _kept(changes: Iterable[tuple[Frame, tuple[str, list[Box]]]],
+          kinds: tuple[str, ...]) -> Iterator[tuple[str, list[Box]]]:
+    # The frames of the kinds kept, each with what changed since the last one kept.
+    since: list[Box] = []
+    for frame, (svg, boxes) in changes:
+        since += boxes
+        if frame.kind in kinds:
+            yield svg, since
+            since = []
 
 
 def _tag(

@@ -18,7 +18,7 @@ from .fonts import Font
 
 __all__ = ["DPI", "FRAME_PIXELS", "FRAME_SIDE_PIXELS", "MAX_PIXELS", "MAX_SIDE_PIXELS",
            "RasterError", "available", "png_dpi",
-           "room_for_text", "svg_to_png"]
+           "room_for_text", "svg_to_png", "svg_view_to_png"]
 
 DPI = 144  # PNG at 1.5 times Graphviz's default: crisp on high-density screens
 # The pixel budget of every PNG, on every route. Drawing time grows with the pixel count (about
@@ -42,6 +42,8 @@ _VIEW_BOX = re.compile(r'\bviewBox="([-\d.]+) ([-\d.]+) ([\d.]+) ([\d.]+)"')
 _GRAPH = re.compile(r'<g id="graph0"[^>]*?transform="scale\(([\d.]+) [\d.]+\) rotate\(0\) '
                     r'translate\(([-\d.]+) [-\d.]+\)">\s*(?:<title>[^<]*</title>\s*)?'
                     r'<polygon\b[^>]*?points="([^"]*)"')
+_SVG_TAG = re.compile(r"<svg\b[^>]*>")
+_SIZING = re.compile(r'\s(?:width|height|viewBox)="[^"]*"')
 _TEXT = re.compile(r'<text\b([^>]*)>([^<]*)</text>')
 _ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
 
@@ -86,14 +88,39 @@ def svg_to_png(svg: str, font: Font, *, pixels: int = MAX_PIXELS,
     >>> font is None or svg_to_png(svg, font)[:4] == b"\\x89PNG"
     True
     """
-    import resvg_py  # a dependency, imported where used: `import microgradjp` stays light
-
     size = _root(svg)
     zoom = png_dpi(svg, pixels, side) / 72
     width, height = float(size.group(1)), float(size.group(2))
     root = size.group(0).replace(f'"{size.group(1)}pt"', f'"{width * zoom:.0f}"', 1)
     root = root.replace(f'"{size.group(2)}pt"', f'"{height * zoom:.0f}"', 1)
-    svg = svg[:size.start()] + root + svg[size.end():]
+    return _resvg(svg[:size.start()] + root + svg[size.end():], font)
+
+
+def svg_view_to_png(svg: str, font: Font, view: tuple[float, float, float, float],
+                    size: tuple[int, int]) -> bytes:
+    """Return PNG bytes of the part ``view`` (x, y, width, height in the SVG's viewBox units)
+    of ``svg``, drawn ``size`` pixels wide and high: pieces of one picture drawn at one scale
+    meet on one pixel grid.
+
+    >>> from microgradjp.views.fonts import japanese_font
+    >>> font = japanese_font()
+    >>> svg = '<svg width="60pt" height="20pt" viewBox="0 0 60 20"><text>りんご</text></svg>'
+    >>> font is None or svg_view_to_png(svg, font, (30, 0, 30, 20), (15, 5))[16:24]
+    b'\\x00\\x00\\x00\\x0f\\x00\\x00\\x00\\x05'
+    """
+    start = _SVG_TAG.search(svg)
+    if start is None:
+        raise RasterError(message("reading the SVG's root", "it has no <svg> element",
+                                  "pass SVG written by dot or graphviz-pure"))
+    tag = _SIZING.sub("", start.group(0))
+    tag = tag[:4] + (f' width="{size[0]}" height="{size[1]}" viewBox="'
+                     + " ".join(f"{v:.6f}" for v in view) + '"') + tag[4:]
+    return _resvg(svg[:start.start()] + tag + svg[start.end():], font)
+
+
+def _resvg(svg: str, font: Font) -> bytes:
+    import resvg_py  # a dependency, imported where used: `import microgradjp` stays light
+
     # resvg draws no text whose font-family names no loaded font, and the engine wrote the
     # family it was given; one style rule points every text at the file we load.
     family = font.family.replace('"', "")

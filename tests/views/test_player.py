@@ -16,6 +16,7 @@ from microgradjp.tools.cli import main
 from microgradjp.views import layout as engines
 from microgradjp.views.animation import write_animation
 from microgradjp.views.drawing import draw
+from microgradjp.views.redraw import on_white
 from microgradjp.views.storyboard import frames_of
 from microgradjp.viz import DrawingError, to_dot
 
@@ -285,9 +286,7 @@ def test_the_steps_command_refuses_a_picture_suffix(tmp_path, capsys):
 def _pictures(colours, size=(6, 4)):
     image = pytest.importorskip("PIL.Image")
     for colour in colours:
-        picture = io.BytesIO()
-        image.new("RGBA", size, colour).save(picture, "PNG")
-        yield picture.getvalue()
+        yield on_white(image, image.new("RGBA", size, colour))
 
 
 @pytest.mark.parametrize("fmt", ["GIF", "PNG"])
