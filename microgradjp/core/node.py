@@ -56,6 +56,14 @@ Operand = Union["Value", float, int]
 
 _next_order = itertools.count().__next__  # numbers op nodes as they are made
 
+# An operand that is not a Value: real_number fills in the number only if it refuses it.
+_OPERAND_FIX = ("operands must be Values or real numbers: convert it with float() or wrap it in "
+                "Value()")
+
+
+def _asked(rule: Rule) -> str:
+    return f"{rule.name!r} with {{}}"
+
 
 # The two recorders every op goes through, one closure per rule: an operator *is* its recorder,
 # so ``x * y`` costs one Python call, not two, and the rule and its forward are read from the
@@ -85,12 +93,15 @@ def _make_unary_recorder(rule: Rule) -> Callable[[Value], Value]:
 
 def _make_binary_recorder(rule: Rule) -> Callable[[Any, Any], Value]:
     forward = rule.forward
+    asked = _asked(rule)
 
     def record(x: Any, y: Any) -> Value:
         if type(x) is Value or isinstance(x, Value):
             x_data = x._data
+        elif type(x) is float:  # 0.0 + p: as cheap as p + 0.0
+            x_data = x
         else:
-            x = x_data = _operand(x, rule)
+            x = x_data = real_number(x, asked, _OPERAND_FIX)
         if type(y) is Value:
             y_data = y._data
         elif type(y) is float:
@@ -98,7 +109,7 @@ def _make_binary_recorder(rule: Rule) -> Callable[[Any, Any], Value]:
         elif isinstance(y, Value):
             y_data = y._data
         else:
-            y = y_data = _operand(y, rule)
+            y = y_data = real_number(y, asked, _OPERAND_FIX)
         try:
             data = forward(x_data, y_data)
         except (ValueError, ArithmeticError) as failure:
@@ -170,7 +181,7 @@ class Value:
     def __init__(self, data: SupportsFloat, label: str | None = None) -> None:
         # The f-string messages are built only on the slow path: a float skips the call.
         self._data = data if type(data) is float else real_number(
-            data, f"Value({short(data)})", "pass an int, a float or a numpy scalar")
+            data, "Value({})", "pass an int, a float or a numpy scalar")
         self._grad = NOT_YET
         self._label = label if label is None or type(label) is str else check_label(
             label, f"Value(label={short(label)})")
@@ -195,7 +206,7 @@ class Value:
     @data.setter
     def data(self, data: SupportsFloat) -> None:
         self._data = data if type(data) is float else real_number(
-            data, f"v.data = {short(data)}", "assign an int, a float or a numpy scalar")
+            data, "v.data = {}", "assign an int, a float or a numpy scalar")
 
     @property
     def grad(self) -> Any:
@@ -217,7 +228,7 @@ class Value:
     @grad.setter
     def grad(self, grad: SupportsFloat) -> None:
         self._grad = grad if type(grad) is float else real_number(
-            grad, f"v.grad = {short(grad)}", "assign an int, a float or a numpy scalar")
+            grad, "v.grad = {}", "assign an int, a float or a numpy scalar")
 
     @property
     def label(self) -> str | None:
@@ -316,7 +327,7 @@ class Value:
         (12.0, 12.0)
         """
         seed = grad if type(grad) is float else real_number(
-            grad, f"backward({short(grad)})", "pass the output's gradient as a number, such as "
+            grad, "backward({})", "pass the output's gradient as a number, such as "
             "1.0 (the default)")
         walk: Callable[[Value, Any], None] = (
             push_gradients_creating_graph if create_graph else backward_transaction)
@@ -393,12 +404,6 @@ def _leaf(data: float) -> Value:
     return node
 
 
-def _operand(x: Any, rule: Rule) -> float:
-    # A float passes at once; an int past float's range or a non-number gets real_number's error.
-    return real_number(x, f"{rule.name!r} with {short(x)}", "operands must be Values or real "
-                       "numbers: convert it with float() or wrap it in Value()")
-
-
 def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
     """Apply ``rule`` to ``args``: a float if they are all numbers, else a recorded Value.
 
@@ -417,7 +422,8 @@ def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
     if len(args) == 2:
         return _binary_recorder(rule)(*args)
     inputs: tuple[Any, ...] = tuple(
-        [arg if isinstance(arg, Value) else _operand(arg, rule) for arg in args])
+        [arg if type(arg) is float or isinstance(arg, Value)
+         else real_number(arg, _asked(rule), _OPERAND_FIX) for arg in args])
     datas = tuple([x if type(x) is float else x._data for x in inputs])
     try:
         data = rule.forward(*datas)
