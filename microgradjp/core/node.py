@@ -56,13 +56,9 @@ Operand = Union["Value", float, int]
 
 _next_order = itertools.count().__next__  # numbers op nodes as they are made
 
-# An operand that is not a Value: real_number fills in the number only if it refuses it.
+# What to do with an operand that is neither a Value nor a real number.
 _OPERAND_FIX = ("operands must be Values or real numbers: convert it with float() or wrap it in "
                 "Value()")
-
-
-def _asked(rule: Rule) -> str:
-    return f"{rule.name!r} with {{}}"
 
 
 # The two recorders every op goes through, one closure per rule: an operator *is* its recorder,
@@ -93,7 +89,7 @@ def _make_unary_recorder(rule: Rule) -> Callable[[Value], Value]:
 
 def _make_binary_recorder(rule: Rule) -> Callable[[Any, Any], Value]:
     forward = rule.forward
-    asked = _asked(rule)
+    asked = f"{rule.name!r} with {{}}"  # real_number puts the operand in, if it refuses it
 
     def record(x: Any, y: Any) -> Value:
         if type(x) is Value or isinstance(x, Value):
@@ -423,7 +419,7 @@ def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
         return _binary_recorder(rule)(*args)
     inputs: tuple[Any, ...] = tuple(
         [arg if type(arg) is float or isinstance(arg, Value)
-         else real_number(arg, _asked(rule), _OPERAND_FIX) for arg in args])
+         else real_number(arg, f"{rule.name!r} with {{}}", _OPERAND_FIX) for arg in args])
     datas = tuple([x if type(x) is float else x._data for x in inputs])
     try:
         data = rule.forward(*datas)
