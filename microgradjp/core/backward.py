@@ -12,12 +12,14 @@ from __future__ import annotations
 import operator
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import MicrogradError
-from . import modes
+from . import modes, rules
 from .rules import LEAF, describe
 from .slots import ALL_IN_X, NOT_YET, input_data, stored_inputs
+from .writing import Writer
 
 __all__ = ["backward_error", "backward_lock", "backward_transaction", "made_by_ops",
            "newest_first", "nodes_under", "push_gradients", "push_gradients_creating_graph",
@@ -195,25 +197,27 @@ def _newest_first_order(made: list[Node]) -> list[Node]:
     return order
 
 
-def push_gradients(order: list[Node]) -> None:
-    """Add each node's ``.grad`` times its local derivatives into its inputs' ``.grad``.
+# The fast push is written as code, like a replayed step (writing.py): the common rows' shares
+# are written inline by the rows themselves (each traces its own vjp), most used first, so a
+# node of those rows costs no call and no tuple; every other row's vjp is called. Either way the
+# derivative has one home, the row, and the numbers are the reference's bit for bit.
+# Each test costs every node of a later row (and of any row not here) a comparison.
+_INLINE = ((rules.MUL, 2), (rules.ADD, 2), (rules.TANH, 1), (rules.EXP, 1), (rules.LOG, 1),
+           (rules.SUB, 2), (rules.SIGMOID, 1))
 
-    ``order`` is newest_first's list, whose grads it reset: each node is reached after every
-    node made from it, so its grad is complete when it is pushed. `Value.backward` seeds the root.
-
-    >>> from microgradjp import Value
-    >>> x = Value(3.0); y = x * x; order = newest_first(y); y.grad = 1.0
-    >>> push_gradients(order); x.grad
-    6.0
-    """
+_PUSH = """
+def push_gradients(order):
     try:
-        # Newest first: every node before the nodes it was made from. The loop asks a
-        # node's arity, never its op: each input's share comes from the node's rule (its vjp).
+        # Newest first: every node before the nodes it was made from.
         for node in order:
             upstream = node._grad
-            vjp = node._rule.vjp
+            rule = node._rule
             x = node._x
             y = node._y
+{inline}
+            # Any other row: the loop asks a node's arity, never its op; the row's vjp gives
+            # each input's share.
+            vjp = rule.vjp
             if y is None:
                 x._grad += vjp(upstream, x._data, node._data)[0]
             elif type(y) is float:  # a constant is owed nothing
@@ -221,8 +225,8 @@ def push_gradients(order: list[Node]) -> None:
                     x._grad += vjp(upstream, x._data, y, node._data)[0]
             elif y is ALL_IN_X:  # many inputs (a neuron's): no tuple of shares if it multiplies
                 datas = [x_i if type(x_i) is float else x_i._data for x_i in x]
-                if node._rule.multiplies:  # each share is upstream * partial, as vjp computes it
-                    for x_i, local in zip(x, node._rule.partials(*datas, node._data), strict=True):
+                if rule.multiplies:  # each share is upstream * partial, as vjp computes it
+                    for x_i, local in zip(x, rule.partials(*datas, node._data), strict=True):
                         if type(x_i) is not float:
                             x_i._grad += upstream * local
                 else:
@@ -237,6 +241,61 @@ def push_gradients(order: list[Node]) -> None:
                 y._grad += dy
     except (ValueError, ArithmeticError) as failure:
         raise backward_error(node, failure) from None
+"""
+
+
+def _write_push() -> Callable[[list[Node]], None]:
+    writer = Writer()
+    blocks: list[str] = []
+    for rule, arity in _INLINE:
+        shares = writer.templates(rule, arity)[1]
+        if shares is None:  # the row needs real floats: it is called
+            continue
+        name = f"r{len(blocks)}"
+        writer.namespace[name] = rule
+        blocks.append(_inline_step(name, [template.format for template in shares]))
+    namespace = {**writer.namespace, "ALL_IN_X": ALL_IN_X, "backward_error": backward_error}
+    source = _PUSH.format(inline="\n".join(blocks))
+    # Built from the rows' traced arithmetic and generated names only (see writing.py).
+    exec(compile(source, "<microgradjp push>", "exec"), namespace)
+    push: Callable[[list[Node]], None] = namespace["push_gradients"]
+    push.__doc__ = _PUSH_DOC
+    return push
+
+
+def _inline_step(name: str, share: list[Callable[..., str]]) -> str:
+    # One row's step, in the loop of _PUSH: the same cases as the general step below it there.
+    if len(share) == 1:
+        return f"""\
+            if rule is {name}:
+                x._grad += {share[0]("x._data", out="node._data", g="upstream")}
+                continue"""
+    return f"""\
+            if rule is {name}:
+                if type(y) is float:  # a constant is owed nothing
+                    if type(x) is not float:
+                        x._grad += {share[0]("x._data", "y", out="node._data", g="upstream")}
+                    continue
+                if type(x) is float:
+                    y._grad += {share[1]("x", "y._data", out="node._data", g="upstream")}
+                    continue
+                x_data = x._data
+                y_data = y._data
+                x._grad += {share[0]("x_data", "y_data", out="node._data", g="upstream")}
+                y._grad += {share[1]("x_data", "y_data", out="node._data", g="upstream")}
+                continue"""
+
+
+_PUSH_DOC = """Add each node's ``.grad`` times its local derivatives into its inputs' ``.grad``.
+
+    ``order`` is newest_first's list, whose grads it reset: each node is reached after every
+    node made from it, so its grad is complete when it is pushed. `Value.backward` seeds the root.
+
+    >>> from microgradjp import Value
+    >>> x = Value(3.0); y = x * x; order = newest_first(y); y.grad = 1.0
+    >>> push_gradients(order); x.grad
+    6.0
+    """
 
 
 def _push_checked(order: list[Node]) -> None:
@@ -339,3 +398,6 @@ def backward_error(node: Node, failure: Exception) -> Exception:
         return type(failure)(f"in backward through {describe(node.op, args, labels)}, {failure}")
     error: Exception = node.rule.error(failure, args, labels)
     return type(error)(f"in backward, the derivative of {error}")
+
+
+push_gradients = _write_push()

@@ -48,13 +48,21 @@ def _is_real(x: Any) -> bool:
 def real_number(x: Any, asked: str, fix: str) -> float:
     """Return ``x`` as a float if it is a real number, else raise our error with ``asked``/``fix``.
 
-    bool counts (it is an int in Python); nan and inf pass, as float() lets them.
+    bool counts (it is an int in Python); nan and inf pass, as float() lets them. A ``{}`` in
+    ``asked`` shows ``x`` (shortened), filled in only when raising: no message is built for a
+    number that passes.
 
-    >>> real_number(3, "Value(3)", "pass a number"), real_number(True, "Value(True)", "")
+    >>> real_number(3, "Value({})", "pass a number"), real_number(True, "Value({})", "")
     (3.0, 1.0)
     """
-    if type(x) is float:  # the common case, kept to one test
+    if type(x) is float:  # the common cases, kept to one test each
         return x
+    if type(x) is int:
+        try:
+            return float(x)
+        except OverflowError:
+            pass  # past float's range: the error below says so
+    asked = asked.replace("{}", short(x), 1)
     if not _is_real(x):
         if _is_value(x):
             fix += " (for a Value's number use other.data; other.detach() is a parentless copy)"

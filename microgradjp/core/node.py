@@ -55,6 +55,11 @@ __all__ = ["Constant", "Gradient", "Leaf", "Parameter", "Value", "apply", "const
 Operand = Union["Value", float, int]
 
 
+# What to do with an operand that is neither a Value nor a real number.
+_OPERAND_FIX = ("operands must be Values or real numbers: convert it with float() or wrap it in "
+                "Value()")
+
+
 # The two recorders every op goes through, one closure per rule: an operator *is* its recorder,
 # so ``x * y`` costs one Python call, not two, and the rule and its forward are read from the
 # closure. One statement per slot: a tuple assignment of seven slots builds and unpacks a tuple.
@@ -83,12 +88,15 @@ def _make_unary_recorder(rule: Rule) -> Callable[[Value], Value]:
 
 def _make_binary_recorder(rule: Rule) -> Callable[[Any, Any], Value]:
     forward = rule.forward
+    asked = f"{rule.name!r} with {{}}"  # real_number puts the operand in, if it refuses it
 
     def record(x: Any, y: Any) -> Value:
         if type(x) is Value or isinstance(x, Value):
             x_data = x._data
+        elif type(x) is float:  # 0.0 + p: as cheap as p + 0.0
+            x_data = x
         else:
-            x = x_data = _operand(x, rule)
+            x = x_data = real_number(x, asked, _OPERAND_FIX)
         if type(y) is Value:
             y_data = y._data
         elif type(y) is float:
@@ -96,7 +104,7 @@ def _make_binary_recorder(rule: Rule) -> Callable[[Any, Any], Value]:
         elif isinstance(y, Value):
             y_data = y._data
         else:
-            y = y_data = _operand(y, rule)
+            y = y_data = real_number(y, asked, _OPERAND_FIX)
         try:
             data = forward(x_data, y_data)
         except (ValueError, ArithmeticError) as failure:
@@ -168,7 +176,7 @@ class Value:
     def __init__(self, data: SupportsFloat, label: str | None = None) -> None:
         # The f-string messages are built only on the slow path: a float skips the call.
         self._data = data if type(data) is float else real_number(
-            data, f"Value({short(data)})", "pass an int, a float or a numpy scalar")
+            data, "Value({})", "pass an int, a float or a numpy scalar")
         self._grad = NOT_YET
         self._label = label if label is None or type(label) is str else check_label(
             label, f"Value(label={short(label)})")
@@ -193,7 +201,7 @@ class Value:
     @data.setter
     def data(self, data: SupportsFloat) -> None:
         self._data = data if type(data) is float else real_number(
-            data, f"v.data = {short(data)}", "assign an int, a float or a numpy scalar")
+            data, "v.data = {}", "assign an int, a float or a numpy scalar")
 
     @property
     def grad(self) -> Any:
@@ -215,7 +223,7 @@ class Value:
     @grad.setter
     def grad(self, grad: SupportsFloat) -> None:
         self._grad = grad if type(grad) is float else real_number(
-            grad, f"v.grad = {short(grad)}", "assign an int, a float or a numpy scalar")
+            grad, "v.grad = {}", "assign an int, a float or a numpy scalar")
 
     @property
     def label(self) -> str | None:
@@ -315,7 +323,7 @@ class Value:
         (12.0, 12.0)
         """
         seed = grad if type(grad) is float else real_number(
-            grad, f"backward({short(grad)})", "pass the output's gradient as a number, such as "
+            grad, "backward({})", "pass the output's gradient as a number, such as "
             "1.0 (the default)")
         walk: Callable[[Value, Any], None] = (
             push_gradients_creating_graph if create_graph else backward_transaction)
@@ -392,12 +400,6 @@ def _leaf(data: float) -> Value:
     return node
 
 
-def _operand(x: Any, rule: Rule) -> float:
-    # A float passes at once; an int past float's range or a non-number gets real_number's error.
-    return real_number(x, f"{rule.name!r} with {short(x)}", "operands must be Values or real "
-                       "numbers: convert it with float() or wrap it in Value()")
-
-
 def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
     """Apply ``rule`` to ``args``: a float if they are all numbers, else a recorded Value.
 
@@ -416,7 +418,8 @@ def apply(rule: Rule, args: tuple[Any, ...]) -> Any:
     if len(args) == 2:
         return _binary_recorder(rule)(*args)
     inputs: tuple[Any, ...] = tuple(
-        [arg if isinstance(arg, Value) else _operand(arg, rule) for arg in args])
+        [arg if type(arg) is float or isinstance(arg, Value)
+         else real_number(arg, f"{rule.name!r} with {{}}", _OPERAND_FIX) for arg in args])
     datas = tuple([x if type(x) is float else x._data for x in inputs])
     try:
         data = rule.forward(*datas)

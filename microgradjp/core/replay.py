@@ -2,20 +2,19 @@
 
 Training loops rebuild the same graph every step. `Replay` turns one recorded graph into a
 straight-line Python function over floats (no nodes, no dicts, no sort), written by the rows
-themselves (see `_Code`), and gives gradients identical to eager `backward()`. The eager engine
+themselves (see `writing`), and gives gradients identical to eager `backward()`. The eager engine
 stays the reference. It lives in the core because `fit` (in `nn`) replays its steps with it.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import ValueTypeError, message
-from . import rules
 from .backward import made_by_ops
 from .node import Value, apply
+from .writing import Writer
 
 __all__ = ["Replay", "SampleReplay"]
 
@@ -49,7 +48,7 @@ class Replay:
         source, namespace = _generate(self._made, output, self.inputs, self._constants,
                                       self._watch)
         # The source is built only from generated names (v12, g12, f3), Python operators and the
-        # repr of floats (see _Writer); no user text (labels, custom op names) ever reaches it.
+        # repr of floats (see Writer); no user text (labels, custom op names) ever reaches it.
         exec(compile(source, "<microgradjp replay>", "exec"), namespace)
         self._run: Callable[..., tuple[float, tuple[float, ...], tuple[float, ...]]] = \
             namespace["run"]
@@ -100,7 +99,7 @@ def _generate(
     """Return the source of ``run(values)`` and the names it needs (``made``: oldest first)."""
     name = {x: f"v{i}" for i, x in enumerate(inputs)}
     given = {id(c): f"k{i}" for i, c in enumerate(constants)}  # read from values, after inputs
-    writer = _Writer()
+    writer = Writer()
     namespace = writer.namespace
     unpacked = [name[x] for x in inputs] + list(given.values())
     forward = [f"    {', '.join(unpacked)}{',' if len(unpacked) == 1 else ''} = values"
@@ -190,7 +189,7 @@ def _generate_sample(
     name = {p: f"p{i}" for i, p in enumerate(parameters)}
     name.update({x: f"x{i}" for i, x in enumerate(features)})
     given = {id(t): f"k{i}" for i, t in enumerate(targets)}
-    writer = _Writer()
+    writer = Writer()
     namespace = writer.namespace
     body: list[str] = []
     for node in made:
@@ -227,7 +226,7 @@ def _generate_sample(
 
 def _write_backward(
     made: list[Value], root: Value, seed: str, name: dict[Value, str], wanted: set[Value],
-    sums: dict[Value, str], writer: _Writer, lines: list[str],
+    sums: dict[Value, str], writer: Writer, lines: list[str],
 ) -> set[Value]:
     """Write the reference pass (backward.py) as code into ``lines``; return the sums reached.
 
@@ -266,126 +265,3 @@ def _leads_to_inputs(made: list[Value], inputs: set[Value]) -> set[Value]:
         if any(p in wanted for p in node.parents):
             wanted.add(node)
     return wanted
-
-
-class _Writer:
-    """Writes each row's forward and vjp as code, once per row and number of inputs.
-
-    A row writes its own code: its forward (or ``replay_forward``) and vjp are applied to
-    `_Code` placeholders, whose operators return the text of what they were asked (``g * (1.0 -
-    out * out)`` gives ``({g} * (1.0 - ({out} * {out})))``), and a rule applied to a placeholder
-    writes a call to its forward. So the replayed step does exactly the row's float operations
-    in the row's order (bit for bit the eager numbers), with no call where the row is plain
-    arithmetic. A row that needs a real float (``math.tanh``, an ``if``, a comparison) is called.
-    """
-
-    def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {"inf": math.inf, "nan": math.nan}  # see _text
-        self.functions: dict[str, None] = {}  # names of the functions the code calls
-        self._names: dict[int, str] = {}
-        self._written: dict[tuple[rules.Rule, int], tuple[str | None, list[str] | None]] = {}
-
-    def forward(self, rule: rules.Rule, args: list[str]) -> str:
-        template = self._write(rule, len(args))[0]
-        if template is None:
-            return f"{self.call(rule.forward)}({', '.join(args)})"
-        return template.format(*args)
-
-    def shares(self, rule: rules.Rule, upstream: str, args: list[str], out: str,
-               lines: list[str]) -> list[str]:
-        """Return the code of each input's share, adding to ``lines`` what must run first."""
-        templates = self._write(rule, len(args))[1]
-        if templates is not None:
-            return [template.format(*args, out=out, g=upstream) for template in templates]
-        names = [f"d{i}" for i in range(len(args))]  # read at once by the lines that follow
-        call = f"{self.call(rule.vjp)}({', '.join([upstream, *args, out])})"
-        lines.append(f"    {''.join(f'{n}, ' for n in names)}= {call}")
-        return names
-
-    def call(self, function: Callable[..., Any]) -> str:
-        """Return the name under which the code calls ``function``."""
-        key = self._names.setdefault(id(function), f"f{len(self._names)}")
-        self.namespace[key] = function  # also keeps it alive, so its id stays unique
-        self.functions[key] = None
-        return key
-
-    def _write(self, rule: rules.Rule, arity: int) -> tuple[str | None, list[str] | None]:
-        if (rule, arity) not in self._written:
-            inputs = [_Code(f"{{{i}}}", self) for i in range(arity)]
-            forward = self._trace(rule.replay_forward or rule.forward, inputs)
-            shares = self._trace(rule.vjp, [_Code("{g}", self), *inputs, _Code("{out}", self)])
-            self._written[rule, arity] = (
-                forward[0] if forward and len(forward) == 1 else None,
-                shares if shares and len(shares) == arity else None)
-        return self._written[rule, arity]
-
-    @staticmethod
-    def _trace(function: Callable[..., Any], inputs: list[_Code]) -> list[str] | None:
-        # Any failure means "this row needs real floats": call it instead. The function may be a
-        # user's (define_op), and a placeholder can fail in it in any way, hence Exception.
-        try:
-            result = function(*inputs)
-            results = result if isinstance(result, tuple) else (result,)
-            if not all(type(r) in (_Code, float, int) for r in results):
-                return None
-            return [_text(r) for r in results]
-        except Exception:
-            return None
-
-
-def _text(x: Any) -> str:
-    if isinstance(x, _Code):
-        return x.text
-    if type(x) in (float, int):
-        # repr of a float reads back as the same float; a negative one is bracketed, so that
-        # (-2.0) ** v0 is not read as -(2.0 ** v0); inf and nan are names (see _Writer).
-        number = float(x)
-        shown = repr(number) if math.isfinite(number) else _NON_FINITE[repr(abs(number))]
-        return shown if math.copysign(1.0, number) > 0.0 else f"(-{shown.lstrip('-')})"
-    raise TypeError("only numbers and placeholders are written as code")
-
-
-_NON_FINITE = {"inf": "inf", "nan": "nan"}  # the names _Writer puts in the code's namespace
-
-
-def _infix(sign: str, *, reflected: bool = False) -> Callable[[_Code, Any], _Code]:
-    def write(self: _Code, other: Any) -> _Code:
-        left, right = (_text(other), self.text) if reflected else (self.text, _text(other))
-        return _Code(f"({left} {sign} {right})", self.writer)
-
-    return write
-
-
-class _Code:
-    """A placeholder for a float in generated code: each operator returns the code it stands for."""
-
-    __slots__ = ("text", "writer")
-
-    def __init__(self, text: str, writer: _Writer) -> None:
-        self.text, self.writer = text, writer
-
-    __add__, __radd__ = _infix("+"), _infix("+", reflected=True)
-    __sub__, __rsub__ = _infix("-"), _infix("-", reflected=True)
-    __mul__, __rmul__ = _infix("*"), _infix("*", reflected=True)
-    __truediv__, __rtruediv__ = _infix("/"), _infix("/", reflected=True)
-    __pow__, __rpow__ = _infix("**"), _infix("**", reflected=True)
-
-    def __neg__(self) -> _Code:
-        return _Code(f"(-{self.text})", self.writer)
-
-    def __bool__(self) -> bool:
-        raise TypeError("a placeholder has no truth value: the row branches, so it is called")
-
-    def __eq__(self, other: object) -> bool:  # never identity: that would write a constant
-        raise TypeError("a placeholder cannot be compared: the row is called instead")
-
-    __ne__ = __eq__
-    __hash__ = None  # type: ignore[assignment]
-
-    def __float__(self) -> float:
-        raise TypeError("a placeholder is no float: the row needs one, so it is called")
-
-    def _record(self, rule: rules.Rule, args: tuple[Any, ...]) -> _Code:
-        # A rule applied to a placeholder (sin's partial is cos(x)) writes a call to its forward.
-        return _Code(f"{self.writer.call(rule.forward)}({', '.join(map(_text, args))})",
-                     self.writer)

@@ -46,11 +46,14 @@ class ReplayedSteps:
         self._seeds: dict[int, float] = {}  # batch size -> d batch loss / d sample loss
 
     @staticmethod
-    def possible(model: Any, loss: Any, optimizer: Optimizer,
-                 regularization: Callable[[], Value] | None) -> bool:
-        """Return whether every step of this fit builds the same graph per sample."""
-        if regularization is not None or loss not in _TARGETS_ACCEPTED:
-            return False
+    def declined(model: Any, loss: Any, optimizer: Optimizer,
+                 regularization: Callable[[], Value] | None) -> str | None:
+        """Return why this fit's steps might not build the same graph per sample, or None."""
+        if regularization is not None:
+            return "fit does not replay a regularization term yet"
+        if loss not in _TARGETS_ACCEPTED:
+            return (f"the loss {getattr(loss, '__name__', type(loss).__name__)} is not one fit "
+                    "replays (max_margin_loss, mean_squared_error)")
         if type(model) is Neuron:
             neurons = [model]
         elif type(model) is Layer:
@@ -58,17 +61,19 @@ class ReplayedSteps:
         elif type(model) is MLP and all(type(layer) is Layer for layer in model.layers):
             neurons = [n for layer in model.layers for n in layer.neurons]
         else:
-            return False
+            return "the model is not the library's Neuron, Layer or MLP (its Python may branch)"
         # A function of the user's as an activation could branch on data.
         if not all(type(n) is Neuron and isinstance(n.activation, str) for n in neurons):
-            return False
+            return "an activation is a function, not a built-in one's name (it may branch)"
         # Replay adds each gradient into a 0.0, as eager backward adds into what zero_grad left:
         # the same only for the zero_grad every optimizer inherits (one of yours may decay a
         # rate, or keep gradients to accumulate them: then every step runs eagerly).
         if getattr(optimizer.zero_grad, "__func__", None) is not Optimizer.zero_grad:
-            return False
+            return "the optimizer's zero_grad is its own, not the inherited one"
         params = model.parameters()
-        return len(params) == len(optimizer.params) and set(params) == set(optimizer.params)
+        if len(params) != len(optimizer.params) or set(params) != set(optimizer.params):
+            return "the optimizer does not train exactly the model's parameters"
+        return None
 
     def eager_inputs(self, xs: list[Any], ts: list[Any]) -> tuple[list[Any], list[Any], bool]:
         """Return the batch as the recording sees it, and whether it can be recorded.

@@ -70,7 +70,8 @@ class History:
     """Per-epoch records of a `fit` run: mean loss, and accuracy if an accuracy rule was given.
 
     ``record`` is the run as the training player draws it, if ``fit(record=...)`` asked for it;
-    Jupyter then shows the player inline.
+    Jupyter then shows the player inline. ``eager`` says why fit ran every step eagerly (None:
+    it replayed them).
 
     >>> History(loss=[0.5, 0.25]).loss[-1]
     0.25
@@ -79,6 +80,9 @@ class History:
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     record: TrainingRecord | None = None
+    # Why every step ran eagerly, or None if fit replayed them (a batch whose numbers do not
+    # fit the recording still runs eagerly).
+    eager: str | None = field(default=None, compare=False)
 
     def _repr_html_(self) -> str | None:
         # The player is a view, which this layer never imports: microgradjp/__init__ gives the
@@ -143,6 +147,7 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     fit records one sample's graph at the first batch of each size and replays it as straight
     float code for the rest: the same losses and weights bit for bit, several times faster.
     ``replay=False`` runs every step eagerly; your own loss or model always runs eagerly.
+    ``History.eager`` says why a run was not replayed (None: it was).
 
     >>> from microgradjp.optim import SGD
     >>> from microgradjp.losses import mean_squared_error
@@ -156,9 +161,10 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     inputs, targets = plain(inputs), plain(targets)  # numpy arrays become lists, same floats
     rule = _accuracy_rule(accuracy)
     rng = make_rng(seed)  # one stream across epochs: a new, reproducible order each epoch
-    replayed = ReplayedSteps(model, loss, optimizer) \
-        if replay and ReplayedSteps.possible(model, loss, optimizer, regularization) else None
-    history = History()
+    eager = "replay=False" if not replay else ReplayedSteps.declined(
+        model, loss, optimizer, regularization)
+    replayed = ReplayedSteps(model, loss, optimizer) if eager is None else None
+    history = History(eager=eager)
     recording = start_recording(record, model, inputs, targets, epochs=epochs,
                                 accuracy=accuracy)
     warned_dead = False

@@ -167,3 +167,22 @@ def test_other_numpy_uses_refuse_naming_the_fix(np, call):
 def test_numpy_equality_refuses_like_python_equality(np):
     with pytest.raises(ValueTypeError, match=r"v\.data == x"):
         np.float64(2.0) == Value(2.0)  # noqa: B015
+
+
+def test_no_message_is_built_for_a_number_that_passes(monkeypatch):
+    # Issue 31: `0 + p` and `p.grad = 0` built their error text before checking (10-20x the
+    # cost of their mirror images). Showing the number is the message's first step: forbid it.
+    import microgradjp.core.conversions as conversions
+
+    def refuse(x):
+        raise AssertionError(f"a message was built for {x!r}")
+
+    monkeypatch.setattr(conversions, "short", refuse)
+    p = Value(2.0)
+    results = [0 + p, 0.0 + p, p + 0, 3 * p, p - 1, 2 ** p, p ** Value(2), Value(3)]
+    p.grad = 0
+    p.data = 1
+    assert [r.data for r in results] == [2.0, 2.0, 2.0, 6.0, 1.0, 4.0, 4.0, 3.0]
+    assert (p.grad, p.data) == (0.0, 1.0)
+    with pytest.raises(AssertionError, match="built for 'x'"):
+        p + "x"  # the refusal still shows the number: the patch is in the path it takes

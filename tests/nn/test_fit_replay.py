@@ -105,8 +105,28 @@ def test_graphs_that_can_change_run_eagerly(options, why, eager_steps):
         return train(replay, model=model, **chosen)
 
     eager = build(False)
-    assert build(True) == eager, why
+    replayed = build(True)
+    assert replayed == eager, why
     assert len(eager_steps) == 12, why  # every step of both runs
+    assert eager[0].eager == "replay=False"
+    assert replayed[0].eager == {  # History says why fit declined
+        "your own loss": "the loss branching_loss is not one fit replays (max_margin_loss, "
+                         "mean_squared_error)",
+        "a library loss whose graph depends on the target": "the loss "
+        "binary_cross_entropy_with_logits is not one fit replays (max_margin_loss, "
+        "mean_squared_error)",
+        "regularization": "fit does not replay a regularization term yet",
+        "your own model": "the model is not the library's Neuron, Layer or MLP (its Python may "
+                          "branch)",
+    }[why]
+
+
+def test_a_replayed_run_says_so_and_an_optimizer_that_declines_says_why():
+    assert train(True)[0].eager is None
+    model = MLP(2, [4, 1], activation="tanh", seed=0)
+    history = fit(model, POINTS, LABELS, loss=max_margin_loss, epochs=1,
+                  optimizer=SGD(model.layers[1].parameters(), lr=0.05))
+    assert history.eager == "the optimizer does not train exactly the model's parameters"
 
 
 def test_an_optimizer_over_some_parameters_runs_eagerly(eager_steps):
