@@ -105,3 +105,16 @@ class TrainingRecord:
     def epochs(self) -> int:
         """Return how many epochs were run (recorded or not)."""
         return len(self.loss)
+
+    def __repr__(self) -> str:
+        """Return the record in a few words (it holds thousands of numbers; the player shows them).
+
+        >>> TrainingRecord(((0.0,),), (1.0,), (), (), None, 0.0, 1, (0.5, 0.25), (), ())
+        <TrainingRecord: 2 epochs, 0 recorded, 1 sample, loss 0.5 to 0.25>
+        """
+        samples = len(self.inputs)
+        parts = [f"{self.epochs} epochs", f"{len(self.snapshots)} recorded",
+                 f"{samples} sample{'' if samples == 1 else 's'}"]
+        if self.loss:
+            parts.append(f"loss {self.loss[0]:.4g} to {self.loss[-1]:.4g}")
+        return f"<TrainingRecord: {', '.join(parts)}>"

@@ -248,3 +248,15 @@ def test_a_diverging_run_stops_naming_the_epoch_with_its_record_kept(record):
     assert len(history.loss) > 0
     if record:
         assert history.record.snapshots[-1].epoch == len(history.loss)
+
+
+def test_a_records_text_form_is_a_line_not_its_numbers():
+    # A recorded run holds thousands of numbers: a terminal (or a notebook's text/plain) shows
+    # what it is in one line, as History does.
+    points, labels = two_moons(20, 0.1, seed=0, labels=(-1, 1))
+    model = MLP(2, [4, 1], activation="tanh", seed=0)
+    history = fit(model, points, labels, loss=max_margin_loss, epochs=3, record=True,
+                  optimizer=SGD(model.parameters(), lr=0.1))
+    text = repr(history.record)
+    assert text == (f"<TrainingRecord: 3 epochs, {len(history.record.snapshots)} recorded, "
+                    f"20 samples, loss {history.loss[0]:.4g} to {history.loss[-1]:.4g}>")
