@@ -5,7 +5,7 @@ its box shows its output and gradient, and each connection's edge its weight and
 sends back along it (upstream x weight). Dense layers write those on the edge's hover title and
 draw the edge as wide as what flows back, so a 2-16-16-1 network fits one screen. The rest of
 the graph (the loss) is drawn one op a box. The numbers come from one `walk.record` pass, as in
-`drawing`, whose colours and engine this view shares.
+`drawing`, whose colours (`palette`) and number placement (`labels`) this view shares.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from ..core.node import Constant, Parameter, Value
 from ..core.rules import WEIGHTED_SUM
 from ..core.walk import BackwardPass, record
 from .digraph import Drawing
-from .drawing import GRAD_COLOUR, LATIN_FONT, ROLE_COLOURS, _numbered_edge
+from .labels import numbered_edge
+from .palette import GRAD_COLOUR, LATIN_FONT, LOCAL_COLOUR, ROLE_COLOURS
 from .text import number_text, printable
 
 __all__ = ["Neuron", "neuron_dot", "neurons_in"]
@@ -151,7 +152,7 @@ def _edges(dot: graphviz.Digraph, recorded: BackwardPass, node: Value, total: Va
     # Numbers are text nodes cut into their edges, as in a large `drawing`: an edge label would
     # double every rank, and a dense layer's 256 edges then stacked 256 tall.
     def numbered(tail: Value, name: str, text: str) -> None:
-        _numbered_edge(dot, ids[tail], ids[node], name, text, rankdir="LR", large=True,
+        numbered_edge(dot, ids[tail], ids[node], name, text, rankdir="LR", large=True,
                        with_ids=False)
 
     if total is None:
@@ -173,7 +174,7 @@ def _edges(dot: graphviz.Digraph, recorded: BackwardPass, node: Value, total: Va
             width = 0.4 + 2.6 * abs(edge.contribution) / largest
             dot.edge(ids[edge.input], ids[node], tooltip=text, edgetooltip=text,
                      penwidth=f"{width:.2f}",
-                     color=GRAD_COLOUR if edge.contribution < 0 else "#1f5fa8")
+                     color=GRAD_COLOUR if edge.contribution < 0 else LOCAL_COLOUR)
 
 
 def _escape(text: str) -> str:
