@@ -131,11 +131,11 @@ def _sample_view(sample: Value, depth: int,
     return {
         "svg": svg(neuron_dot(sample).source),
         "about": [f"One neuron a box: this sample's graph has {count} values, too many to read "
-                  "one by one. Click a neuron, or choose it below, to see its weighted sum and "
-                  "activation element by element (boxes hold this sample's gradients; red on an "
-                  "edge: what its backward sends along it).",
+                  "one by one. Click a neuron, or choose it in the list above, to see its "
+                  "weighted sum and activation element by element (boxes hold this sample's "
+                  "gradients; red on an edge: what its backward sends along it).",
                   f"1 つの箱が 1 つのニューロン(このサンプルのグラフは値が {count} 個あり、1 つずつ"
-                  "では読めません)。ニューロンをクリックするか下で選ぶと、その重み付き和と活性化を"
+                  "では読めません)。ニューロンをクリックするか上の一覧で選ぶと、その重み付き和と活性化を"
                   "要素ごとに表示します(箱の勾配はこのサンプルの逆伝播のもの、辺の赤い数は逆伝播が"
                   "その辺で送る値)。"],
         "neurons": [{"name": name(k), "svg": svg(to_dot(
