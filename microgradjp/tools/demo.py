@@ -2,7 +2,7 @@
 
 The main job of the command line: a trained network (accuracy printed), the training player
 (one page: the decision boundary, the network and the loss curve epoch by epoch, and the worst
-sample's graph in the step player), one rendered graph (system Graphviz or the pip-installed
+sample's graph, one neuron a box), one rendered graph (system Graphviz or the pip-installed
 graphviz-pure) and, with matplotlib (the ``plot`` extra), the boundary and loss curve as PNG.
 Each picture is written if it can be; the others still are.
 """
@@ -98,11 +98,11 @@ def _draw_graph(root: Value, worst: int, folder: Path) -> list[tuple[str, str]]:
 def _write_player(history: History, root: Value, worst: int, folder: Path) -> None:
     path = folder / "training.html"
     note = (f"Sample {worst}, the one the trained model gets most wrong: its {root.label} "
-            f"after the last epoch, step by step. / 学習後のモデルが最も間違えるサンプル "
-            f"{worst} の {root.label} を 1 ステップずつ。")
+            f"after the last epoch. / 学習後のモデルが最も間違えるサンプル "
+            f"{worst} の最後のエポック後の {root.label}。")
     try:
         player = TrainingPlayer(cast(TrainingRecord, history.record), sample=root, note=note)
-        extra = f", and sample {worst}'s graph in the step player"
+        extra = f", and sample {worst}'s graph, one neuron a box"
     except MicrogradError as failure:  # no layout engine: the page still plays, without a tab
         player = TrainingPlayer(cast(TrainingRecord, history.record))
         extra = f" (no tab for sample {worst}'s graph: {failure})"

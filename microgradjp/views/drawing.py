@@ -40,28 +40,21 @@ from .labels import (
     EdgeLabels,
     RankDir,
     data_text,
-    edge_label,
     edge_text,
     flow_text,
     grad_text,
+    numbered_edge,
 )
 from .layout import EngineError, EngineNotFoundError, Layout, set_layout
+from .neurons import neuron_dot
+from .palette import CAPTION_COLOUR, GRAD_COLOUR, LATIN_FONT, LOCAL_COLOUR, ROLE_COLOURS
 from .text import char_columns, ems, number_text, printable
 
-# draw and DrawnIds serve the player; set_layout (layout's) is here for microgradjp.viz.
+# draw and DrawnIds serve the player; set_layout (layout's) and neuron_dot (neurons') are here
+# for microgradjp.viz.
 __all__ = ["DrawOptions", "DrawingError", "EngineError", "EngineNotFoundError", "Layout",
-           "draw_dot", "notebook_bundle", "render", "set_layout", "to_dot"]
+           "draw_dot", "neuron_dot", "notebook_bundle", "render", "set_layout", "to_dot"]
 
-ROLE_COLOURS = {
-    "input": "#cfe2f3",  # a Value the user made
-    "parameter": "#fce5cd",  # an nn.Parameter, or a leaf passed in parameters=
-    "constant": "#e6e6e6",  # a number that appeared in the expression: the 2 in x * 2
-    "output": "#d9ead3",  # the root
-    "made by an op": "white",
-}
-GRAD_COLOUR = "#b03a2e"  # the seeds draw the backward flow in red
-LOCAL_COLOUR = "#1f5fa8"
-CAPTION_COLOUR = "#555555"
 MAX_NODES = 1000  # past this, to_dot and draw refuse, saying how to draw less
 # A Value shown in Jupyter draws itself up to this size, and only if the layout ends within
 # NOTEBOOK_SECONDS: otherwise the cell shows text saying what to call, never a kernel blocked
@@ -86,7 +79,6 @@ FAR_USE = 2
 LARGE_GRAPH_LAYOUT = {"nslimit": "1", "mclimit": "0.3"}
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": None, ".gv": None}
 PictureFormat = Literal["svg", "png", "pdf"]
-LATIN_FONT = "Helvetica"  # every engine has it (graphviz-pure maps it to its bundled Arimo)
 # A drawn line ends in "…" past this many columns (a full-width character takes two), and a label
 # in "…" past this many lines: the Value keeps its full label; the box stays readable, and dot
 # 2.43 refuses a quoted string over 16 KB.
@@ -215,7 +207,7 @@ def draw(
     far = _far_uses(nodes) if large else set()
 
     def numbered(tail: str, head: str, edge_id: str, text: str | None) -> None:
-        _numbered_edge(dot, tail, head, edge_id, text, rankdir=rankdir, large=large,
+        numbered_edge(dot, tail, head, edge_id, text, rankdir=rankdir, large=large,
                        with_ids=with_ids)
 
     ids: dict[Value, DrawnIds] = {}
@@ -521,24 +513,6 @@ def _far_uses(nodes: list[Value]) -> set[tuple[Value, int]]:
 def _copy_text(leaf: Value, number: functools.partial[str]) -> str:
     # What a leaf's dashed copy says: its name, or its number when it has none.
     return _shorten(leaf.label)[0] if leaf.label else number(leaf.data)
-
-
-def _numbered_edge(dot: graphviz.Digraph, tail: str, head: str, edge_id: str, text: str | None,
-                   *, rankdir: RankDir, large: bool, with_ids: bool) -> None:
-    # One edge and the number on it, placed by the rule above LARGE_GRAPH. Past LARGE_GRAPH the
-    # number is a text node named edge_id + "n": the edge into it (with the edge's id, so the
-    # player lights it) has no arrowhead, the edge out of it (id + "h") ends at the op.
-    ids = {"id": edge_id} if with_ids else {}
-    label = edge_label(text, rankdir)
-    if label is None or not large:
-        dot.edge(tail, head, **ids, **({} if label is None else {"label": label}))
-        return
-    number = f"{edge_id}n"
-    dot.node(number, label, **({"id": number} if with_ids else {}), shape="plaintext", style="",
-             fontsize="10", fontcolor=dot.edge_attr["fontcolor"], width="0", height="0",
-             margin="0.02")
-    dot.edge(tail, number, **ids, arrowhead="none")
-    dot.edge(number, head, **({"id": f"{edge_id}h"} if with_ids else {}), weight="8")
 
 
 def _caption(root: Value, nodes: list[Value], flows: Mapping[Value, float],

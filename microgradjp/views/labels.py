@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal, Protocol
 
+import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
+
 from ..core.rules import TIMES
 
 __all__ = ["DATA_LINE", "GRAD_LINE", "EdgeLabels", "Flowing", "RankDir", "data_text",
-           "edge_label", "edge_text", "flow_text", "grad_text"]
+           "edge_label", "edge_text", "flow_text", "grad_text", "numbered_edge"]
 
 EdgeLabels = Literal["grad", "local", "both", "none"]
 RankDir = Literal["LR", "TB"]
@@ -78,3 +80,31 @@ def edge_label(text: str | None, rankdir: RankDir) -> str | None:
     if text is None:
         return None
     return text if rankdir == "LR" else f" {text} "
+
+
+def numbered_edge(dot: graphviz.Digraph, tail: str, head: str, edge_id: str, text: str | None,
+                   *, rankdir: RankDir, large: bool, with_ids: bool) -> None:
+    """Add an edge from ``tail`` to ``head`` with ``text`` on it, placed by `drawing`'s rule.
+
+    Small graphs write it as the edge's label; ``large`` ones (past `drawing.LARGE_GRAPH`) as
+    a text node cut into the edge, so no number sits on a box or on another number.
+
+    >>> dot = graphviz.Digraph(edge_attr={"fontcolor": "red"})
+    >>> numbered_edge(dot, "x", "op", "e0", "2", rankdir="LR", large=True, with_ids=False)
+    >>> [line.split(" [")[0].strip() for line in dot.source.splitlines()[2:]]
+    ['e0n', 'x -> e0n', 'e0n -> op', '}']
+    """
+    # Past LARGE_GRAPH the number is a text node named edge_id + "n": the edge into it (with
+    # the edge's id, so the player lights it) has no arrowhead, the edge out of it (id + "h")
+    # ends at the op.
+    ids = {"id": edge_id} if with_ids else {}
+    label = edge_label(text, rankdir)
+    if label is None or not large:
+        dot.edge(tail, head, **ids, **({} if label is None else {"label": label}))
+        return
+    number = f"{edge_id}n"
+    dot.node(number, label, **({"id": number} if with_ids else {}), shape="plaintext", style="",
+             fontsize="10", fontcolor=dot.edge_attr["fontcolor"], width="0", height="0",
+             margin="0.02")
+    dot.edge(tail, number, **ids, arrowhead="none")
+    dot.edge(number, head, **({"id": f"{edge_id}h"} if with_ids else {}), weight="8")

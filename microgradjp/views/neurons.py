@@ -5,13 +5,14 @@ its box shows its output and gradient, and each connection's edge its weight and
 sends back along it (upstream x weight). Dense layers write those on the edge's hover title and
 draw the edge as wide as what flows back, so a 2-16-16-1 network fits one screen. The rest of
 the graph (the loss) is drawn one op a box. The numbers come from one `walk.record` pass, as in
-`drawing`, whose colours and engine this view shares.
+`drawing`, whose colours (`palette`) and number placement (`labels`) this view shares.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import graphviz  # type: ignore[import-untyped]  # graphviz ships no type hints
 
@@ -19,10 +20,11 @@ from ..core.node import Constant, Parameter, Value
 from ..core.rules import WEIGHTED_SUM
 from ..core.walk import BackwardPass, record
 from .digraph import Drawing
-from .drawing import GRAD_COLOUR, LATIN_FONT, ROLE_COLOURS, _numbered_edge
+from .labels import numbered_edge
+from .palette import GRAD_COLOUR, LATIN_FONT, LOCAL_COLOUR, ROLE_COLOURS
 from .text import number_text, printable
 
-__all__ = ["neuron_dot"]
+__all__ = ["Neuron", "neuron_dot", "neurons_in"]
 
 ACTIVATIONS = {"tanh", "relu", "sigmoid", "identity", "step"}  # one-input rows after a sum
 LABELLED_FAN_IN = 4  # a neuron with more inputs writes its edges' numbers on hover titles
@@ -31,6 +33,39 @@ CAPTION = ("a yellow box is one neuron: weighted sum + activation, its output, g
            "red on an edge: its weight w, and what backward sends back along it",
            "dense layers: the edge's width is how much flows back (blue +, red -); hover an edge "
            "for its numbers")
+
+
+class Neuron(NamedTuple):
+    """One neuron found in a graph: its output node, its weighted sum, and its layer (1 first)."""
+
+    output: Value
+    total: Value
+    layer: int
+
+    @property
+    def kind(self) -> str:
+        """Return its activation's name, or "linear" when no activation follows the sum."""
+        return self.output.rule.name if self.output is not self.total else "linear"
+
+
+def neurons_in(recorded: BackwardPass) -> list[Neuron]:
+    """Return the neurons of a recorded pass, in the order they are drawn (``neuron{k}``).
+
+    A neuron is a weighted sum of Parameters (weights and bias) with the one-input activation
+    after it, if any; its layer is one more than the deepest neuron among its inputs.
+
+    >>> from microgradjp.nn import MLP
+    >>> loss = MLP(2, [3, 1], activation="tanh", seed=1)([0.5, -1.0]) ** 2
+    >>> [(n.kind, n.layer) for n in neurons_in(record(loss))][-2:]
+    [('tanh', 1), ('linear', 2)]
+    """
+    found = _neurons(recorded, _users(recorded))
+    layers: dict[Value, int] = {}
+    for output, total in found.items():  # in pass order: a neuron's inputs come before it
+        count = len(total.parents) // 2
+        layers[output] = 1 + max((layers.get(x, 0) for x in total.parents[count:2 * count]),
+                                 default=0)
+    return [Neuron(output, total, layers[output]) for output, total in found.items()]
 
 
 def neuron_dot(root: Value, *, digits: int = 4) -> graphviz.Digraph:
@@ -45,11 +80,9 @@ def neuron_dot(root: Value, *, digits: int = 4) -> graphviz.Digraph:
     """
     recorded = record(root)
     number = functools.partial(number_text, digits=digits)
-    users: dict[Value, list[Value]] = {}
-    for node in recorded.nodes:
-        for parent in node.parents:
-            users.setdefault(parent, []).append(node)
+    users = _users(recorded)
     sums = _neurons(recorded, users)  # neuron output -> its weighted sum
+    names = {output: f"neuron{k}" for k, output in enumerate(sums)}  # as `neurons_in` counts
     inside = {total for total in sums.values()} - set(sums)
     folded = {leaf for leaf in recorded.nodes if isinstance(leaf, Parameter)
               and all(user in inside or user in sums for user in users.get(leaf, ()))}
@@ -63,7 +96,7 @@ def neuron_dot(root: Value, *, digits: int = 4) -> graphviz.Digraph:
     for node in recorded.nodes:
         if node in folded or node in inside:
             continue
-        ids[node] = name = f"n{len(ids)}"
+        ids[node] = name = names.get(node, f"n{len(ids)}")
         grad = recorded.grads[node]
         if node in sums:
             total = sums[node]
@@ -85,6 +118,14 @@ def neuron_dot(root: Value, *, digits: int = 4) -> graphviz.Digraph:
     dot.attr("graph", label=graphviz.nohtml("\\l".join(CAPTION) + "\\l"), labelloc="b",
              labeljust="l", fontsize="9", fontcolor="#555555")
     return dot
+
+
+def _users(recorded: BackwardPass) -> dict[Value, list[Value]]:
+    users: dict[Value, list[Value]] = {}
+    for node in recorded.nodes:
+        for parent in node.parents:
+            users.setdefault(parent, []).append(node)
+    return users
 
 
 def _neurons(recorded: BackwardPass, users: Mapping[Value, list[Value]]) -> dict[Value, Value]:
@@ -111,7 +152,7 @@ def _edges(dot: graphviz.Digraph, recorded: BackwardPass, node: Value, total: Va
     # Numbers are text nodes cut into their edges, as in a large `drawing`: an edge label would
     # double every rank, and a dense layer's 256 edges then stacked 256 tall.
     def numbered(tail: Value, name: str, text: str) -> None:
-        _numbered_edge(dot, ids[tail], ids[node], name, text, rankdir="LR", large=True,
+        numbered_edge(dot, ids[tail], ids[node], name, text, rankdir="LR", large=True,
                        with_ids=False)
 
     if total is None:
@@ -133,7 +174,7 @@ def _edges(dot: graphviz.Digraph, recorded: BackwardPass, node: Value, total: Va
             width = 0.4 + 2.6 * abs(edge.contribution) / largest
             dot.edge(ids[edge.input], ids[node], tooltip=text, edgetooltip=text,
                      penwidth=f"{width:.2f}",
-                     color=GRAD_COLOUR if edge.contribution < 0 else "#1f5fa8")
+                     color=GRAD_COLOUR if edge.contribution < 0 else LOCAL_COLOUR)
 
 
 def _escape(text: str) -> str:

@@ -26,8 +26,9 @@ from . import notebook, page
 from . import pictures as _pictures
 from .animation import write_animation
 from .digraph import DrawingError, check_choice
-from .drawing import GRAD_COLOUR, DrawnIds, draw, marks
+from .drawing import DrawnIds, draw, marks
 from .labels import DATA_LINE, GRAD_LINE, data_text, edge_label, edge_text, flow_text, grad_text
+from .palette import GRAD_COLOUR
 from .pictures import HOT_COLOUR, SVG_NS, Box, Captions
 from .raster import FRAME_PIXELS, FRAME_SIDE_PIXELS
 from .redraw import frame_images, pillow

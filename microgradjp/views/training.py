@@ -4,7 +4,9 @@ It reads a `core.recording.TrainingRecord` (plain numbers: this module never imp
 neural-net layer) and hands the page those numbers as one escaped JSON block, as the step
 player does; the page's own script draws the model on the plane (or along the line) with the
 data, the network (edge width |weight|, colour its sign, dead and saturated units marked) and
-the loss curve, all as SVG. One chosen sample's graph comes as the step player's own page.
+the loss curve, all as SVG. One chosen sample's graph comes as the step player's own page or,
+when it is too large to read element by element, one neuron a box (`neurons`) with each neuron's
+element-level graph a click away: all laid out here, shown by the page as SVG it parses.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from ..core.node import Value
+from ..core.node import Value, nodes_under
 from ..core.recording import Snapshot, TrainingRecord
+from ..core.walk import record as record_pass
 from ..errors import message
-from . import notebook, page
-from .drawing import DrawingError
+from . import layout, notebook, page
+from .drawing import LARGE_GRAPH, DrawingError, to_dot
+from .neurons import neuron_dot, neurons_in
 from .player import Player
 from .stills import loss_curve
 from .text import number_text
@@ -33,8 +37,10 @@ class TrainingPlayer:
 
     ``html()`` is one self-contained page (no network; Jupyter shows it inline) and
     ``save(path)`` writes it. ``sample``, a Value such as one sample's loss, adds a tab with
-    its graph in the step player (`Player`, drawn from ``sample`` back ``depth`` steps: the
-    whole graph of a network is too large to read), with ``note`` said above it.
+    its graph, with ``note`` said above it: up to `drawing.LARGE_GRAPH` values, or when no
+    neuron is found, in the step player (`Player`, drawn from ``sample`` back ``depth`` steps);
+    larger, one neuron a box (`neurons.neuron_dot`: it fits one screen), where clicking a neuron
+    (or choosing it in a list) shows its weighted sum and activation element by element.
 
     >>> from microgradjp.core.recording import Snapshot, TrainingRecord
     >>> run = TrainingRecord(((1.0,),), (2.0,), ("w",), (), None, 0.0, 1, (4.0, 1.0), (),
@@ -53,8 +59,7 @@ class TrainingPlayer:
                 "pass fit(..., record=True).record"))
         self.record = record
         self.captions = [_captions(record, snapshot) for snapshot in record.snapshots]
-        self._sample = None if sample is None else Player(
-            sample, focus=sample, depth=depth, engine=engine).html()
+        self._sample = None if sample is None else _sample_view(sample, depth, engine)
         self._note = note
 
     def data(self) -> dict[str, Any]:
@@ -74,7 +79,7 @@ class TrainingPlayer:
             "snapshots": [_snapshot(s, en, ja) for s, (en, ja) in
                           zip(record.snapshots, self.captions, strict=True)],
             "sample": None if self._sample is None else {
-                "page": self._sample, "tab": "graph of one sample / 1 サンプルの計算グラフ",
+                **self._sample, "tab": "graph of one sample / 1 サンプルの計算グラフ",
                 "note": self._note},
         }
 
@@ -102,6 +107,41 @@ class TrainingPlayer:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Return the path written: the player as one HTML file that works from ``file://``."""
         return page.save_page(path, self.html(), "TrainingPlayer.save", "end the path with .html")
+
+
+def _sample_view(sample: Value, depth: int,
+                 engine: Literal["auto", "dot", "graphviz-pure"]) -> dict[str, Any]:
+    # The step player while a learner can read the graph element by element; past that, the
+    # neuron view and, per neuron, its weighted sum and activation drawn element by element.
+    count = len(nodes_under(sample))
+    recorded = record_pass(sample) if count > LARGE_GRAPH else None
+    found = [] if recorded is None else neurons_in(recorded)
+    if recorded is None or not found:
+        return {"page": Player(sample, focus=sample, depth=depth, engine=engine).html()}
+
+    def svg(source: str) -> str:
+        return layout.pipe(source, "svg", engine).decode("utf-8")
+
+    def name(k: int) -> str:  # "layer 2, neuron 5 (relu): out 0.1234": counted in its layer
+        n = found[k]
+        index = sum(1 for other in found[:k] if other.layer == n.layer)
+        return (f"layer {n.layer}, neuron {index} ({n.kind}): out "
+                f"{number_text(n.output.data, 4)} / 層 {n.layer}、ニューロン {index}")
+
+    return {
+        "svg": svg(neuron_dot(sample).source),
+        "about": [f"One neuron a box: this sample's graph has {count} values, too many to read "
+                  "one by one. Click a neuron, or choose it in the list above, to see its "
+                  "weighted sum and activation element by element (boxes hold this sample's "
+                  "gradients; red on an edge: what its backward sends along it).",
+                  f"1 つの箱が 1 つのニューロン(このサンプルのグラフは値が {count} 個あり、1 つずつ"
+                  "では読めません)。ニューロンをクリックするか上の一覧で選ぶと、その重み付き和と活性化を"
+                  "要素ごとに表示します(箱の勾配はこのサンプルの逆伝播のもの、辺の赤い数は逆伝播が"
+                  "その辺で送る値)。"],
+        "neurons": [{"name": name(k), "svg": svg(to_dot(
+                        sample, focus=n.total, depth=1, grads=recorded.grads).source)}
+                    for k, n in enumerate(found)],
+    }
 
 
 def _shown(x: float) -> float:

@@ -8,7 +8,7 @@ from microgradjp.core.walk import record
 from microgradjp.nn import MLP
 from microgradjp.nn.losses import max_margin_loss
 from microgradjp.views import layout as engines
-from microgradjp.views.neurons import neuron_dot
+from microgradjp.views.neurons import neuron_dot, neurons_in
 from microgradjp.views.text import number_text
 
 ENGINES = [pytest.param("dot", marks=pytest.mark.system_dot), "graphviz-pure"]
@@ -59,3 +59,16 @@ def test_the_demo_networks_sample_fits_one_screen(demo, engine):
     # Under 1700 x 1500 pt: a 1920 x 1080 screen at the browser's 67% zoom, against
     # 2871 x 23066 pt for the element-level graph of the same loss (graphviz-pure).
     assert width < 1700 and height < 1500
+
+
+def test_neuron_k_in_the_drawing_is_neurons_in_k_layer_by_layer(demo):
+    model, loss = demo
+    found = neurons_in(record(loss))
+    units = [neuron for layer in model.layers for neuron in layer.neurons]
+    assert [n.total.parents[-1] for n in found] == [unit.bias for unit in units]
+    assert [n.layer for n in found] == [1] * 16 + [2] * 16 + [3]
+    assert [n.kind for n in found] == ["relu"] * 32 + ["linear"]
+    source = neuron_dot(loss).source
+    for k, n in enumerate(found):
+        assert re.search(rf'\bneuron{k} \[label="{n.kind} neuron\\nout '
+                         rf'{re.escape(number_text(n.output.data, 4))}\\n', source)

@@ -124,3 +124,38 @@ def test_misuse_is_refused_with_a_fix(run, call, fragment):
 def test_save_writes_one_page(run, tmp_path):
     path = TrainingPlayer(run[1].record).save(tmp_path / "sub" / "training.html")
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_a_networks_sample_past_large_graph_is_one_neuron_a_box():
+    from microgradjp.core.node import nodes_under
+    from microgradjp.views.drawing import LARGE_GRAPH
+
+    model = MLP(2, [16, 16, 1], activation="relu", seed=0)
+    history = fit(model, [[0.0, 1.0]], [1], loss=max_margin_loss, epochs=1,
+                  optimizer=SGD(model.parameters(), lr=0.1), record=True)
+    hostile = "</script><img src=x onerror=alert(1)>"
+    root = max_margin_loss([model([Value(0.5, label=hostile), Value(-0.2)])], 1)
+    model.zero_grad()
+    root.backward()
+    assert len(nodes_under(root)) > LARGE_GRAPH
+    page = TrainingPlayer(history.record, sample=root).html()
+    assert hostile not in page and page.count("<script") == 2  # the label travels escaped
+    sample = page_data(page)["sample"]
+    assert "page" not in sample
+    assert len(re.findall(r"<title>neuron\d+</title>", sample["svg"])) == 33
+    assert [n["name"].split(":")[0] for n in sample["neurons"][15:17]] == [
+        "layer 1, neuron 15 (relu)", "layer 2, neuron 0 (relu)"]
+    assert sample["neurons"][-1]["name"].startswith("layer 3, neuron 0 (linear)")
+    # One neuron's own graph: its weighted sum, its weights and bias, element by element.
+    last = sample["neurons"][-1]["svg"]
+    assert "weighted_sum" in last and ">W3[15,0]<" in last and ">b3[0]<" in last
+    assert "409 values" in sample["about"][0] and "409 個" in sample["about"][1]
+
+
+def test_a_large_graph_with_no_neuron_keeps_the_step_player(run):
+    _, history = run
+    x = Value(0.5, label="x")
+    root = sum((x * k for k in range(1, 40)), Value(0.0))
+    root.backward()
+    sample = page_data(TrainingPlayer(history.record, sample=root).html())["sample"]
+    assert 'class="mgp"' in sample["page"] and "neurons" not in sample

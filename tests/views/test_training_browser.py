@@ -303,3 +303,70 @@ def test_the_sample_tabs_player_takes_keys_without_a_click_and_explains_its_mark
     # Drawn with a focus, it has inputs outside the view: the "N more" stubs are explained.
     assert '"N more": inputs outside this view' in legend
     assert "parameter / パラメータ" in legend and "orange: this step / 橙: いまの一歩" in legend
+
+
+@pytest.fixture(scope="module")
+def network_sample():
+    """The demo's shape: a 2-16-16-1 network's loss on one sample, after its backward."""
+    points, labels = two_moons(20, 0.1, seed=0, labels=(-1, 1))
+    model = MLP(2, [16, 16, 1], activation="tanh", seed=0)
+    history = fit(model, points, labels, loss=max_margin_loss, epochs=2, accuracy="sign",
+                  optimizer=SGD(model.parameters(), lr=0.5), record=Recorder(every=1))
+    x = [Value(0.5, label="x0"), Value(-0.2, label="x1")]
+    root = max_margin_loss([model(x)], 1).named("loss")
+    model.zero_grad()
+    root.backward()
+    return model, history, root
+
+
+def test_a_networks_sample_is_one_neuron_a_box_fits_the_screen_and_opens_a_neuron(
+        browser, network_sample, tmp_path):
+    from microgradjp.views.text import number_text
+
+    model, history, root = network_sample
+    open_page(browser, TrainingPlayer(history.record, sample=root, note="one sample"), tmp_path)
+    browser.set_window_size(1280, 900)
+    browser.find_element(By.CSS_SELECTOR, ".mgt-tab-sample").click()
+    assert not browser.find_element(By.CSS_SELECTOR, ".mgt-sample iframe").is_displayed()
+    assert "One neuron a box" in shown(browser, "neurons-en")
+    assert "1 つの箱が 1 つのニューロン" in shown(browser, "neurons-ja")
+    # The whole network on one screen: no scroll bar, and the drawing inside the viewport.
+    # (Chromium's window of 900 px leaves a viewport of about 760.)
+    fits = browser.execute_script(
+        "var e = document.documentElement, r = document.querySelector('.mgt-neuron-view svg')"
+        ".getBoundingClientRect();"
+        "return [e.scrollWidth <= e.clientWidth, e.scrollHeight <= e.clientHeight,"
+        " r.right <= innerWidth, r.bottom <= innerHeight, r.width > 600, r.height > 400];")
+    assert fits == [True] * 6
+    # Every neuron clickable: 16 + 16 + 1. Layer 2's unit 3 says what Python says.
+    nodes = browser.find_elements(By.CSS_SELECTOR, ".mgt-neuron-view g.node[data-neuron]")
+    assert len(nodes) == 33
+    neuron = model.layers[1].neurons[3]
+    k = 16 + 3  # neurons are counted layer by layer, in the model's order
+    node = browser.find_element(By.CSS_SELECTOR, f'.mgt-neuron-view g[data-neuron="{k}"]')
+    lines = [text.text for text in node.find_elements(By.TAG_NAME, "text")]
+    activation = next(user for user in _users_of(root, neuron.bias))
+    assert lines == ["tanh neuron", f"out {number_text(activation.data, 4)}",
+                     f"grad {number_text(activation.grad, 4)}",
+                     f"b {number_text(neuron.bias.data, 4)}"]
+    # Clicking it draws its weighted sum and tanh element by element, with the same numbers.
+    node.click()
+    assert browser.find_element(By.CSS_SELECTOR, ".mgt-neuron").get_attribute("value") == str(k)
+    texts = [t.text for t in browser.find_elements(By.CSS_SELECTOR, ".mgt-neuron-graph text")]
+    assert "weighted_sum" in texts and "tanh" in texts
+    assert "W2[0,3]" in texts and f"data {number_text(neuron.weights[0].data, 4)}" in texts
+    assert f"grad {number_text(activation.grad, 4)}" in texts
+    # Choosing another in the list swaps the drawing.
+    from selenium.webdriver.support.ui import Select
+    Select(browser.find_element(By.CSS_SELECTOR, ".mgt-neuron")).select_by_value("32")
+    texts = [t.text for t in browser.find_elements(By.CSS_SELECTOR, ".mgt-neuron-graph text")]
+    assert "W3[15,0]" in texts and "b3[0]" in texts and "weighted_sum" in texts
+
+
+def _users_of(root, value):
+    """The activation after the weighted sum that ``value`` (a bias) enters."""
+    from microgradjp.core.node import nodes_under
+
+    nodes = nodes_under(root)
+    total = next(node for node in nodes if value in node.parents)
+    return [node for node in nodes if total in node.parents]
