@@ -148,7 +148,7 @@ def newest_first(root: Node, saved: list[Any] | None = None) -> list[Node]:
         if node._grad is mark:
             continue  # reached along a second path
         # Depth first along each node's first input without the stack (a chain never touches
-        # it); a second input is stacked, and checked for a mark when it is popped.
+        # it); a second input not yet seen is stacked, and checked again when it is popped.
         while True:
             if node._grad:  # an earlier pass went through it: its constants keep their share
                 node.parents  # noqa: B018  (asking makes each constant a leaf: see node.py)
@@ -163,7 +163,8 @@ def newest_first(root: Node, saved: list[Any] | None = None) -> list[Node]:
             if y is None or type(y) is float:
                 pass
             elif type(y) is value and y._rule is not LEAF:
-                stack.append(y)
+                if y._grad is not mark:  # a node many others read (a hidden unit) is seen
+                    stack.append(y)
             elif y is all_in_x:
                 for parent in x:
                     if type(parent) is value and parent._rule is not LEAF:
