@@ -147,36 +147,45 @@ def newest_first(root: Node, saved: list[Any] | None = None) -> list[Node]:
         node = stack.pop()
         if node._grad is mark:
             continue  # reached along a second path
-        if node._grad:  # an earlier pass went through it: its constants keep their share
-            node.parents  # noqa: B018  (asking makes each constant a leaf: see node.py)
-            save(node)
-            save(node._grad)
-        node._grad = mark
-        made.append(node)
-        x, y = node._x, node._y
-        # Slot by slot, no tuple per node. Floats (constants) and None (no second input) are
-        # skipped, leaves (a Parameter too) only saved; an n-ary node's inputs are the tuple in x.
-        if type(x) is value and x._rule is not LEAF and x._grad is not mark:
-            stack.append(x)
-        elif type(x) is not float and y is not all_in_x and (
-                type(x._grad) is not float or x._grad):  # a leaf (or seen); a Value grad
-            save(x)                                       # (create_graph) has no truth value
-            save(x._grad)
-        if type(y) is value and y._rule is not LEAF and y._grad is not mark:
-            stack.append(y)
-        elif y is None or type(y) is float:  # the common cases first: one input, a constant
-            pass
-        elif y is all_in_x:
-            for parent in x:
-                if type(parent) is value and parent._rule is not LEAF:
-                    stack.append(parent)
-                elif type(parent) is not float and (
-                        type(parent._grad) is not float or parent._grad):
-                    save(parent)
-                    save(parent._grad)
-        elif type(y._grad) is not float or y._grad:  # a leaf with a grad to keep (or a node
-            save(y)                                    # seen already, whose grad is 0.0)
-            save(y._grad)
+        # Depth first along each node's first input without the stack (a chain never touches
+        # it); a second input not yet seen is stacked, and checked again when it is popped.
+        while True:
+            if node._grad:  # an earlier pass went through it: its constants keep their share
+                node.parents  # noqa: B018  (asking makes each constant a leaf: see node.py)
+                save(node)
+                save(node._grad)
+            node._grad = mark
+            made.append(node)
+            x, y = node._x, node._y
+            # Slot by slot, no tuple per node. Floats (constants) and None (no second input)
+            # are skipped, leaves (a Parameter too) only saved; an n-ary node's inputs are the
+            # tuple in x. The common cases first: one input, a constant, a node.
+            if y is None or type(y) is float:
+                pass
+            elif type(y) is value and y._rule is not LEAF:
+                if y._grad is not mark:  # a node many others read (a hidden unit) is seen
+                    stack.append(y)
+            elif y is all_in_x:
+                for parent in x:
+                    if type(parent) is value and parent._rule is not LEAF:
+                        stack.append(parent)
+                    elif type(parent) is not float and (
+                            type(parent._grad) is not float or parent._grad):
+                        save(parent)
+                        save(parent._grad)
+                break
+            elif type(y._grad) is not float or y._grad:  # a leaf with a grad to keep; a
+                save(y)                                    # Value grad (create_graph) has
+                save(y._grad)                              # no truth value
+            if type(x) is value and x._rule is not LEAF:
+                if x._grad is mark:
+                    break
+                node = x
+                continue
+            if type(x) is not float and (type(x._grad) is not float or x._grad):
+                save(x)  # a leaf
+                save(x._grad)
+            break
     return _newest_first_order(made)
 
 
