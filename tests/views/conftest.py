@@ -1,8 +1,11 @@
-"""The headless Chromium the browser tests share (the system's, driven by Selenium)."""
+"""What the view tests share: the headless Chromium (the system's, driven by Selenium) and a
+wide graph to animate."""
 
 import shutil
 
 import pytest
+
+from microgradjp import Value
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -25,3 +28,12 @@ def browser(tmp_path_factory):
     driver.set_page_load_timeout(20)
     yield driver
     driver.quit()
+
+
+def chained_sum(terms):
+    """Return a0 + a1 + ... summed one term at a time: a wide graph, one frame per step."""
+    leaves = [Value(float(k), label=f"a{k}") for k in range(terms)]
+    total = leaves[0]
+    for leaf in leaves[1:]:
+        total = total + leaf
+    return total.named("y")

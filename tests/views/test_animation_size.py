@@ -2,21 +2,14 @@
 
 import pytest
 
-from microgradjp import Value
 from microgradjp.views import pictures
 from microgradjp.views.digraph import DrawingError
 from microgradjp.views.player import MAX_ANIMATION_FRAMES, Player
 from microgradjp.views.raster import FRAME_PIXELS, FRAME_SIDE_PIXELS, MAX_SIDE_PIXELS, png_dpi
 
+from .conftest import chained_sum
+
 Image = pytest.importorskip("PIL.Image", reason="Pillow is the animate extra")
-
-
-def chained_sum(terms):
-    leaves = [Value(float(k), label=f"a{k}") for k in range(terms)]
-    total = leaves[0]
-    for leaf in leaves[1:]:
-        total = total + leaf
-    return total.named("y")
 
 
 def test_a_frame_budget_lowers_the_dpi_of_a_wide_picture_only():

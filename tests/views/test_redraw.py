@@ -10,17 +10,11 @@ from microgradjp.views import pictures, redraw
 from microgradjp.views.player import Player
 from microgradjp.views.raster import FRAME_PIXELS, FRAME_SIDE_PIXELS
 
+from .conftest import chained_sum
+
 Image = pytest.importorskip("PIL.Image", reason="Pillow is the animate extra")
 ImageChops = pytest.importorskip("PIL.ImageChops")
 EVERYWHERE = (-1e9, -1e9, 1e9, 1e9)
-
-
-def chained_sum(terms):
-    leaves = [Value(float(k), label=f"a{k}") for k in range(terms)]
-    total = leaves[0]
-    for leaf in leaves[1:]:
-        total = total + leaf
-    return total.named("y")
 
 
 def apples():
