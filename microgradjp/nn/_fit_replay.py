@@ -116,8 +116,8 @@ _LOSSES: dict[Callable[..., Any], _Targets] = {
     # -1.0 * log(p_k) for a class index or a one-hot list alike; the loss refuses outputs that
     # are not probabilities by a Python check, which is the ``outputs`` rule here.
     cross_entropy_from_probabilities: _Targets(
-        accepts=_class, recording=_class_index, outputs=lambda ps: all(0.0 <= p <= 1.0 for p in ps) and not abs(
-            math.fsum(ps) - 1.0) > 1e-6),
+        accepts=_class, recording=_class_index, outputs=lambda ps: all(
+            0.0 <= p <= 1.0 for p in ps) and not abs(math.fsum(ps) - 1.0) > 1e-6),
     multiclass_svm_loss: _Targets(accepts=lambda t: type(t) is int, recording=lambda t: t),
 }
 
@@ -235,7 +235,8 @@ class ReplayedSteps:
             losses, gradients, watched = self._replay(samples, keys, seed, start)
         except (ValueError, ArithmeticError):
             # The eager step raises the engine's own error, naming the op.
-            return self._declined_after(before)
+            self._restore(before)
+            return None
         losses.reverse()
         watched.reverse()
         batch = mean(losses)  # the same rows on the same floats as eager's mean
@@ -244,7 +245,8 @@ class ReplayedSteps:
         # naming it), or an output the loss would refuse: the eager step says so itself.
         if not math.isfinite(batch_loss) or not math.isfinite(sum(gradients)) or not all(
                 map(self.targets.outputs, watched)):
-            return self._declined_after(before)
+            self._restore(before)
+            return None
         correct = 0
         if rule is not None:  # before the step, as eager counts it
             correct = sum(rule(list(y), t) for y, t in zip(watched, ts, strict=True))
@@ -297,10 +299,10 @@ class ReplayedSteps:
         term.backward()
         return term, grads(self.parameters)
 
-    def _declined_after(self, before: list[float] | None) -> None:
-        if before is not None:  # as the last step left them: the eager step starts from there
+    def _restore(self, before: list[float] | None) -> None:
+        # The grads as the last step left them: the eager step that follows starts from there.
+        if before is not None:
             set_grads(self.parameters, before)
-        return None
 
     def _fits(self, xs: list[Any], ts: list[Any]) -> bool:
         accepts = self.targets.accepts
