@@ -300,6 +300,7 @@ OPTIMIZERS: list[Callable[[list[Value]], Any]] = [
     lambda ps: SGD(ps, lr=0.1), lambda ps: SGD(ps, lr=0.05, momentum=0.9, weight_decay=0.01),
     lambda ps: Adam(ps, lr=0.01), lambda ps: DecayingSGD(ps, lr=0.1),
     lambda ps: HalvingSGD(ps, lr=0.1), lambda ps: ClippedAdam(ps, lr=0.05),
+    lambda ps: SGD(ps[::2], lr=0.1, momentum=0.5),  # the others' grads add up step after step
 ]
 MODELS: list[Callable[[int, int, int, str], Any]] = [
     lambda n_in, n_out, seed, out: MLP(n_in, [3, n_out], activation="tanh", seed=seed,

@@ -2,10 +2,10 @@
 
 Only where the graph is provably the same for every sample with the same kind of target, and
 every step: a library model (exact `Neuron`, `Layer`, `MLP` classes, built-in activations), a
-library loss (`_LOSSES` says how each takes its targets), and an optimizer over exactly the
-model's parameters whose ``zero_grad`` is the inherited one (its ``step``, its own or inherited,
-runs every batch, as eager runs it). A regularization term runs eagerly every step, before the
-samples' replay, as eager backward reaches it first. Anything else (your own loss or model,
+library loss (`_LOSSES` says how each takes its targets), and an optimizer whose ``zero_grad``
+is the inherited one (its ``step``, its own or inherited, runs every batch, as eager runs it).
+A regularization term runs eagerly every step, before the samples' replay, as eager backward
+reaches it first. Anything else (your own loss or model,
 whose Python may branch on data) is left to eager steps, the reference. The first batches run
 eagerly and are the recordings; a batch whose numbers do not fit a recording runs eagerly.
 """
@@ -130,7 +130,14 @@ class ReplayedSteps:
         self.model, self.optimizer, self.regularization = model, optimizer, regularization
         self.targets = _LOSSES[loss]
         self.parameters: list[Value] = model.parameters()
-        self._parameter_set = set(self.parameters)
+        # Every Value whose grad a step writes: the model's, and the optimizer's if others.
+        self._written = list(dict.fromkeys([*self.parameters, *optimizer.params]))
+        self._leaves = set(self._written)
+        # Eager backward adds into what zero_grad left: 0.0 for the optimizer's parameters,
+        # the running sum for a model parameter it does not train. Only if some are not 0.0,
+        # or a term adds first, does the replay go on from the grads rather than from 0.0s.
+        self._from_grads = regularization is not None or set(self.parameters) != set(
+            optimizer.params)
         self.stopped: str | None = None  # why replay stopped during the run, if it did
         self._recordings: dict[Hashable, SampleReplay] = {}
         self._features = 0
@@ -158,9 +165,6 @@ class ReplayedSteps:
         # rate, or keep gradients to accumulate them: then every step runs eagerly).
         if getattr(optimizer.zero_grad, "__func__", None) is not Optimizer.zero_grad:
             return "the optimizer's zero_grad is its own, not the inherited one"
-        params = model.parameters()
-        if len(params) != len(optimizer.params) or set(params) != set(optimizer.params):
-            return "the optimizer does not train exactly the model's parameters"
         return None
 
     def eager_inputs(self, xs: list[Any], ts: list[Any]) -> tuple[list[Any], list[Any], bool]:
@@ -200,7 +204,7 @@ class ReplayedSteps:
         # every number of its target sits in the graph as the float given.
         outputs = outputs if isinstance(outputs, list) else [outputs]
         numbers = self.targets.numbers(target)
-        params = self._parameter_set
+        params = self._leaves
         model_nodes = set(made_by_ops(outputs[0]))
         for output in outputs[1:]:
             model_nodes.update(made_by_ops(output))
@@ -226,11 +230,16 @@ class ReplayedSteps:
             return None
         samples = [(*map(float, x), *map(float, self.targets.numbers(t)))
                    for x, t in zip(reversed(xs), reversed(ts), strict=True)]
-        # The regularization's backward writes the grads: kept, in case the step runs eagerly.
-        before = None if self.regularization is None else grads(self.parameters)
-        penalty, start = self._regularization()
-        if self.stopped:
-            return None
+        before = start = penalty = None
+        if self._from_grads:  # kept, in case the step runs eagerly after all
+            before = grads(self._written)
+            penalty = self._regularization()
+            if self.stopped:
+                return None
+            self.optimizer.zero_grad()  # the inherited one: writes 0.0s, nothing else
+            if penalty is not None:
+                penalty.backward()
+            start = grads(self.parameters)
         try:
             losses, gradients, watched = self._replay(samples, keys, seed, start)
         except (ValueError, ArithmeticError):
@@ -273,8 +282,8 @@ class ReplayedSteps:
             start = gradients
         return losses, gradients, watched
 
-    def _regularization(self) -> tuple[Value | None, list[float] | None]:
-        """Return the regularization term and the gradients it gives, run eagerly.
+    def _regularization(self) -> Value | None:
+        """Return the regularization term, if any, built eagerly (None also if replay stops).
 
         Its nodes are newer than every sample's, so eager backward adds its shares into each
         parameter first: the samples' replay goes on from these sums. Only if the term is built
@@ -283,26 +292,22 @@ class ReplayedSteps:
         stops and says why.
         """
         if self.regularization is None:
-            return None, None
+            return None
         mark = next_order()
         term = self.regularization()
         made = made_by_ops(term) if isinstance(term, Value) else []
         leaves = {parent for node in made for parent in node.parents} - set(made)
         if not made or not made_after(made[0], mark):
             self.stopped = "the regularization term is not a graph built afresh on each call"
-        elif not all(leaf in self._parameter_set or isinstance(leaf, Constant)
-                     for leaf in leaves):
-            self.stopped = "the regularization term uses a Value that is not a model parameter"
-        if self.stopped:
-            return None, None
-        self.optimizer.zero_grad()
-        term.backward()
-        return term, grads(self.parameters)
+        elif not all(leaf in self._leaves or isinstance(leaf, Constant) for leaf in leaves):
+            self.stopped = ("the regularization term uses a Value that is not a parameter of "
+                            "the model or the optimizer")
+        return None if self.stopped else term
 
     def _restore(self, before: list[float] | None) -> None:
         # The grads as the last step left them: the eager step that follows starts from there.
         if before is not None:
-            set_grads(self.parameters, before)
+            set_grads(self._written, before)
 
     def _fits(self, xs: list[Any], ts: list[Any]) -> bool:
         accepts = self.targets.accepts

@@ -123,19 +123,27 @@ def test_a_replayed_run_says_so_and_an_optimizer_that_declines_says_why():
     assert train(True)[0].eager is None
     model = MLP(2, [4, 1], activation="tanh", seed=0)
     history = fit(model, POINTS, LABELS, loss=max_margin_loss, epochs=1,
-                  optimizer=SGD(model.layers[1].parameters(), lr=0.05))
-    assert history.eager == "the optimizer does not train exactly the model's parameters"
+                  optimizer=DecayingSGD(model.parameters(), lr=0.05))
+    assert history.eager == "the optimizer's zero_grad is its own, not the inherited one"
 
 
-def test_an_optimizer_over_some_parameters_runs_eagerly(eager_steps):
+@pytest.mark.parametrize("regularized", [False, True])
+def test_an_optimizer_over_some_parameters_or_more_replays(regularized, eager_steps):
+    # Eager backward adds into the grads zero_grad left: 0.0 for the trained parameters, the
+    # running sum for a frozen one; the replay goes on from those.
     def build(replay):
         model = MLP(2, [4, 1], activation="tanh", seed=0)
-        frozen_first_layer = SGD(model.layers[1].parameters(), lr=0.05)
-        fit(model, POINTS, LABELS, loss=max_margin_loss, optimizer=frozen_first_layer,
-            epochs=3, replay=replay)
-        return [(p.data, p.grad) for p in model.parameters()]  # unzeroed grads accumulate
+        extra = Value(0.5)  # trained, though not the model's: zeroed and stepped every batch
+        frozen_first_layer = SGD([*model.layers[1].parameters(), extra], lr=0.05)
+        penalty = lambda: l2_regularization([*model.parameters(), extra], 1e-2)  # noqa: E731
+        history = fit(model, POINTS, LABELS, loss=max_margin_loss, optimizer=frozen_first_layer,
+                      epochs=3, batch_size=10, replay=replay,
+                      regularization=penalty if regularized else None)
+        return history, [(p.data, p.grad) for p in [*model.parameters(), extra]]
 
-    assert build(True) == build(False) and len(eager_steps) == 6
+    eager = build(False)
+    assert build(True) == eager and len(eager_steps) == 12 + 1
+    assert eager[1][0][1] != 0.0  # a frozen weight's grad adds up over the steps
 
 
 def test_a_target_the_loss_refuses_later_raises_the_loss_s_own_error(eager_steps):
@@ -385,7 +393,8 @@ def test_a_term_on_part_of_the_parameters_replays_too(eager_steps):
 @pytest.mark.parametrize(("term", "why"), [
     ("cached", "the regularization term is not a graph built afresh on each call"),
     ("number", "the regularization term is not a graph built afresh on each call"),
-    ("own leaf", "the regularization term uses a Value that is not a model parameter"),
+    ("own leaf", "the regularization term uses a Value that is not a parameter of the model "
+                 "or the optimizer"),
 ])
 def test_a_term_replay_cannot_follow_stops_replay_and_says_why(term, why, eager_steps):
     def run(replay):
