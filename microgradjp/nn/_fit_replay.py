@@ -160,9 +160,10 @@ class ReplayedSteps:
         # A function of the user's as an activation could branch on data.
         if not all(type(n) is Neuron and isinstance(n.activation, str) for n in neurons):
             return "an activation is a function, not a built-in one's name (it may branch)"
-        # Replay adds each gradient into a 0.0, as eager backward adds into what zero_grad left:
-        # the same only for the zero_grad every optimizer inherits (one of yours may decay a
-        # rate, or keep gradients to accumulate them: then every step runs eagerly).
+        # Replay goes on from what zero_grad left, as eager backward adds into it. It calls the
+        # inherited one first (it writes 0.0s, nothing else), before it knows whether the step
+        # is taken (a loss that is not finite leaves the step to eager, which never calls it
+        # then); one of yours may decay a rate or move weights as well: every step runs eagerly.
         if getattr(optimizer.zero_grad, "__func__", None) is not Optimizer.zero_grad:
             return "the optimizer's zero_grad is its own, not the inherited one"
         return None
@@ -231,16 +232,17 @@ class ReplayedSteps:
         samples = [(*map(float, x), *map(float, self.targets.numbers(t)))
                    for x, t in zip(reversed(xs), reversed(ts), strict=True)]
         before = start = penalty = None
-        if self._from_grads:  # kept, in case the step runs eagerly after all
-            before = grads(self._written)
+        if self._from_grads:
+            before = grads(self._written)  # put back if the step runs eagerly after all
             penalty = self._regularization()
             if self.stopped:
                 return None
-            self.optimizer.zero_grad()  # the inherited one: writes 0.0s, nothing else
-            if penalty is not None:
-                penalty.backward()
-            start = grads(self.parameters)
         try:
+            if self._from_grads:
+                self.optimizer.zero_grad()  # the inherited one: writes 0.0s, nothing else
+                if penalty is not None:
+                    penalty.backward()
+                start = grads(self.parameters)
             losses, gradients, watched = self._replay(samples, keys, seed, start)
         except (ValueError, ArithmeticError):
             # The eager step raises the engine's own error, naming the op.
