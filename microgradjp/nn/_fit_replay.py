@@ -259,8 +259,12 @@ class ReplayedSteps:
             self._restore(before)
             return None
         correct = 0
-        if rule is not None:  # before the step, as eager counts it
-            correct = sum(rule(list(y), t) for y, t in zip(watched, ts, strict=True))
+        if rule is not None:  # before the step, as eager counts it (before its zero_grad too)
+            try:
+                correct = sum(rule(list(y), t) for y, t in zip(watched, ts, strict=True))
+            except BaseException:
+                self._restore(before)
+                raise
         # The inherited zero_grad (declined() checked) only writes the 0.0s that eager backward
         # adds into; each replayed gradient is that sum. Then the optimizer's own step.
         set_grads(self.parameters, list(gradients))

@@ -411,3 +411,23 @@ def test_a_term_replay_cannot_follow_stops_replay_and_says_why(term, why, eager_
     assert replayed == eager
     assert replayed[0].eager == why
     assert len(eager_steps) == 2 * 24  # every step of both runs
+
+
+def test_an_accuracy_rule_that_raises_leaves_the_grads_as_eager_does():
+    def run(replay):
+        model = MLP(2, [4, 1], activation="tanh", seed=0)
+        calls = []
+
+        def rule(outputs, target):
+            calls.append(1)
+            if len(calls) > 100:  # in the third batch
+                raise ZeroDivisionError("a rule of yours")
+            return outputs[0] * target > 0
+
+        with pytest.raises(ZeroDivisionError):
+            fit(model, POINTS, LABELS, loss=max_margin_loss, accuracy=rule, epochs=5,
+                batch_size=40, optimizer=SGD(model.parameters(), lr=0.1), replay=replay,
+                regularization=lambda: l2_regularization(model.parameters(), 1e-2))
+        return [(p.data, p.grad) for p in model.parameters()]
+
+    assert run(True) == run(False)
