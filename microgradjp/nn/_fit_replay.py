@@ -5,9 +5,9 @@ every step: a library model (exact `Neuron`, `Layer`, `MLP` classes, built-in ac
 library loss (`_LOSSES` says how each takes its targets), and an optimizer whose ``zero_grad``
 is the inherited one (its ``step``, its own or inherited, runs every batch, as eager runs it).
 A regularization term runs eagerly every step, before the samples' replay, as eager backward
-reaches it first. Anything else (your own loss or model,
-whose Python may branch on data) is left to eager steps, the reference. The first batches run
-eagerly and are the recordings; a batch whose numbers do not fit a recording runs eagerly.
+reaches it first. Anything else (your own loss or model, whose Python may branch on data) is
+left to eager steps, the reference. The first batches run eagerly and are the recordings; a
+batch whose numbers do not fit a recording runs eagerly.
 """
 
 from __future__ import annotations
