@@ -6,8 +6,8 @@
 Two moons (100 points), MLP 2-16-16-1 (tanh), max-margin loss, SGD with momentum, full batch,
 40 epochs, the recorder's 20 x 20 grid; each setting's best of 5 rounds, settings interleaved
 round by round. Printed as a table: the time of the run and what recording adds to it, with
-fit's replay (the default, which this loss and model allow) and without it (``replay=False``,
-or any run fit cannot replay: the demo's, which adds regularization).
+fit's replay (the default, which this loss and model allow, as the demo's do) and without it
+(``replay=False``, or any run fit cannot replay, such as your own loss).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ stays the reference. It lives in the core because `fit` (in `nn`) replays its st
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from ..errors import ValueTypeError, message
@@ -155,29 +156,38 @@ class SampleReplay:
     losses, every parameter's gradient and the ``watch``ed values per sample. Each gradient is
     added sample after sample, starting from 0.0, exactly as eager backward adds into a zeroed
     leaf: bit for bit the same numbers, provided each sample's nodes reach the parameters only
-    among themselves (fit checks it).
+    among themselves (fit checks it). ``start`` gives other sums to go on from instead of 0.0:
+    what newer nodes (a regularization term, or the later samples of another recording) added
+    first.
 
     >>> w = Value(2.0); x = Value(3.0); t = 1.5 * 1.0  # a target of its own
     >>> replay = SampleReplay((w * x - t) ** 2, [w], [x], [t])
     >>> losses, grads, _ = replay([2.0], [(1.0, 0.5), (3.0, 1.5)], 0.5)
     >>> losses, grads  # (2*1 - .5)**2, (2*3 - 1.5)**2; 0.5 * (2*(1.5)*1 + 2*(4.5)*3)
     ([2.25, 20.25], (15.0,))
+    >>> replay([2.0], [(3.0, 1.5)], 0.5, start=[1.5])[1]  # 1.5, then 0.5 * 2*(4.5)*3
+    (15.0,)
     """
 
     def __init__(self, loss: Value, parameters: Sequence[Value], features: Sequence[Value],
                  targets: Sequence[float], watch: Sequence[Value] = ()) -> None:
-        made = made_by_ops(loss)
+        # A watched node the loss does not use (a softmax output of another class) is computed
+        # too, in creation order among the loss's nodes; backward starts at the loss alone.
+        made = sorted({*made_by_ops(loss), *(node for x in watch for node in made_by_ops(x))},
+                      key=attrgetter("_order"))
         source, namespace = _generate_sample(made, loss, list(parameters), list(features),
                                              list(targets), list(watch))
         exec(compile(source, "<microgradjp replay>", "exec"), namespace)  # see Replay: no user text
         self._run: Callable[..., tuple[list[float], tuple[float, ...], list[tuple[float, ...]]]]
         self._run = namespace["run"]
+        self._zeros = (0.0,) * len(parameters)
         self.source = source
 
     def __call__(self, parameters: Sequence[float], samples: Sequence[tuple[float, ...]],
-                 seed: float) -> tuple[list[float], tuple[float, ...], list[tuple[float, ...]]]:
+                 seed: float, start: Sequence[float] | None = None,
+                 ) -> tuple[list[float], tuple[float, ...], list[tuple[float, ...]]]:
         """Return ``(losses, gradients, watched)``; a failure raises the arithmetic's own error."""
-        return self._run(parameters, samples, seed)
+        return self._run(parameters, samples, seed, self._zeros if start is None else start)
 
 
 def _generate_sample(
@@ -205,21 +215,22 @@ def _generate_sample(
         written = writer.forward(node.rule, [name[p] for p in node.parents])
         body.append(f"    {name[node]} = {written}")
     accumulated = {p: f"a{i}" for i, p in enumerate(parameters)}
-    reached = _write_backward(made, loss, "seed", name, _leads_to_inputs(made, set(parameters)),
-                              accumulated, writer, body)
+    _write_backward(made, loss, "seed", name, _leads_to_inputs(made, set(parameters)),
+                    accumulated, writer, body)
     unpack = [*(name[x] for x in features), *given.values()]
     watched = ", ".join(_watched_name(node, name, namespace) for node in watch)
     called = "".join(f", {f}={f}" for f in writer.functions)
-    lines = [f"def run(parameters, samples, seed{called}):",
+    lines = [f"def run(parameters, samples, seed, start{called}):",
              f"    {''.join(f'{name[p]}, ' for p in parameters)}= parameters" if parameters else "",
-             *(f"    {accumulated[p]} = 0.0" for p in parameters if p in reached),
+             f"    {''.join(f'{accumulated[p]}, ' for p in parameters)}= start"
+             if parameters else "",
              "    losses = []", "    watched = []",
              f"    for {''.join(f'{n}, ' for n in unpack) or '_ '}in samples:",
              *(f"    {line}" for line in body),
              f"        losses.append({name[loss]})",
              f"        watched.append(({watched}{',' if len(watch) == 1 else ''}))",
              "    return losses, ("
-             + "".join(f"{accumulated[p] if p in reached else '0.0'}, " for p in parameters)
+             + "".join(f"{accumulated[p]}, " for p in parameters)
              + "), watched"]
     return "\n".join(lines) + "\n", namespace
 

@@ -22,11 +22,22 @@ from .rules import LEAF
 
 __all__ = ["ALL_IN_X", "NOT_YET", "constants_as_leaves", "copy_graph", "copy_node", "datas",
            "descend", "descend_adam", "descend_with_momentum", "grads", "has_gradient",
-           "input_data", "next_order", "set_grads", "stored_inputs", "zero_grads"]
+           "input_data", "made_after", "next_order", "set_grads", "stored_inputs", "zero_grads"]
 
 ALL_IN_X: Any = object()  # in ``_y``: the node's inputs are all in ``_x``, as a tuple
 
 next_order = itertools.count().__next__  # numbers op nodes as they are made (and copied)
+
+
+def made_after(node: Any, mark: int) -> bool:
+    """Return whether op node ``node`` was made after `next_order` gave ``mark``.
+
+    >>> from microgradjp import Value
+    >>> x = Value(1.0); old = x * 2.0; mark = next_order()
+    >>> made_after(x * 3.0, mark), made_after(old, mark)
+    (True, False)
+    """
+    return bool(node._order > mark)
 
 # A node's grad until something writes it: a 0.0 of its own, told apart by identity (float
 # arithmetic always makes a new object, so backward and every assignment replace it). A drawing

@@ -142,12 +142,14 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     whose hidden layer has died (every unit outputs 0 for every input of an epoch, so no
     gradient reaches it again) gets one RuntimeWarning naming the layer and the fixes.
     ``record=True`` (or a `Recorder`) keeps what the training player shows in ``History.record``.
-    Where every step provably builds the same graph (a library model and a library loss that
-    takes targets as numbers, ``max_margin_loss`` or ``mean_squared_error``, no regularization),
-    fit records one sample's graph at the first batch of each size and replays it as straight
-    float code for the rest: the same losses and weights bit for bit, several times faster.
-    ``replay=False`` runs every step eagerly; your own loss or model always runs eagerly.
-    ``History.eager`` says why a run was not replayed (None: it was).
+    Where every step provably builds the same graph (a library model and loss: the max-margin,
+    squared error, binary cross entropy (from logits, or from probabilities with 0/1 labels),
+    cross entropy and multiclass SVM losses, with class indices or one-hot targets), fit
+    records one sample's graph per kind of target at the first batches and replays it as
+    straight float code for the rest, a ``regularization`` term run eagerly beside it: the same
+    losses and weights bit for bit, several times faster. ``replay=False`` runs every step
+    eagerly; your own loss or model always runs eagerly. ``History.eager`` says why a run was
+    not replayed (None: it was).
 
     >>> from microgradjp.optim import SGD
     >>> from microgradjp.losses import mean_squared_error
@@ -161,9 +163,9 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     inputs, targets = plain(inputs), plain(targets)  # numpy arrays become lists, same floats
     rule = _accuracy_rule(accuracy)
     rng = make_rng(seed)  # one stream across epochs: a new, reproducible order each epoch
-    eager = "replay=False" if not replay else ReplayedSteps.declined(
-        model, loss, optimizer, regularization)
-    replayed = ReplayedSteps(model, loss, optimizer) if eager is None else None
+    eager = "replay=False" if not replay else ReplayedSteps.declined(model, loss, optimizer)
+    replayed = None if eager is not None else ReplayedSteps(model, loss, optimizer,
+                                                            regularization)
     history = History(eager=eager)
     recording = start_recording(record, model, inputs, targets, epochs=epochs,
                                 accuracy=accuracy)
@@ -188,6 +190,8 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
                 correct += batch_correct
                 total_loss += batch_loss * len(xs)
             history.loss.append(total_loss / len(inputs))
+            if replayed is not None and replayed.stopped:
+                history.eager = replayed.stopped
             if not warned_dead and isinstance(model, MLP):
                 warned_dead = _warn_if_a_layer_died(model, inputs, epoch)
             if rule is not None:
