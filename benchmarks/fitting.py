@@ -1,0 +1,165 @@
+"""The `fit` workload: two moons, full batch, 2-16-16-1 tanh, in every mode fit offers.
+
+Each row asks `fit` for one mode (eager, float replay, batched exact, batched fast) and reads
+back which mode actually ran (``History.mode``, or ``History.eager`` on versions without it):
+fit may decline to replay, and the table says so instead of printing the row's name. The
+hand-vectorised numpy step and torch (vectorised.py) run the same training for perspective.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import vectorised
+import workloads
+
+from microgradjp import losses
+from microgradjp.data import two_moons
+from microgradjp.optim import SGD
+from microgradjp.train import fit
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A training objective: the library loss, the labels it reads, and its L2 strength."""
+
+    function: Callable[..., Any]
+    labels: tuple[int, int]
+    alpha: float  # 0.0: no regularization term
+    vectorised: str  # its name in vectorised.py
+
+
+LOSSES = {
+    "max-margin + L2": Loss(losses.max_margin_loss, (-1, 1), workloads.ALPHA, "max-margin"),
+    "BCE with logits": Loss(losses.binary_cross_entropy_with_logits, (0, 1), 0.0, "logits"),
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    """What one row asks fit for: its ``replay=`` argument, and whether numpy is hidden."""
+
+    replay: bool | str
+    without_numpy: bool = False  # fit cannot batch without numpy: it falls back to float replay
+
+
+# The rows, as asked; the report prints beside each the mode fit says it ran.
+REQUESTS = {
+    "fit(replay=False)": Request(False),
+    "float replay": Request(True, without_numpy=True),
+    "batched exact": Request(True),
+    "batched fast": Request("fast"),
+}
+PERSPECTIVE = {"numpy, hand-vectorised": vectorised.numpy_step,
+               "torch CPU, 1 thread": vectorised.torch_step}
+NOT_AVAILABLE = "not available"
+
+
+@contextlib.contextmanager
+def _numpy_hidden(hide: bool) -> Iterator[None]:
+    # `import numpy` inside fit then fails as on a machine without it (ours imports it lazily).
+    saved = sys.modules.get("numpy")
+    if hide:
+        sys.modules["numpy"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if hide:
+            sys.modules["numpy"] = saved  # type: ignore[assignment]
+
+
+def ran_as(history: Any, request: Request) -> str:
+    """Return the mode fit says it ran, or NOT_AVAILABLE where it cannot say it honoured it."""
+    mode = getattr(history, "mode", None)
+    if mode is not None:
+        return str(mode)
+    if isinstance(request.replay, str):  # a fit without History.mode took "fast" as True
+        return NOT_AVAILABLE
+    return "replay" if history.eager is None else "eager"
+
+
+@dataclass
+class Run:
+    """One timed fit (or vectorised) run: seconds, the losses per epoch, and what ran."""
+
+    seconds: float
+    losses: list[float]
+    mode: str
+    why_eager: str | None = None
+
+
+def data(loss: str, n_points: int) -> tuple[list[list[float]], list[int]]:
+    return two_moons(n_points, 0.1, seed=0, labels=LOSSES[loss].labels)
+
+
+def run_fit(request: Request, loss: str, n_points: int, epochs: int) -> Run:
+    """Return one fit run from the seeded model (setup not timed)."""
+    objective = LOSSES[loss]
+    points, labels = data(loss, n_points)
+    model = workloads.initial_model()
+    parameters = model.parameters()
+    regularization = (None if not objective.alpha else
+                      lambda: losses.l2_regularization(parameters, objective.alpha))
+    optimizer = SGD(parameters, lr=workloads.LR)
+    gc.collect()
+    with _numpy_hidden(request.without_numpy):
+        start = time.perf_counter()
+        try:
+            history = fit(model, points, labels, loss=objective.function, optimizer=optimizer,
+                          epochs=epochs, regularization=regularization, replay=request.replay,
+                          progress=False)
+        except (TypeError, ValueError) as refused:  # this version does not offer the mode
+            return Run(0.0, [], NOT_AVAILABLE, str(refused))
+        seconds = time.perf_counter() - start
+    return Run(seconds, list(history.loss), ran_as(history, request), history.eager)
+
+
+def run_vectorised(name: str, loss: str, n_points: int, epochs: int) -> Run:
+    """Return one run of the numpy or torch step (one step an epoch: the batch is full)."""
+    points, labels = data(loss, n_points)
+    try:
+        step = PERSPECTIVE[name](points, labels, LOSSES[loss].vectorised, LOSSES[loss].alpha)
+    except ImportError as missing:
+        return Run(0.0, [], NOT_AVAILABLE, f"{missing.name} is not installed")
+    gc.collect()
+    start = time.perf_counter()
+    values = [step() for _ in range(epochs)]
+    return Run(time.perf_counter() - start, values, "vectorised")
+
+
+def runners() -> dict[str, Callable[[str, int, int], Run]]:
+    """Every row of the fit table, by name: fit's requests, then numpy and torch."""
+    rows: dict[str, Callable[[str, int, int], Run]] = {
+        name: (lambda loss, n, epochs, request=request: run_fit(request, loss, n, epochs))
+        for name, request in REQUESTS.items()}
+    rows.update({name: (lambda loss, n, epochs, name=name: run_vectorised(name, loss, n, epochs))
+                 for name in PERSPECTIVE})
+    return rows
+
+
+def summarise(first: list[Run], longer: list[Run], later: int,
+              eager: list[float]) -> dict[str, Any]:
+    """Return a row's medians: the first epoch, each later epoch, and its losses against eager.
+
+    ``first`` are 1-epoch runs, ``longer`` (1 + later)-epoch runs; a later epoch's time is the
+    difference of their medians over ``later`` (the first batch records and compiles).
+    """
+    if first[0].mode == NOT_AVAILABLE:
+        return {"mode": NOT_AVAILABLE, "why": first[0].why_eager}
+    one = statistics.median(run.seconds for run in first)
+    more = statistics.median(run.seconds for run in longer)
+    row = {"mode": longer[0].mode, "why": longer[0].why_eager,
+           "first ms": one * 1e3, "later ms": max(more - one, 0.0) / later * 1e3,
+           "run ms": more * 1e3}
+    mine = longer[0].losses
+    if eager and len(mine) == len(eager):
+        row["loss difference"] = max(abs(a - b) / abs(b) if b else abs(a)
+                                     for a, b in zip(mine, eager, strict=True))
+    return row
