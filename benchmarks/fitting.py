@@ -118,7 +118,10 @@ def run_fit(request: Request, loss: str, n_points: int, epochs: int) -> Run:
         except (TypeError, ValueError) as refused:  # this version does not offer the mode
             return Run(0.0, [], NOT_AVAILABLE, str(refused))
         seconds = time.perf_counter() - start
-    return Run(seconds, list(history.loss), ran_as(history, request), history.eager)
+    mode = ran_as(history, request)
+    why = (f"this fit has no History.mode, so replay={request.replay!r} cannot be told apart "
+           "from replay=True" if mode == NOT_AVAILABLE else history.eager)
+    return Run(seconds, list(history.loss), mode, why)
 
 
 def run_vectorised(name: str, loss: str, n_points: int, epochs: int) -> Run:

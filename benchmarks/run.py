@@ -313,6 +313,8 @@ def measure(*, quick: bool, count: bool = False,
                                       for key in ("forward", "backward", "total")}
                                for name in ("microgradjp", *FLOORS)}} for n_ops in sizes]
     floor_rows.append({"workload": "MLP step, elementary ops", "engines": phase})
+    counted = count_instructions(quick) if count else {"skipped": "not asked for (--instructions)"}
+    machine["load after"] = os.getloadavg()[0]
     return {
         "run": machine,
         "chain": chain_rows,
@@ -321,8 +323,7 @@ def measure(*, quick: bool, count: bool = False,
         "depth": {"limit": depth, "nodes": deepest},
         "memory": {"ops": n_ops, "engines": memory_rows},
         "floor": floor_rows,
-        "instructions": count_instructions(quick) if count else
-        {"skipped": "not asked for (--instructions)"},
+        "instructions": counted,
         "fit": summarise_fits(fits, fit_cases),
     }
 
@@ -347,10 +348,10 @@ def summarise_fits(fits: dict[tuple[str, int, str], tuple[list[fitting.Run], lis
     rows = []
     for (loss, n_points, name), (first, longer) in fits.items():
         eager = fits[loss, n_points, "fit(replay=False)"][1]
-        rows.append({"loss": loss, "points": n_points, "asked": name,
+        rows.append({"loss": loss, "points": n_points, "later": cases[n_points], "asked": name,
                      **fitting.summarise(first, longer, cases[n_points],
                                          eager[0].losses if eager else [])})
-    return {"later": cases, "rows": rows}
+    return {"rows": rows}
 
 
 def count_instructions(quick: bool) -> dict[str, Any]:
