@@ -63,9 +63,10 @@ TEXT = {
         "floor_head": "| workload | eager, total | / floor: total | backward "
                       "| / freeing floor: total | backward |",
         "instructions": "**The same ratios in CPU instructions** (callgrind, PYTHONHASHSEED=0, "
-                        "each workload once minus the same script without it: deterministic, "
-                        "whatever the load; backward = the workload with backward minus "
-                        "without)",
+                        "`benchmarks/instructions.py`: each workload once in a fresh process, "
+                        "minus the same process stopped after its setup; deterministic, whatever "
+                        "the load. Backward is the workload minus its forward alone; the MLP "
+                        "step's includes zeroing the gradients and the SGD update)",
         "instructions_head": "| workload | eager, instructions | / floor: total | backward "
                              "| / freeing floor: total | backward |",
         "instructions_skipped": "**Instruction counts** skipped: {why}. Install valgrind and "
@@ -113,9 +114,11 @@ TEXT = {
                  "順伝播が勾配を 0 にして損失を作るまで、逆伝播が backward())",
         "floor_head": "| 作業 | eager の合計 | / floor: 合計 | 逆伝播 "
                       "| / 解放する floor: 合計 | 逆伝播 |",
-        "instructions": "**同じ比を CPU 命令数で**(callgrind、PYTHONHASHSEED=0。各作業を 1 回"
-                        "実行し、作業なしの同じスクリプトを引く。負荷によらず決まる値。逆伝播 = "
-                        "backward ありの作業から、なしの作業を引いたもの)",
+        "instructions": "**同じ比を CPU 命令数で**(callgrind、PYTHONHASHSEED=0、"
+                        "`benchmarks/instructions.py`。各作業を新しいプロセスで 1 回実行し、"
+                        "準備だけで止めた同じプロセスの命令数を引く。負荷によらず決まる値。"
+                        "逆伝播は作業全体から順伝播だけの作業を引いたもの。MLP の 1 ステップでは"
+                        "勾配を 0 にすることと SGD の更新を含む)",
         "instructions_head": "| 作業 | eager の命令数 | / floor: 合計 | 逆伝播 "
                              "| / 解放する floor: 合計 | 逆伝播 |",
         "instructions_skipped": "**命令数**は数えていません: {why}。valgrind を入れて "

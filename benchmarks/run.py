@@ -20,12 +20,14 @@ hand-vectorised numpy step and torch (vectorised.py; torch is optional). Instruc
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import datetime
 import gc
 import importlib.metadata
 import os
 import platform
+import shutil
 import statistics
 import sys
 import time
@@ -52,7 +54,11 @@ CHAIN_SIZES, QUICK_CHAIN_SIZES = (500, 5_000, 100_000), (500, 5_000)
 # fit on two moons, full batch: points -> later epochs timed after the first (which records).
 FIT_CASES, QUICK_FIT_CASES = {100: 10, 1_000: 3}, {10: 1, 30: 1}
 FIT_ROUNDS = 3  # fit's rows run in the first rounds only: eager at 1,000 points takes seconds
-INSTRUCTION_SIZES, QUICK_INSTRUCTION_SIZES = (5_000, 100_000), (500,)
+# instructions.py's workloads: the whole of it, and its forward (with freeing) alone.
+INSTRUCTION_CASES = {"chain 5,000 ops": ("chain5000", "fwd5000"),
+                     "chain 100,000 ops": ("chain100000", "fwd100000"),
+                     "MLP step, elementary ops": ("mlp", "mlpfwd")}
+QUICK_INSTRUCTION_CASES = {"chain 500 ops": ("chain500", "fwd500")}
 ENGINES = {"microgradjp": Value, "floor": floor.Value, "freeing floor": floor_freeing.Value,
            "micrograd": micrograd_ext.Value}
 FLOORS = ("floor", "freeing floor")  # the yardsticks microgradjp's eager mode is divided by
@@ -355,10 +361,38 @@ def summarise_fits(fits: dict[tuple[str, int, str], tuple[list[fitting.Run], lis
 
 
 def count_instructions(quick: bool) -> dict[str, Any]:
-    if not instructions.available():
+    """Return eager's and each floor's instructions per workload (instructions.py), or why not.
+
+    Counts do not depend on the load, so the callgrind runs go side by side, one per core; a
+    setup is counted once per engine and kind of workload (every chain's setup is the same).
+    """
+    if shutil.which("valgrind") is None:
         return {"skipped": "valgrind is not installed"}
-    sizes, points = (QUICK_INSTRUCTION_SIZES, 10) if quick else (INSTRUCTION_SIZES, 100)
-    return {"rows": instructions.counts(sizes, points)}
+    cases = QUICK_INSTRUCTION_CASES if quick else INSTRUCTION_CASES
+    engines = ("microgradjp", *FLOORS)
+    names = [name for case in cases.values() for name in case]
+    setups = {(engine, _setup(name)): name for engine in engines for name in names}
+    jobs = [(engine, name, True) for engine in engines for name in names]
+    jobs += [(engine, name, False) for (engine, _), name in setups.items()]
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
+        counted = dict(zip(jobs, pool.map(lambda job: instructions.count(*job), jobs),
+                           strict=True))
+
+    def work(engine: str, name: str) -> int:
+        return counted[engine, name, True] - counted[engine, setups[engine, _setup(name)], False]
+
+    rows = []
+    for workload, (total, forward) in cases.items():
+        parts = {engine: (work(engine, total), work(engine, forward)) for engine in engines}
+        rows.append({"workload": workload, "engines": {
+            engine: {"forward": before, "backward": whole - before, "total": whole}
+            for engine, (whole, before) in parts.items()}})
+    return {"rows": rows}
+
+
+def _setup(name: str) -> str:
+    # chainN and fwdN share one setup (a chain needs none); mlp and mlpfwd share theirs (a model).
+    return "mlp" if name.startswith("mlp") else "chain"
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import workloads
 
 Step = Callable[[], float]  # one full-batch step; returns the loss before the update
@@ -21,6 +20,10 @@ Step = Callable[[], float]  # one full-batch step; returns the loss before the u
 def numpy_step(points: list[list[float]], labels: list[int], loss: str,
                alpha: float) -> Step:
     """Return a full-batch SGD step on numpy arrays (``loss``: "max-margin" or "logits")."""
+    # Imported here, not above: run.py's import (and instructions.py's children, whose counts
+    # numpy's threaded start would make vary) stays free of it.
+    import numpy as np
+
     params = [np.array(array, dtype=np.float64) for w, b in workloads.initial_model().to_weights()
               for array in (w, b)]  # W[input][unit], b[unit], layer after layer
     x = np.array(points, dtype=np.float64)
