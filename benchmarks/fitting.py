@@ -60,19 +60,25 @@ REQUESTS = {
 PERSPECTIVE = {"numpy, hand-vectorised": vectorised.numpy_step,
                "torch CPU, 1 thread": vectorised.torch_step}
 NOT_AVAILABLE = "not available"
+# The first epochs are timed apart: fit records in the first and may compile arrays in the second.
+FIRST = 2
 
 
 @contextlib.contextmanager
 def _numpy_hidden(hide: bool) -> Iterator[None]:
     # `import numpy` inside fit then fails as on a machine without it (ours imports it lazily).
+    if not hide:
+        yield
+        return
     saved = sys.modules.get("numpy")
-    if hide:
-        sys.modules["numpy"] = None  # type: ignore[assignment]
+    sys.modules["numpy"] = None  # type: ignore[assignment]
     try:
         yield
     finally:
-        if hide:
-            sys.modules["numpy"] = saved  # type: ignore[assignment]
+        if saved is None:
+            del sys.modules["numpy"]
+        else:
+            sys.modules["numpy"] = saved
 
 
 def ran_as(history: Any, request: Request) -> str:
@@ -93,6 +99,9 @@ class Run:
     losses: list[float]
     mode: str
     why_eager: str | None = None
+
+
+Runs = dict[tuple[str, int, str], tuple[list[Run], list[Run]]]  # (first, longer) runs per row
 
 
 def data(loss: str, n_points: int) -> tuple[list[list[float]], list[int]]:
@@ -147,20 +156,39 @@ def runners() -> dict[str, Callable[[str, int, int], Run]]:
     return rows
 
 
-def summarise(first: list[Run], longer: list[Run], later: int,
-              eager: list[float]) -> dict[str, Any]:
-    """Return a row's medians: the first epoch, each later epoch, and its losses against eager.
+def time_round(fits: Runs, cases: dict[int, int]) -> None:
+    """Run every row once for FIRST epochs and once for FIRST + later, case by case."""
+    for n_points, later in cases.items():
+        for loss in LOSSES:
+            for name, run in runners().items():
+                first, longer = fits.setdefault((loss, n_points, name), ([], []))
+                if first and first[0].mode == NOT_AVAILABLE:
+                    continue  # asked once: this version does not offer it
+                first.append(run(loss, n_points, FIRST))
+                if first[0].mode != NOT_AVAILABLE:
+                    longer.append(run(loss, n_points, FIRST + later))
 
-    ``first`` are 1-epoch runs, ``longer`` (1 + later)-epoch runs; a later epoch's time is the
-    difference of their medians over ``later`` (the first batch records and compiles).
-    """
+
+def summarise(fits: Runs, cases: dict[int, int]) -> dict[str, Any]:
+    """Return every row's medians, as report.py reads them."""
+    rows = []
+    for (loss, n_points, name), (first, longer) in fits.items():
+        eager = fits[loss, n_points, "fit(replay=False)"][1]
+        rows.append({"loss": loss, "points": n_points, "first": FIRST, "later": cases[n_points],
+                     "asked": name, **_medians(first, longer, cases[n_points],
+                                               eager[0].losses if eager else [])})
+    return {"rows": rows}
+
+
+def _medians(first: list[Run], longer: list[Run], later: int,
+             eager: list[float]) -> dict[str, Any]:
+    # A later epoch's time: the difference of the two runs' medians, over the later epochs.
     if first[0].mode == NOT_AVAILABLE:
         return {"mode": NOT_AVAILABLE, "why": first[0].why_eager}
-    one = statistics.median(run.seconds for run in first)
-    more = statistics.median(run.seconds for run in longer)
-    row = {"mode": longer[0].mode, "why": longer[0].why_eager,
-           "first ms": one * 1e3, "later ms": max(more - one, 0.0) / later * 1e3,
-           "run ms": more * 1e3}
+    head = statistics.median(run.seconds for run in first)
+    whole = statistics.median(run.seconds for run in longer)
+    row = {"mode": longer[0].mode, "why": longer[0].why_eager, "first ms": head * 1e3,
+           "later ms": max(whole - head, 0.0) / later * 1e3, "run ms": whole * 1e3}
     mine = longer[0].losses
     if eager and len(mine) == len(eager):
         row["loss difference"] = max(abs(a - b) / abs(b) if b else abs(a)

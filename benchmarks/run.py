@@ -51,7 +51,7 @@ from microgradjp.replay import Replay
 
 ROUNDS, QUICK_ROUNDS = 7, 2
 CHAIN_SIZES, QUICK_CHAIN_SIZES = (500, 5_000, 100_000), (500, 5_000)
-# fit on two moons, full batch: points -> later epochs timed after the first (which records).
+# fit on two moons, full batch: points -> later epochs timed after the first two (fitting.py).
 FIT_CASES, QUICK_FIT_CASES = {100: 10, 1_000: 3}, {10: 1, 30: 1}
 FIT_ROUNDS = 3  # fit's rows run in the first rounds only: eager at 1,000 points takes seconds
 # instructions.py's workloads: the whole of it, and its forward (with freeing) alone.
@@ -279,8 +279,7 @@ def measure(*, quick: bool, count: bool = False,
     chains: dict[tuple[str, int], list[dict[str, float]]] = {}
     steps: dict[str, list[float]] = {name: [] for name in STEPS}
     phases: dict[str, list[dict[str, float]]] = {name: [] for name in ("microgradjp", *FLOORS)}
-    fits: dict[tuple[str, int, str], tuple[list[fitting.Run], list[fitting.Run]]] = {}
-    fit_rows = fitting.runners()
+    fits: fitting.Runs = {}
     points, labels = workloads.moons(n_points)
     runners = {name: start(points, labels) for name, start in STEPS.items()}
     for round_ in range(rounds):  # interleaved: a slow moment of the machine hits every engine
@@ -294,7 +293,7 @@ def measure(*, quick: bool, count: bool = False,
         for name, runs in phases.items():
             runs.append(time_phases(name, points, labels))
         if round_ < FIT_ROUNDS:
-            time_fits(fits, fit_rows, fit_cases)
+            fitting.time_round(fits, fit_cases)
 
     def median(name: str, n_ops: int, key: str = "total") -> float:
         return statistics.median(run[key] for run in chains[name, n_ops])
@@ -330,34 +329,8 @@ def measure(*, quick: bool, count: bool = False,
         "memory": {"ops": n_ops, "engines": memory_rows},
         "floor": floor_rows,
         "instructions": counted,
-        "fit": summarise_fits(fits, fit_cases),
+        "fit": fitting.summarise(fits, fit_cases),
     }
-
-
-def time_fits(fits: dict[tuple[str, int, str], tuple[list[fitting.Run], list[fitting.Run]]],
-              rows: dict[str, Callable[[str, int, int], fitting.Run]],
-              cases: dict[int, int]) -> None:
-    """Run every fit row once for one epoch and once for 1 + later epochs, case by case."""
-    for n_points, later in cases.items():
-        for loss in fitting.LOSSES:
-            for name, run in rows.items():
-                first, longer = fits.setdefault((loss, n_points, name), ([], []))
-                if first and first[0].mode == fitting.NOT_AVAILABLE:
-                    continue  # asked once: this version does not offer it
-                first.append(run(loss, n_points, 1))
-                if first[0].mode != fitting.NOT_AVAILABLE:
-                    longer.append(run(loss, n_points, 1 + later))
-
-
-def summarise_fits(fits: dict[tuple[str, int, str], tuple[list[fitting.Run], list[fitting.Run]]],
-                   cases: dict[int, int]) -> dict[str, Any]:
-    rows = []
-    for (loss, n_points, name), (first, longer) in fits.items():
-        eager = fits[loss, n_points, "fit(replay=False)"][1]
-        rows.append({"loss": loss, "points": n_points, "later": cases[n_points], "asked": name,
-                     **fitting.summarise(first, longer, cases[n_points],
-                                         eager[0].losses if eager else [])})
-    return {"rows": rows}
 
 
 def count_instructions(quick: bool) -> dict[str, Any]:
