@@ -318,8 +318,8 @@ def measure(*, quick: bool, count: bool = False,
                                       for key in ("forward", "backward", "total")}
                                for name in ("microgradjp", *FLOORS)}} for n_ops in sizes]
     floor_rows.append({"workload": "MLP step, elementary ops", "engines": phase})
+    machine["load after"] = os.getloadavg()[0]  # before callgrind loads every core on purpose
     counted = count_instructions(quick) if count else {"skipped": "not asked for (--instructions)"}
-    machine["load after"] = os.getloadavg()[0]
     return {
         "run": machine,
         "chain": chain_rows,
