@@ -79,6 +79,7 @@ TEXT = {
         "fit_head": "| points | asked for | ran as | first {first} epochs, ms | a later epoch, ms "
                     "| vs eager | losses vs eager |",
         "reference": "reference",
+        "quote": "“{}”",
         "equal": "equal",
         "why": "Ran eagerly, as fit said (`History.eager`): {reasons}.",
         "missing": "Not available: {reasons}.",
@@ -132,6 +133,7 @@ TEXT = {
         "fit_head": "| 点の数 | 求めたもの | 実際のモード | 最初の {first} エポック(ミリ秒) "
                     "| 後のエポック 1 回(ミリ秒) | eager との比 | 損失の eager との差 |",
         "reference": "基準",
+        "quote": "「{}」",
         "equal": "一致",
         "why": "eager で実行した理由(fit の `History.eager`): {reasons}。",
         "missing": "使えないもの: {reasons}。",
@@ -237,9 +239,10 @@ def _fit(results: dict[str, Any], text: dict[str, Any], lang: str) -> list[str]:
             lines.append(_fit_row(row, eager[row["points"]], text, lang))
             kind = "missing" if row["mode"] == "not available" else "why"
             why = row.get("why")
+            quoted = text["quote"].format(why)
             if why and (kind == "missing" or row["mode"] == "eager") and row["asked"] != \
-                    "fit(replay=False)" and f"“{why}”" not in reasons[kind]:
-                reasons[kind].append(f"“{why}”")
+                    "fit(replay=False)" and quoted not in reasons[kind]:
+                reasons[kind].append(quoted)
         lines.append("")
         lines += [text[kind].format(reasons="; ".join(found)) + "\n"
                   for kind, found in reasons.items() if found]
