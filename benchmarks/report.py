@@ -80,6 +80,7 @@ TEXT = {
                     "| vs eager | losses vs eager |",
         "reference": "reference",
         "quote": "“{}”",
+        "between": "; ",
         "equal": "equal",
         "why": "Ran eagerly, as fit said (`History.eager`): {reasons}.",
         "missing": "Not available: {reasons}.",
@@ -134,6 +135,7 @@ TEXT = {
                     "| 後のエポック 1 回(ミリ秒) | eager との比 | 損失の eager との差 |",
         "reference": "基準",
         "quote": "「{}」",
+        "between": "、",
         "equal": "一致",
         "why": "eager で実行した理由(fit の `History.eager`): {reasons}。",
         "missing": "使えないもの: {reasons}。",
@@ -244,7 +246,7 @@ def _fit(results: dict[str, Any], text: dict[str, Any], lang: str) -> list[str]:
                     "fit(replay=False)" and quoted not in reasons[kind]:
                 reasons[kind].append(quoted)
         lines.append("")
-        lines += [text[kind].format(reasons="; ".join(found)) + "\n"
+        lines += [text[kind].format(reasons=text["between"].join(found)) + "\n"
                   for kind, found in reasons.items() if found]
     return lines
 
