@@ -73,14 +73,16 @@ TEXT = {
                                 "run `python benchmarks/run.py --instructions`.",
         "fit": "**`fit` on two moons, {loss}** (MLP 2-16-16-1 tanh, SGD lr 0.05, full batch: "
                "one step an epoch). Where fit replays, it records in the first epoch and may "
-               "compile in the second; a later epoch's time is (a run of {first} + {later} "
-               "epochs minus a run of {first}) / {later}. "
+               "compile in the second; a later epoch's time is the mean of the epochs after "
+               "the first {first} (a longer run minus a run of {first}, divided by {later}). "
                "\"ran as\" is `History.mode` (or, before it existed, `History.eager`)",
         "fit_head": "| points | asked for | ran as | first {first} epochs, ms | a later epoch, ms "
                     "| vs eager | losses vs eager |",
         "reference": "reference",
         "quote": "“{}”",
         "between": "; ",
+        "later": "{later} at {points:,} points",
+        "and": " and ",
         "equal": "equal",
         "why": "Ran eagerly, as fit said (`History.eager`): {reasons}.",
         "missing": "Not available: {reasons}.",
@@ -128,14 +130,17 @@ TEXT = {
                                 "`python benchmarks/run.py --instructions` を実行してください。",
         "fit": "**two moons での `fit`、{loss}**(MLP 2-16-16-1 tanh、SGD lr 0.05、"
                "フルバッチ: 1 エポック 1 ステップ)。replay する場合、最初のエポックで記録し、"
-               "2 番目でコンパイルすることがあります。後のエポック 1 回の時間は、{first} + {later} "
-               "エポックの実行と {first} エポックの実行の差を {later} で割ったもの。"
+               "2 番目でコンパイルすることがあります。後のエポック 1 回の時間は、最初の {first} "
+               "エポックより後のエポックの平均(長い実行と {first} エポックの実行の差を、"
+               "{later} で割ったもの)。"
                "「実際のモード」は `History.mode`(それがない版では `History.eager`)",
         "fit_head": "| 点の数 | 求めたもの | 実際のモード | 最初の {first} エポック(ミリ秒) "
                     "| 後のエポック 1 回(ミリ秒) | eager との比 | 損失の eager との差 |",
         "reference": "基準",
         "quote": "「{}」",
         "between": "、",
+        "later": "{points:,} 点では {later}",
+        "and": "、",
         "equal": "一致",
         "why": "eager で実行した理由(fit の `History.eager`): {reasons}。",
         "missing": "使えないもの: {reasons}。",
@@ -230,7 +235,9 @@ def _fit(results: dict[str, Any], text: dict[str, Any], lang: str) -> list[str]:
     fitted, lines = results["fit"], []
     for loss, code in LOSS_CODE.items():
         rows = [row for row in fitted["rows"] if row["loss"] == loss]
-        later = " / ".join(sorted({str(row["later"]) for row in rows}, key=int))
+        later = text["and"].join(text["later"].format(points=points, later=later)
+                                     for points, later in {row["points"]: row["later"]
+                                                           for row in rows}.items())
         first = rows[0]["first"]
         lines += [text["fit"].format(loss=code, later=later, first=first), "",
                   text["fit_head"].format(first=first),
