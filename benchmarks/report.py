@@ -233,8 +233,9 @@ def _instructions(results: dict[str, Any], text: dict[str, Any], lang: str) -> l
 
 def _fit(results: dict[str, Any], text: dict[str, Any], lang: str) -> list[str]:
     fitted, lines = results["fit"], []
-    for loss, code in LOSS_CODE.items():
+    for loss in dict.fromkeys(row["loss"] for row in fitted["rows"]):  # in the order run
         rows = [row for row in fitted["rows"] if row["loss"] == loss]
+        code = LOSS_CODE.get(loss, loss)
         later = text["and"].join(text["later"].format(points=points, later=later)
                                      for points, later in {row["points"]: row["later"]
                                                            for row in rows}.items())
