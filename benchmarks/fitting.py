@@ -8,7 +8,6 @@ hand-vectorised numpy step and torch (vectorised.py) run the same training for p
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import json
 import statistics
@@ -16,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import vectorised
@@ -195,4 +194,4 @@ def _medians(first: list[Run], longer: list[Run], later: int,
 if __name__ == "__main__":  # a run without numpy, for _in_child
     sys.modules["numpy"] = None  # type: ignore[assignment]  # import numpy now fails
     replay, loss, n_points, epochs = json.loads(sys.argv[1])
-    print(json.dumps(dataclasses.asdict(run_fit(Request(replay), loss, n_points, epochs))))
+    print(json.dumps(asdict(run_fit(Request(replay), loss, n_points, epochs))))
