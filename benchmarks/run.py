@@ -1,6 +1,6 @@
 """Benchmarks: microgradjp (eager, replay, fit) against both floors, micrograd, floats, numpy.
 
-    pip install -e ".[bench]" && python benchmarks/run.py        # a few minutes
+    pip install -e ".[bench]" && python benchmarks/run.py        # several minutes
     python benchmarks/run.py --quick                              # a smoke run of everything
     python benchmarks/run.py --instructions   # and count instructions under callgrind (valgrind)
     python benchmarks/run.py --write-docs     # all of it, into the performance pages
