@@ -1,8 +1,9 @@
-"""Benchmarks: microgradjp (eager and replay) against the floor, micrograd and hand-written floats.
+"""Benchmarks: microgradjp (eager, replay, fit) against both floors, micrograd, floats, numpy.
 
-    pip install -e ".[bench]" && python benchmarks/run.py        # about a minute
+    pip install -e ".[bench]" && python benchmarks/run.py        # several minutes
     python benchmarks/run.py --quick                              # a smoke run of everything
-    python benchmarks/run.py --write-docs     # and write the tables into the performance pages
+    python benchmarks/run.py --instructions   # and count instructions under callgrind (valgrind)
+    python benchmarks/run.py --write-docs     # all of it, into the performance pages
 
 The floor (floor.py) is the leanest eager recorder we could write in plain Python: a yardstick
 for what recording a graph costs at all, never imported by the package. The freeing floor
@@ -11,15 +12,22 @@ as microgradjp's is: the leanest yardstick that keeps that promise.
 
 Side by side in one process, interleaved round by round, medians of several rounds, with the
 cyclic GC on (what users get); each measurement starts after a gc.collect() so one library's
-garbage is not billed to the next.
+garbage is not billed to the next. `fit` runs in every mode it offers (fitting.py), beside a
+hand-vectorised numpy step and torch (vectorised.py; torch is optional). Instruction counts
+(instructions.py) need valgrind; without it the report says they were skipped.
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
+import contextlib
 import datetime
 import gc
+import importlib.metadata
+import os
 import platform
+import shutil
 import statistics
 import sys
 import time
@@ -27,9 +35,11 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
+import fitting
 import floor
 import floor_freeing
 import handwritten
+import instructions
 import micrograd_ext
 import report
 import workloads
@@ -38,11 +48,17 @@ from microgradjp import Value, losses
 from microgradjp.nn import MLP
 from microgradjp.optim import SGD
 from microgradjp.replay import Replay
-from microgradjp.train import fit
 
 ROUNDS, QUICK_ROUNDS = 7, 2
-FIT_EPOCHS, QUICK_FIT_EPOCHS = 20, 3  # fit on two moons, batch gradient descent
 CHAIN_SIZES, QUICK_CHAIN_SIZES = (500, 5_000, 100_000), (500, 5_000)
+# fit on two moons, full batch: points -> later epochs timed after the first two (fitting.py).
+FIT_CASES, QUICK_FIT_CASES = {100: 10, 1_000: 3}, {10: 1, 30: 1}
+FIT_ROUNDS = 3  # fit's rows run in the first rounds only: eager at 1,000 points takes seconds
+# instructions.py's workloads: the whole of it, and its forward (with freeing) alone.
+INSTRUCTION_CASES = {"chain 5,000 ops": ("chain5000", "fwd5000"),
+                     "chain 100,000 ops": ("chain100000", "fwd100000"),
+                     "MLP step, elementary ops": ("mlp", "mlpfwd")}
+QUICK_INSTRUCTION_CASES = {"chain 500 ops": ("chain500", "fwd500")}
 ENGINES = {"microgradjp": Value, "floor": floor.Value, "freeing floor": floor_freeing.Value,
            "micrograd": micrograd_ext.Value}
 FLOORS = ("floor", "freeing floor")  # the yardsticks microgradjp's eager mode is divided by
@@ -162,17 +178,6 @@ def time_phases(engine: str, points: list[list[float]], labels: list[int]) -> di
             "total": (walked - start) * 1e3}
 
 
-def time_fit(replay: bool, points: list[list[float]], labels: list[int], epochs: int) -> float:
-    """Return ms for fit on two moons (2-16-16-1, tanh, max-margin, SGD, full batches)."""
-    model = workloads.initial_model()
-    optimizer = SGD(model.parameters(), lr=workloads.LR)
-    gc.collect()
-    start = time.perf_counter()
-    fit(model, points, labels, loss=losses.max_margin_loss, optimizer=optimizer, epochs=epochs,
-        replay=replay, progress=False)
-    return (time.perf_counter() - start) * 1e3
-
-
 def timed(step: Callable[[], float]) -> float:
     gc.collect()
     start = time.perf_counter()
@@ -226,31 +231,58 @@ def memory(make: Callable[[float], Any], n_ops: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks it all runs")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions under callgrind (needs valgrind)")
     parser.add_argument("--write-docs", action="store_true",
                         help="also write the tables into docs/performance.md, "
-                             "docs/ja/performance.md and benchmarks/results.json")
+                             "docs/ja/performance.md and benchmarks/results.json "
+                             "(instructions counted too, where valgrind is installed)")
     args = parser.parse_args()
-    results = measure(quick=args.quick)
+    command = " ".join(["python benchmarks/run.py", *sys.argv[1:]])
+    results = measure(quick=args.quick, count=args.instructions or args.write_docs,
+                      command=command)
     print(report.render(results, "en"))
     if args.write_docs:
         for path in report.write_docs(results):
             print(f"wrote {path}")
 
 
-def measure(*, quick: bool) -> dict[str, Any]:
+def describe_machine(command: str, rounds: int) -> dict[str, Any]:
+    """Return what the report's first line says: the command, date, machine and its load."""
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError), open("/proc/cpuinfo", encoding="utf-8") as info:
+        cpu = next((line.split(":", 1)[1].strip() for line in info  # Linux names the model
+                    if line.startswith("model name")), cpu)
+    return {"command": command, "date": datetime.date.today().isoformat(),
+            "python": platform.python_version(), "system": platform.platform(terse=True),
+            "cpu": cpu, "cores": os.cpu_count() or 1, "load": os.getloadavg()[0],
+            "numpy": _version("numpy"), "torch": _version("torch"), "rounds": rounds,
+            "fit rounds": min(rounds, FIT_ROUNDS)}
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def measure(*, quick: bool, count: bool = False,
+            command: str = "python benchmarks/run.py") -> dict[str, Any]:
     """Run every workload and return the medians as a plain dict (what report.py renders)."""
     rounds, sizes, n_points, depth = (QUICK_ROUNDS, QUICK_CHAIN_SIZES, 10, 10_000) if quick \
         else (ROUNDS, CHAIN_SIZES, 100, 1_000_000)
+    fit_cases = QUICK_FIT_CASES if quick else FIT_CASES
+    machine = describe_machine(command, rounds)  # the load before this run adds its own
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 3 * max(sizes)))  # micrograd recurses
 
     chains: dict[tuple[str, int], list[dict[str, float]]] = {}
     steps: dict[str, list[float]] = {name: [] for name in STEPS}
     phases: dict[str, list[dict[str, float]]] = {name: [] for name in ("microgradjp", *FLOORS)}
-    fits: dict[str, list[float]] = {"eager": [], "replayed": []}
-    epochs = QUICK_FIT_EPOCHS if quick else FIT_EPOCHS
+    fits: fitting.Runs = {}
     points, labels = workloads.moons(n_points)
     runners = {name: start(points, labels) for name, start in STEPS.items()}
-    for _ in range(rounds):  # interleaved: a slow moment of the machine hits every engine
+    for round_ in range(rounds):  # interleaved: a slow moment of the machine hits every engine
         for n_ops in sizes:
             for name, make in ENGINES.items():
                 chains.setdefault((name, n_ops), []).append(time_chain(make, n_ops))
@@ -260,8 +292,8 @@ def measure(*, quick: bool) -> dict[str, Any]:
             steps[name].append(timed(step))
         for name, runs in phases.items():
             runs.append(time_phases(name, points, labels))
-        for name, runs in fits.items():
-            runs.append(time_fit(name == "replayed", points, labels, epochs))
+        if round_ < FIT_ROUNDS:
+            fitting.time_round(fits, fit_cases)
 
     def median(name: str, n_ops: int, key: str = "total") -> float:
         return statistics.median(run[key] for run in chains[name, n_ops])
@@ -281,30 +313,59 @@ def measure(*, quick: bool) -> dict[str, Any]:
                                                                              "forward")}
     phase = {name: {key: statistics.median(run[key] for run in runs)
                     for key in ("forward", "backward", "total")} for name, runs in phases.items()}
-    floor_ratios = []
-    for against in FLOORS:
-        floor_ratios += [
-            {"workload": f"chain {n_ops:,} ops", "against": against,
-             **{key: median("microgradjp", n_ops, key) / median(against, n_ops, key)
-                for key in ("forward", "backward", "total")}} for n_ops in sizes]
-        floor_ratios.append({"workload": "MLP step, elementary ops", "against": against,
-                             **{key: phase["microgradjp"][key] / phase[against][key]
-                                for key in ("forward", "backward", "total")}})
-    command = "python benchmarks/run.py" + (" --quick" if quick else "")
+    floor_rows = [{"workload": f"chain {n_ops:,} ops",
+                   "engines": {name: {key: median(name, n_ops, key)
+                                      for key in ("forward", "backward", "total")}
+                               for name in ("microgradjp", *FLOORS)}} for n_ops in sizes]
+    floor_rows.append({"workload": "MLP step, elementary ops", "engines": phase})
+    machine["load after"] = os.getloadavg()[0]  # before callgrind loads every core on purpose
+    counted = count_instructions(quick) if count else {"skipped": "not asked for (--instructions)"}
     return {
-        "run": {"command": command, "python": platform.python_version(),
-                "machine": platform.machine(),
-                "processor": platform.processor() or platform.platform(),
-                "date": datetime.date.today().isoformat(), "rounds": rounds},
+        "run": machine,
         "chain": chain_rows,
         "mlp": {"points": n_points,
                 "steps": {name: statistics.median(times) for name, times in steps.items()}},
         "depth": {"limit": depth, "nodes": deepest},
         "memory": {"ops": n_ops, "engines": memory_rows},
-        "floor": floor_ratios,
-        "fit": {"points": n_points, "epochs": epochs,
-                **{name: statistics.median(runs) for name, runs in fits.items()}},
+        "floor": floor_rows,
+        "instructions": counted,
+        "fit": fitting.summarise(fits, fit_cases),
     }
+
+
+def count_instructions(quick: bool) -> dict[str, Any]:
+    """Return eager's and each floor's instructions per workload (instructions.py), or why not.
+
+    Counts do not depend on the load, so the callgrind runs go side by side, one per core; a
+    setup is counted once per engine and kind of workload (every chain's setup is the same).
+    """
+    if shutil.which("valgrind") is None:
+        return {"skipped": "valgrind is not installed"}
+    cases = QUICK_INSTRUCTION_CASES if quick else INSTRUCTION_CASES
+    engines = ("microgradjp", *FLOORS)
+    names = [name for case in cases.values() for name in case]
+    setups = {(engine, _setup(name)): name for engine in engines for name in names}
+    jobs = [(engine, name, True) for engine in engines for name in names]
+    jobs += [(engine, name, False) for (engine, _), name in setups.items()]
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
+        counted = dict(zip(jobs, pool.map(lambda job: instructions.count(*job), jobs),
+                           strict=True))
+
+    def work(engine: str, name: str) -> int:
+        return counted[engine, name, True] - counted[engine, setups[engine, _setup(name)], False]
+
+    rows = []
+    for workload, (total, forward) in cases.items():
+        parts = {engine: (work(engine, total), work(engine, forward)) for engine in engines}
+        rows.append({"workload": workload, "engines": {
+            engine: {"forward": before, "backward": whole - before, "total": whole}
+            for engine, (whole, before) in parts.items()}})
+    return {"rows": rows}
+
+
+def _setup(name: str) -> str:
+    # chainN and fwdN share one setup (a chain needs none); mlp and mlpfwd share theirs (a model).
+    return "mlp" if name.startswith("mlp") else "chain"
 
 
 if __name__ == "__main__":

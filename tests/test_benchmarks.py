@@ -3,10 +3,12 @@
 No timing is asserted here: speed lives in benchmarks/run.py and its printed table.
 """
 
+import json
 import math
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,10 +16,13 @@ BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
 pytest.importorskip("micrograd", reason="the benchmarks compare against micrograd (.[bench])")
 sys.path.insert(0, str(BENCHMARKS))
 
+import fitting  # noqa: E402
 import floor  # noqa: E402
 import floor_freeing  # noqa: E402
 import handwritten  # noqa: E402
+import instructions  # noqa: E402
 import micrograd_ext  # noqa: E402
+import report  # noqa: E402
 import run  # noqa: E402
 import workloads  # noqa: E402
 
@@ -29,15 +34,19 @@ pytestmark = pytest.mark.slow  # runs scripts, demos or benchmarks in subprocess
 def test_the_benchmark_runs_and_prints_every_table():
     out = subprocess.run([sys.executable, str(BENCHMARKS / "run.py"), "--quick"],
                          capture_output=True, text=True, check=True, timeout=300).stdout
+    assert out.startswith("Produced by `python benchmarks/run.py --quick` on ")
     for heading in ("**Chain**", "**MLP 2-16-16-1", "**Deepest chain", "**Memory**",
-                    "**microgradjp's eager mode / the floor**", "**`fit` on two moons**"):
+                    "**microgradjp's eager mode / each floor, wall time**",
+                    "**Instruction counts** skipped: not asked for (--instructions)",
+                    "**`fit` on two moons, `max_margin_loss` + `l2_regularization`**",
+                    "**`fit` on two moons, `binary_cross_entropy_with_logits`**"):
         assert heading in out
     for row in ("| 5,000 | floor |", "| 5,000 | freeing floor |", "| floor, elementary ops |",
                 "| freeing floor, elementary ops |", "| microgradjp, fused neurons |",
-                "| chain 5,000 ops | floor |", "| chain 5,000 ops | freeing floor |",
-                "| MLP step, elementary ops | floor |",
-                "| MLP step, elementary ops | freeing floor |",
-                "| replayed (the default) |"):
+                "| chain 5,000 ops |", "| MLP step, elementary ops |",
+                "| 10 | fit(replay=False) | `eager` |", "| 30 | float replay |",
+                "| 30 | batched exact |", "| 30 | batched fast |",
+                "| 30 | numpy, hand-vectorised | - |", "| 30 | torch CPU, 1 thread |"):
         assert row in out
 
 
@@ -94,3 +103,60 @@ def test_the_recording_benchmark_runs_and_prints_its_table():
                          capture_output=True, text=True, check=True, timeout=300).stdout
     assert out.startswith("| fit | not recorded | every 5th epoch | every epoch |\n")
     assert "| replayed (the default) |" in out and "| replay=False |" in out
+
+
+@pytest.mark.parametrize("loss", list(fitting.LOSSES))
+@pytest.mark.parametrize("name", list(fitting.PERSPECTIVE))
+def test_numpy_and_torch_train_as_fit_does(name, loss):
+    # The perspective rows are the same training: the same losses, epoch after epoch.
+    if name.startswith("torch"):
+        pytest.importorskip("torch")
+    pytest.importorskip("numpy")
+    eager = fitting.run_fit(fitting.REQUESTS["fit(replay=False)"], loss, 40, 4)
+    theirs = fitting.run_vectorised(name, loss, 40, 4)
+    assert eager.mode == "eager" and eager.why_eager == "replay=False"
+    assert theirs.losses == pytest.approx(eager.losses, rel=1e-12)
+
+
+def test_float_replay_runs_in_a_process_where_numpy_cannot_be_imported():
+    run = fitting.run_fit(fitting.REQUESTS["float replay"], "max-margin + L2", 12, 3)
+    eager = fitting.run_fit(fitting.REQUESTS["fit(replay=False)"], "max-margin + L2", 12, 3)
+    assert run.mode in ("eager", "replay")  # never a batched mode
+    assert run.losses == eager.losses and run.seconds > 0.0
+
+
+@pytest.mark.parametrize(("said", "asked", "mode"), [
+    (SimpleNamespace(eager=None), fitting.Request(True), "replay"),  # a fit before History.mode
+    (SimpleNamespace(eager="replay=False"), fitting.Request(False), "eager"),
+    (SimpleNamespace(eager=None), fitting.Request("fast"), fitting.NOT_AVAILABLE),
+    (SimpleNamespace(eager=None, mode="batched fast"), fitting.Request("fast"), "batched fast"),
+    (SimpleNamespace(eager=None, mode="replay"), fitting.Request(True), "replay"),
+])
+def test_the_mode_is_read_from_fit_and_never_assumed(said, asked, mode):
+    assert fitting.ran_as(said, asked) == mode
+
+
+def test_the_taped_floor_lets_go_of_its_nodes_when_counted_without_backward():
+    import gc
+
+    try:
+        instructions.work("floor", "fwd500", run=True)
+    finally:
+        gc.unfreeze()  # a child's work may set the cyclic GC's objects aside: not this process's
+    assert floor._tape == []  # else they are freed at exit, and callgrind counts that too
+
+
+def test_the_report_says_why_instructions_or_a_mode_are_missing():
+    results = json.loads((BENCHMARKS / "results.json").read_text(encoding="utf-8"))
+    results["instructions"] = {"skipped": "valgrind is not installed"}
+    row = dict(results["fit"]["rows"][0], asked="batched fast", mode=fitting.NOT_AVAILABLE,
+               why="a reason only this test gives")
+    results["fit"]["rows"].append(row)
+    for lang, words, missing, why in (
+            ("en", "**Instruction counts** skipped: valgrind is not installed.", "Not available:",
+             "“a reason only this test gives”"),
+            ("ja", "**命令数**は数えていません: valgrind is not installed。", "使えないもの:",
+             "「a reason only this test gives」")):
+        lines = report.render(results, lang).splitlines()
+        assert any(line.startswith(words) for line in lines)
+        assert any(line.startswith(missing) and why in line for line in lines)
