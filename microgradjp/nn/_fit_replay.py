@@ -37,8 +37,10 @@ _TARGETS_ACCEPTED: dict[Callable[..., Any], Callable[[Any], bool]] = {
 class ReplayedSteps:
     """Run `fit`'s batches by replay where that gives eager's numbers, else say None."""
 
-    def __init__(self, model: Any, loss: Callable[..., Value], optimizer: Optimizer) -> None:
+    def __init__(self, model: Any, loss: Callable[..., Value], optimizer: Optimizer, *,
+                 batched: str = "exact") -> None:
         self.model, self.loss, self.optimizer = model, loss, optimizer
+        self.batched = batched  # how SampleReplay runs a batch where numpy is installed
         self.parameters: list[Value] = model.parameters()
         self._replay: SampleReplay | None = None
         self._features = 0
@@ -116,10 +118,15 @@ class ReplayedSteps:
             return  # a target did not enter the graph as the number given: it cannot be fed
         if self._replay is None:
             self._replay = SampleReplay(sample_losses[0], self.parameters, leaves[0],
-                                        first_targets, first_outputs)
+                                        first_targets, first_outputs, batched=self.batched)
             self._features = len(leaves[0])
             self._target_shape = len(targets[0]) if isinstance(targets[0], list) else None
         self._seeds[len(leaves)] = seed
+
+    @property
+    def mode(self) -> str:
+        """Return the mode of the last replayed step: "replay", "batched" or "batched fast"."""
+        return "replay" if self._replay is None else self._replay.last
 
     def step(self, xs: list[Any], ts: list[Any], rule: Rule | None) -> tuple[float, int] | None:
         """Return ``(batch loss, correct)`` after a replayed step, or None to run it eagerly."""

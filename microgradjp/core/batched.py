@@ -1,0 +1,204 @@
+"""Replay's generated code run on numpy arrays: each name holds every sample's number at once.
+
+The code `replay` writes is arithmetic and calls. On float64 arrays numpy's + - * / are the same
+IEEE operations as Python's on floats, so only the calls and ``**`` change: the exact mode calls
+each row's own Python function on every element (fsum's correctly rounded sum is found in
+extended precision, checked, else asked of fsum), the fast mode numpy's own tanh, exp and sums.
+numpy is optional (the ``fast`` extra): without it `numpy()` is None and replay runs on floats.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
+from itertools import repeat
+from typing import Any
+
+from . import rules
+
+__all__ = ["BATCHED_FROM", "arithmetic_errors", "arrays", "compile_on_arrays", "exact_wins",
+           "numpy", "sums_in_order"]
+
+# From this many samples a batch runs faster as arrays in the exact mode than as floats, sample
+# after sample (measured on two moons, 2-16-16-1 tanh: see docs/performance.md).
+BATCHED_FROM = 16
+
+
+@cache
+def numpy() -> Any:
+    """Return the numpy module, or None where it is not installed.
+
+    >>> numpy() is None or numpy().__name__ == "numpy"
+    True
+    """
+    try:
+        import numpy as np
+    except ImportError:
+        return None
+    return np
+
+
+def exact_wins(size: int) -> bool:
+    """Return whether the exact mode runs a batch of ``size`` samples faster than floats do.
+
+    It needs numpy and an extended ``long double`` (x86 Linux has one; where ``long double`` is
+    a plain double, as on Windows or Apple silicon, nearly every sum goes back to fsum).
+    """
+    np = numpy()
+    return np is not None and size >= BATCHED_FROM and np.finfo(np.longdouble).nmant >= 63
+
+
+@contextmanager
+def arithmetic_errors() -> Iterator[None]:
+    """Raise FloatingPointError wherever numpy's arithmetic meets what Python's might refuse.
+
+    A division by zero, an overflow or an inf - inf raise here; the caller then runs the same
+    code on floats, which gives Python's own number or error (1e308 * 10 is inf there, 1 / 0 a
+    ZeroDivisionError), so arrays never decide what a float would have given.
+    """
+    with numpy().errstate(divide="raise", over="raise", invalid="raise", under="ignore"):
+        yield
+
+
+def compile_on_arrays(source: str, namespace: dict[str, Any], *, fast: bool) -> Callable[..., Any]:
+    """Return the generated ``run`` with every called function mapped to work on arrays."""
+    tree = _PowerAsCall().visit(ast.parse(source))
+    mapped = {name: _on_arrays(value, fast) if callable(value) else value
+              for name, value in namespace.items()}
+    mapped["power"] = _on_arrays(operator.pow, fast)
+    # As in replay: the source holds only generated names, operators and numbers, no user text.
+    exec(compile(ast.fix_missing_locations(tree), "<microgradjp batched replay>", "exec"), mapped)
+    run: Callable[..., Any] = mapped["run"]
+    return run
+
+
+class _PowerAsCall(ast.NodeTransformer):
+    # numpy's ** squares where the exponent is 2 (x * x); Python calls pow(x, 2.0): map it.
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        if not isinstance(node.op, ast.Pow):
+            return node
+        return ast.Call(ast.Name("power", ast.Load()), [node.left, node.right], [])
+
+
+def _on_arrays(function: Callable[..., Any], fast: bool) -> Callable[..., Any]:
+    if fast and function in _FAST:
+        mapped: Callable[..., Any] = _FAST[function]()
+        return mapped
+    if function is rules.SUM.forward:
+        return _exact_sum
+    return _each(function)
+
+
+def _each(function: Callable[..., Any]) -> Callable[..., Any]:
+    # The row's own function on every element: the very floats float replay computes.
+    def on_each(*args: Any) -> Any:
+        np = numpy()
+        size = next((len(a) for a in args if isinstance(a, np.ndarray)), None)
+        if size is None:
+            return function(*args)
+        columns = [a.tolist() if isinstance(a, np.ndarray) else repeat(a, size) for a in args]
+        results = list(map(function, *columns))
+        if type(results[0]) is tuple:  # a vjp: one share per input
+            return tuple(np.array(share, dtype=float) for share in zip(*results, strict=True))
+        return np.array(results, dtype=float)
+
+    return on_each
+
+
+def _exact_sum(*terms: Any) -> Any:
+    # fsum's correctly rounded sum on each sample, from the sum in extended precision (64-bit
+    # significand), rounded once to a double. That sum is exact where the terms' exponents lie
+    # close enough together that every partial sum fits 64 bits; elsewhere it is within
+    # n * 2**-64 * sum|x| of the exact one, and where both ends of that margin round to the same
+    # double, that double is fsum's. Any other sample (a rounding too close to call, a zero
+    # whose sign fsum decides, a subnormal, inf or nan) is fsum's own answer.
+    np = numpy()
+    if not all(isinstance(t, np.ndarray) for t in terms):
+        if not any(isinstance(t, np.ndarray) for t in terms):
+            return rules.SUM.forward(*terms)
+        terms = tuple(np.broadcast_arrays(*terms))
+    stacked = np.array(terms)
+    wide = stacked.astype(np.longdouble)
+    with np.errstate(all="ignore"):
+        total = wide.sum(axis=0)
+        exponents = np.frexp(stacked)[1]
+        nonzero = stacked != 0.0
+        spread = (np.where(nonzero, exponents, -_BIG).max(axis=0)
+                  - np.where(nonzero, exponents, _BIG).min(axis=0))
+        margin = np.abs(wide).sum(axis=0) * ((len(terms) + 2) * np.finfo(np.longdouble).eps)
+        margin[spread <= _EXACT_SPREAD - (len(terms) - 1).bit_length()] = 0.0
+        low, high = (total - margin).astype(float), (total + margin).astype(float)
+        sure = (low == high) & (np.abs(low) >= _SMALLEST_NORMAL) & np.isfinite(low)
+    unsure = np.flatnonzero(~sure)
+    if len(unsure):
+        low[unsure] = [rules.SUM.forward(*row) for row in stacked[:, unsure].T.tolist()]
+    return low
+
+
+# A double is a multiple of 2**(e - 53) below 2**e (e from frexp): n of them whose e differ by
+# at most 11 - bits(n - 1) add up exactly in 64 bits, whatever the order.
+_EXACT_SPREAD = 64 - 53
+_BIG = 1 << 20
+_SMALLEST_NORMAL = 2.0 ** -1022
+def _fast_sum() -> Callable[..., Any]:
+    np = numpy()
+    return lambda *terms: np.add.reduce(np.array(np.broadcast_arrays(*terms)), axis=0)
+
+
+def _ufunc(name: str) -> Callable[[], Any]:
+    return lambda: getattr(numpy(), name)
+
+
+# The fast mode's functions: numpy's own for Python's (not a derivative among them: every
+# derivative is still the row's vjp, written as code).
+_FAST: dict[Callable[..., Any], Callable[[], Any]] = {
+    math.tanh: _ufunc("tanh"), math.exp: _ufunc("exp"), math.log: _ufunc("log"),
+    math.sqrt: _ufunc("sqrt"), math.sin: _ufunc("sin"), math.cos: _ufunc("cos"),
+    operator.pow: _ufunc("power"), rules.SUM.forward: _fast_sum,
+}
+
+
+def arrays(columns: Sequence[Any], size: int | None = None) -> tuple[list[Any], int]:
+    """Return the columns as float arrays of one length (a number stands for all), and it."""
+    np = numpy()
+    found = [np.asarray(c, dtype=float) for c in columns]
+    if size is None:
+        size = max((len(c) for c in found if c.ndim == 1), default=1)
+    return [np.broadcast_to(c, (size,)) if c.ndim == 0 else c for c in found], size
+
+
+def sums_in_order(shares: list[list[Any]], size: int, *, fast: bool) -> list[float]:
+    """Return each list's shares added sample after sample, each sample's in order, from 0.0.
+
+    That is the order in which eager backward adds a batch's shares into a zeroed parameter
+    (exact: a running sum, ``cumsum``); the fast mode lets numpy add them as it likes.
+    """
+    np = numpy()
+    totals = [0.0] * len(shares)
+    by_count: dict[int, list[int]] = {}
+    for i, parts in enumerate(shares):
+        if parts:
+            by_count.setdefault(len(parts), []).append(i)
+    for count, members in by_count.items():
+        if count == 1:
+            columns = [shares[i][0] for i in members]
+        else:  # a parameter used twice in a sample: its shares, sample after sample
+            columns = [np.stack([np.broadcast_to(s, (size,)) for s in shares[i]],
+                                axis=1).reshape(-1) for i in members]
+        if not all(isinstance(c, np.ndarray) for c in columns):
+            columns = [np.broadcast_to(c, (size * count,)) for c in columns]
+        block = np.array(columns)  # one row per parameter
+        added = block.sum(axis=1) if fast else _running_sum(block)
+        for i, total in zip(members, added.tolist(), strict=True):
+            totals[i] = total
+    return totals
+
+
+def _running_sum(block: Any) -> Any:
+    block[:, 0] += 0.0  # eager's first add is 0.0 + share: -0.0 becomes 0.0
+    return block.cumsum(axis=1)[:, -1]
