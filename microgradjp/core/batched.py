@@ -65,15 +65,27 @@ def arithmetic_errors() -> Iterator[None]:
 
 
 def compile_on_arrays(source: str, namespace: dict[str, Any], *, fast: bool) -> Callable[..., Any]:
-    """Return the generated ``run`` with every called function mapped to work on arrays."""
+    """Return the generated ``run`` with every called function mapped to work on arrays.
+
+    In the exact mode, a sum the run found in extended precision that fsum would round
+    otherwise raises FloatingPointError after the run (the caller then runs the floats).
+    """
     tree = _PowerAsCall().visit(ast.parse(source))
-    mapped = {name: _on_arrays(value, fast) if callable(value) else value
+    sums = _Sums()
+    mapped = {name: _on_arrays(value, fast, sums) if callable(value) else value
               for name, value in namespace.items()}
-    mapped["power"] = _on_arrays(operator.pow, fast)
+    mapped["power"] = _on_arrays(operator.pow, fast, sums)
     # As in replay: the source holds only generated names, operators and numbers, no user text.
     exec(compile(ast.fix_missing_locations(tree), "<microgradjp batched replay>", "exec"), mapped)
     run: Callable[..., Any] = mapped["run"]
-    return run
+
+    def checked(*args: Any) -> Any:
+        sums.pending.clear()  # a run that raised may have left some
+        result = run(*args)
+        sums.check()
+        return result
+
+    return checked
 
 
 class _PowerAsCall(ast.NodeTransformer):
@@ -85,12 +97,12 @@ class _PowerAsCall(ast.NodeTransformer):
         return ast.Call(ast.Name("power", ast.Load()), [node.left, node.right], [])
 
 
-def _on_arrays(function: Callable[..., Any], fast: bool) -> Callable[..., Any]:
+def _on_arrays(function: Callable[..., Any], fast: bool, sums: _Sums) -> Callable[..., Any]:
     if fast and function in _FAST:
         mapped: Callable[..., Any] = _FAST[function]()
         return mapped
     if function is rules.SUM.forward:
-        return _exact_sum
+        return sums
     return _each(function)
 
 
@@ -110,41 +122,76 @@ def _each(function: Callable[..., Any]) -> Callable[..., Any]:
     return on_each
 
 
-def _exact_sum(*terms: Any) -> Any:
-    # fsum's correctly rounded sum on each sample, from the sum in extended precision (64-bit
-    # significand), rounded once to a double. That sum is exact where the terms' exponents lie
-    # close enough together that every partial sum fits 64 bits; elsewhere it is within
-    # n * 2**-64 * sum|x| of the exact one, and where both ends of that margin round to the same
-    # double, that double is fsum's. Any other sample (a rounding too close to call, a zero
-    # whose sign fsum decides, a subnormal, inf or nan) is fsum's own answer.
-    np = numpy()
-    if not all(isinstance(t, np.ndarray) for t in terms):
+class _Sums:
+    """SUM's forward (fsum) on arrays, each sample's sum checked against fsum's after the run.
+
+    fsum rounds the exact sum once. Two terms: ``a + b`` rounds it once too. More: the sum in
+    extended precision (a 64-bit significand) is within n * 2**-64 * sum|x| of the exact one,
+    so rounded to a double it is fsum's unless that margin reaches the point halfway to the
+    next double (0 of 165,000 two-moons sums did). `check` looks at all of a run's sums in one
+    pass, asks fsum wherever it cannot tell (a tie, a zero whose sign fsum decides, a
+    subnormal, inf or nan), and raises if any sample's sum is not fsum's, bit for bit.
+    """
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[Any, Any, Any]] = []  # (terms, one row each; wide sum; sum)
+
+    def __call__(self, *terms: Any) -> Any:
+        np = numpy()
         if not any(isinstance(t, np.ndarray) for t in terms):
             return rules.SUM.forward(*terms)
-        terms = tuple(np.broadcast_arrays(*terms))
-    stacked = np.array(terms)
-    wide = stacked.astype(np.longdouble)
-    with np.errstate(all="ignore"):
-        total = wide.sum(axis=0)
-        exponents = np.frexp(stacked)[1]
-        nonzero = stacked != 0.0
-        spread = (np.where(nonzero, exponents, -_BIG).max(axis=0)
-                  - np.where(nonzero, exponents, _BIG).min(axis=0))
-        margin = np.abs(wide).sum(axis=0) * ((len(terms) + 2) * np.finfo(np.longdouble).eps)
-        margin[spread <= _EXACT_SPREAD - (len(terms) - 1).bit_length()] = 0.0
-        low, high = (total - margin).astype(float), (total + margin).astype(float)
-        sure = (low == high) & (np.abs(low) >= _SMALLEST_NORMAL) & np.isfinite(low)
-    unsure = np.flatnonzero(~sure)
-    if len(unsure):
-        low[unsure] = [rules.SUM.forward(*row) for row in stacked[:, unsure].T.tolist()]
-    return low
+        if not all(isinstance(t, np.ndarray) for t in terms):
+            terms = tuple(np.broadcast_arrays(*terms))
+        stacked = np.array(terms)
+        with np.errstate(all="ignore"):
+            if len(terms) == 2:
+                wide, total = None, terms[0] + terms[1]
+            else:
+                wide = stacked.astype(np.longdouble).sum(axis=0)
+                total = wide.astype(float)
+        zeros = np.flatnonzero(total == 0.0)  # fsum decides a zero's sign (its terms may be 0s)
+        if len(zeros):
+            total[zeros] = [rules.SUM.forward(*column) for column in stacked[:, zeros].T.tolist()]
+        self.pending.append((stacked, wide, total))
+        return total
+
+    def check(self) -> None:
+        np = numpy()
+        by_count: dict[int, list[tuple[Any, Any, Any]]] = {}
+        for pending in self.pending:
+            by_count.setdefault(len(pending[0]), []).append(pending)
+        self.pending.clear()
+        for count, group in by_count.items():
+            terms = np.concatenate([stacked for stacked, _, _ in group], axis=1)
+            total = np.concatenate([found for _, _, found in group])
+            with np.errstate(all="ignore"):
+                sure = np.isfinite(total) & (np.abs(total) >= _SMALLEST_NORMAL)
+                if count > 2:
+                    wide = np.concatenate([wide for _, wide, _ in group])
+                    sure &= _rounds_surely(terms, wide, total)
+            unsure = np.flatnonzero(~sure)
+            fsums = [rules.SUM.forward(*column) for column in terms[:, unsure].T.tolist()]
+            if not np.array_equal(np.array(fsums, dtype=float).view(np.int64),
+                                  total[unsure].view(np.int64)):
+                raise FloatingPointError("a sum in extended precision is not fsum's")
 
 
-# A double is a multiple of 2**(e - 53) below 2**e (e from frexp): n of them whose e differ by
-# at most 11 - bits(n - 1) add up exactly in 64 bits, whatever the order.
-_EXACT_SPREAD = 64 - 53
-_BIG = 1 << 20
+def _rounds_surely(terms: Any, wide: Any, total: Any) -> Any:
+    # Where is the exact sum surely nearer to total than to either neighbouring double? It lies
+    # within margin of wide; total is wide rounded, diff away from wide, and the halfway point
+    # lies half a gap away on wide's side (the gap below a power of two is half the one above).
+    np = numpy()
+    margin = np.abs(terms).sum(axis=0) * ((len(terms) + 2) * 2.0 ** -62)
+    diff = (wide - total.astype(np.longdouble)).astype(float)  # exact, and a double
+    size = np.abs(total)
+    above = np.spacing(size)
+    gap = np.where((diff >= 0) == (total >= 0), above, size - np.nextafter(size, 0.0))
+    return np.abs(diff) + margin < gap * 0.5
+
+
 _SMALLEST_NORMAL = 2.0 ** -1022
+
+
 def _fast_sum() -> Callable[..., Any]:
     np = numpy()
     return lambda *terms: np.add.reduce(np.array(np.broadcast_arrays(*terms)), axis=0)
@@ -192,13 +239,13 @@ def sums_in_order(shares: list[list[Any]], size: int, *, fast: bool) -> list[flo
                                 axis=1).reshape(-1) for i in members]
         if not all(isinstance(c, np.ndarray) for c in columns):
             columns = [np.broadcast_to(c, (size * count,)) for c in columns]
-        block = np.array(columns)  # one row per parameter
-        added = block.sum(axis=1) if fast else _running_sum(block)
+        block = np.stack(columns, axis=1)  # one column per parameter, its shares in order
+        added = block.sum(axis=0) if fast else _running_sum(block)
         for i, total in zip(members, added.tolist(), strict=True):
             totals[i] = total
     return totals
 
 
 def _running_sum(block: Any) -> Any:
-    block[:, 0] += 0.0  # eager's first add is 0.0 + share: -0.0 becomes 0.0
-    return block.cumsum(axis=1)[:, -1]
+    block[0] += 0.0  # eager's first add is 0.0 + share: -0.0 becomes 0.0
+    return block.cumsum(axis=0)[-1]
