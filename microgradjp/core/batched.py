@@ -138,17 +138,17 @@ class _Sums:
 
     def __call__(self, *terms: Any) -> Any:
         np = numpy()
-        if not any(isinstance(t, np.ndarray) for t in terms):
+        arrays = [isinstance(t, np.ndarray) for t in terms]
+        if not any(arrays):
             return rules.SUM.forward(*terms)
-        if not all(isinstance(t, np.ndarray) for t in terms):
+        if not all(arrays):
             terms = tuple(np.broadcast_arrays(*terms))
         stacked = np.array(terms)
-        with np.errstate(all="ignore"):
-            if len(terms) == 2:
-                wide, total = None, terms[0] + terms[1]
-            else:
-                wide = stacked.astype(np.longdouble).sum(axis=0)
-                total = wide.astype(float)
+        if len(terms) == 2:
+            wide, total = None, terms[0] + terms[1]
+        else:
+            wide = stacked.astype(np.longdouble).sum(axis=0)
+            total = wide.astype(float)
         zeros = np.flatnonzero(total == 0.0)  # fsum decides a zero's sign (its terms may be 0s)
         if len(zeros):
             total[zeros] = [rules.SUM.forward(*column) for column in stacked[:, zeros].T.tolist()]
@@ -165,7 +165,7 @@ class _Sums:
             terms = np.concatenate([stacked for stacked, _, _ in group], axis=1)
             total = np.concatenate([found for _, _, found in group])
             with np.errstate(all="ignore"):
-                sure = np.isfinite(total) & (np.abs(total) >= _SMALLEST_NORMAL)
+                sure = np.isfinite(total) & (np.abs(total) >= _SMALLEST)
                 if count > 2:
                     wide = np.concatenate([wide for _, wide, _ in group])
                     sure &= _rounds_surely(terms, wide, total)
@@ -177,19 +177,21 @@ class _Sums:
 
 
 def _rounds_surely(terms: Any, wide: Any, total: Any) -> Any:
-    # Where is the exact sum surely nearer to total than to either neighbouring double? It lies
-    # within margin of wide; total is wide rounded, diff away from wide, and the halfway point
-    # lies half a gap away on wide's side (the gap below a power of two is half the one above).
+    # Is every number within margin of wide nearer to total than to either neighbouring double?
+    # total is wide rounded, diff away from it; half the smaller gap (below a power of two it is
+    # half the one above) leaves room for |diff| + margin on either side.
     np = numpy()
-    margin = np.abs(terms).sum(axis=0) * ((len(terms) + 2) * 2.0 ** -62)
+    # Each of the n - 1 additions errs by at most 2**-64 of its result, at most sum|x|; the sum
+    # of |x| taken in doubles is within n * 2**-53 of its own: one more n covers that.
+    margin = np.abs(terms).sum(axis=0) * (len(terms) * 2.0 ** -64)
     diff = (wide - total.astype(np.longdouble)).astype(float)  # exact, and a double
     size = np.abs(total)
-    above = np.spacing(size)
-    gap = np.where((diff >= 0) == (total >= 0), above, size - np.nextafter(size, 0.0))
+    gap = np.minimum(np.spacing(size), size - np.nextafter(size, 0.0))
     return np.abs(diff) + margin < gap * 0.5
 
 
-_SMALLEST_NORMAL = 2.0 ** -1022
+# Far enough from the subnormals that a wide sum's distance to its double is a double too.
+_SMALLEST = 2.0 ** -958
 
 
 def _fast_sum() -> Callable[..., Any]:
