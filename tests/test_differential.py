@@ -423,18 +423,14 @@ def test_the_per_sample_replay_on_arrays_is_the_per_sample_replay_on_floats(prog
     [[1.0, -1.5 * 2.0 ** -54, 2.0 ** -80], [1.0, 2.0 ** -53, 2.0 ** -90],  # near a halfway
      [1.0, -(2.0 ** -54), -(2.0 ** -100)], [1e-300, 1e-300, -1e-300]],  # point, below a power
 ])
-def test_the_exact_sum_on_arrays_is_fsum_s_sum_or_refused(terms):
+def test_the_exact_sum_on_arrays_is_fsum_s_sum(terms):
     from microgradjp.core import batched
-    # SUM's forward as the code calls it: over columns, one row per sample. The run takes each
-    # sum in extended precision, then checks it against what fsum gives, refusing if not.
+    # SUM's forward as the code calls it: over columns, one row per sample.
     run = batched.compile_on_arrays("def run(*xs, f0=f0):\n    return f0(*xs)\n",
                                     {"f0": rules.SUM.forward}, fast=False)
     expected = [rules.SUM.forward(*row) for row in terms]
-    try:
-        with batched.arithmetic_errors():  # as the callers run it
-            got = run(*np.array(terms).T).tolist()
-    except FloatingPointError:  # the caller runs the floats
-        return
+    with np.errstate(all="ignore"):  # inf - inf: the callers raise, then run the floats
+        got = run(*np.array(terms).T).tolist()
     assert agree(expected, got, same), got
 
 

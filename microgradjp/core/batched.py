@@ -3,7 +3,8 @@
 The code `replay` writes is arithmetic and calls. On float64 arrays numpy's + - * / are the same
 IEEE operations as Python's on floats, so only the calls and ``**`` change: the exact mode calls
 each row's own Python function on every element (fsum's correctly rounded sum is found in
-extended precision, checked, else asked of fsum), the fast mode numpy's own tanh, exp and sums.
+extended precision where that is surely it, else asked of fsum), the fast mode numpy's own
+tanh, exp and sums.
 numpy is optional (the ``fast`` extra): without it `numpy()` is None and replay runs on floats.
 """
 
@@ -65,27 +66,17 @@ def arithmetic_errors() -> Iterator[None]:
 
 
 def compile_on_arrays(source: str, namespace: dict[str, Any], *, fast: bool) -> Callable[..., Any]:
-    """Return the generated ``run`` with every called function mapped to work on arrays.
-
-    In the exact mode, a sum the run found in extended precision that fsum would round
-    otherwise raises FloatingPointError after the run (the caller then runs the floats).
-    """
-    tree = _PowerAsCall().visit(ast.parse(source))
-    sums = _Sums()
-    mapped = {name: _on_arrays(value, fast, sums) if callable(value) else value
+    """Return the generated ``run`` with every called function mapped to work on arrays."""
+    # Parsed only where there is a ** to map: for a large graph that takes longer than the rest.
+    code = compile(ast.fix_missing_locations(_PowerAsCall().visit(ast.parse(source)))
+                   if "**" in source else source, "<microgradjp batched replay>", "exec")
+    mapped = {name: _on_arrays(value, fast) if callable(value) else value
               for name, value in namespace.items()}
-    mapped["power"] = _on_arrays(operator.pow, fast, sums)
+    mapped["power"] = _on_arrays(operator.pow, fast)
     # As in replay: the source holds only generated names, operators and numbers, no user text.
-    exec(compile(ast.fix_missing_locations(tree), "<microgradjp batched replay>", "exec"), mapped)
+    exec(code, mapped)
     run: Callable[..., Any] = mapped["run"]
-
-    def checked(*args: Any) -> Any:
-        sums.pending.clear()  # a run that raised may have left some
-        result = run(*args)
-        sums.check()
-        return result
-
-    return checked
+    return run
 
 
 class _PowerAsCall(ast.NodeTransformer):
@@ -97,12 +88,12 @@ class _PowerAsCall(ast.NodeTransformer):
         return ast.Call(ast.Name("power", ast.Load()), [node.left, node.right], [])
 
 
-def _on_arrays(function: Callable[..., Any], fast: bool, sums: _Sums) -> Callable[..., Any]:
+def _on_arrays(function: Callable[..., Any], fast: bool) -> Callable[..., Any]:
     if fast and function in _FAST:
         mapped: Callable[..., Any] = _FAST[function]()
         return mapped
     if function is rules.SUM.forward:
-        return sums
+        return _exact_sum
     return _each(function)
 
 
@@ -122,64 +113,37 @@ def _each(function: Callable[..., Any]) -> Callable[..., Any]:
     return on_each
 
 
-class _Sums:
-    """SUM's forward (fsum) on arrays, each sample's sum checked against fsum's after the run.
-
-    fsum rounds the exact sum once. Two terms: ``a + b`` rounds it once too. More: the sum in
-    extended precision (a 64-bit significand) is within n * 2**-64 * sum|x| of the exact one,
-    so rounded to a double it is fsum's unless that margin reaches the point halfway to the
-    next double (0 of 165,000 two-moons sums did). `check` looks at all of a run's sums in one
-    pass, asks fsum wherever it cannot tell (a tie, a zero whose sign fsum decides, a
-    subnormal, inf or nan), and raises if any sample's sum is not fsum's, bit for bit.
-    """
-
-    def __init__(self) -> None:
-        self.pending: list[tuple[Any, Any, Any]] = []  # (terms, one row each; wide sum; sum)
-
-    def __call__(self, *terms: Any) -> Any:
-        np = numpy()
-        arrays = [isinstance(t, np.ndarray) for t in terms]
-        if not any(arrays):
-            return rules.SUM.forward(*terms)
-        if not all(arrays):
-            terms = tuple(np.broadcast_arrays(*terms))
-        stacked = np.array(terms)
-        if len(terms) == 2:
-            wide, total = None, terms[0] + terms[1]
-        else:
-            wide = stacked.astype(np.longdouble).sum(axis=0)
-            total = wide.astype(float)
-        zeros = np.flatnonzero(total == 0.0)  # fsum decides a zero's sign (its terms may be 0s)
-        if len(zeros):
-            total[zeros] = [rules.SUM.forward(*column) for column in stacked[:, zeros].T.tolist()]
-        self.pending.append((stacked, wide, total))
-        return total
-
-    def check(self) -> None:
-        np = numpy()
-        by_count: dict[int, list[tuple[Any, Any, Any]]] = {}
-        for pending in self.pending:
-            by_count.setdefault(len(pending[0]), []).append(pending)
-        self.pending.clear()
-        for count, group in by_count.items():
-            terms = np.concatenate([stacked for stacked, _, _ in group], axis=1)
-            total = np.concatenate([found for _, _, found in group])
-            with np.errstate(all="ignore"):
-                sure = np.isfinite(total) & (np.abs(total) >= _SMALLEST)
-                if count > 2:
-                    wide = np.concatenate([wide for _, wide, _ in group])
-                    sure &= _rounds_surely(terms, wide, total)
-            unsure = np.flatnonzero(~sure)
-            fsums = [rules.SUM.forward(*column) for column in terms[:, unsure].T.tolist()]
-            if not np.array_equal(np.array(fsums, dtype=float).view(np.int64),
-                                  total[unsure].view(np.int64)):
-                raise FloatingPointError("a sum in extended precision is not fsum's")
+def _exact_sum(*terms: Any) -> Any:
+    # SUM's forward (fsum: the exact sum, rounded once) on every sample. Two terms: a + b rounds
+    # it once too. More: the sum in extended precision (a 64-bit significand) is within
+    # n * 2**-64 * sum|x| of the exact one, so rounded to a double it is fsum's wherever that
+    # margin stays clear of the points halfway to the neighbouring doubles. fsum itself answers
+    # for the other samples (a rounding too close to call, a zero whose sign fsum decides,
+    # a subnormal, inf or nan): about 1 in 10 sums of 16 products on two moons.
+    np = numpy()
+    arrays = [isinstance(t, np.ndarray) for t in terms]
+    if not any(arrays):
+        return rules.SUM.forward(*terms)
+    if not all(arrays):
+        terms = tuple(np.broadcast_arrays(*terms))
+    stacked = np.array(terms)
+    if len(terms) == 2:
+        total = terms[0] + terms[1]
+        unsure = np.flatnonzero(total == 0.0)
+    else:
+        wide = stacked.astype(np.longdouble).sum(axis=0)
+        total = wide.astype(float)
+        unsure = np.flatnonzero(~_rounds_surely(stacked, wide, total))
+    if len(unsure):
+        total[unsure] = [rules.SUM.forward(*column) for column in stacked[:, unsure].T.tolist()]
+    return total
 
 
 def _rounds_surely(terms: Any, wide: Any, total: Any) -> Any:
     # Is every number within margin of wide nearer to total than to either neighbouring double?
     # total is wide rounded, diff away from it; half the smaller gap (below a power of two it is
-    # half the one above) leaves room for |diff| + margin on either side.
+    # half the one above) leaves room for |diff| + margin on either side. inf, nan and zero
+    # have no such gap (the comparison is False), nor does a total too near the subnormals.
     np = numpy()
     # Each of the n - 1 additions errs by at most 2**-64 of its result, at most sum|x|; the sum
     # of |x| taken in doubles is within n * 2**-53 of its own: one more n covers that.
@@ -187,7 +151,7 @@ def _rounds_surely(terms: Any, wide: Any, total: Any) -> Any:
     diff = (wide - total.astype(np.longdouble)).astype(float)  # exact, and a double
     size = np.abs(total)
     gap = np.minimum(np.spacing(size), size - np.nextafter(size, 0.0))
-    return np.abs(diff) + margin < gap * 0.5
+    return (np.abs(diff) + margin < gap * 0.5) & (size >= _SMALLEST)
 
 
 # Far enough from the subnormals that a wide sum's distance to its double is a double too.
