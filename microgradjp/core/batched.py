@@ -21,12 +21,13 @@ from typing import Any
 
 from . import rules
 
-__all__ = ["BATCHED_FROM", "arithmetic_errors", "arrays", "compile_on_arrays", "exact_wins",
-           "numpy", "sums_in_order"]
+__all__ = ["BATCHED_FROM", "arithmetic_errors", "arrays", "compile_on_arrays", "numpy",
+           "sums_in_order", "wins"]
 
-# From this many samples a batch runs faster as arrays in the exact mode than as floats, sample
-# after sample (measured on two moons, 2-16-16-1 tanh: see docs/performance.md).
-BATCHED_FROM = 16
+# From how many samples a batch runs faster as arrays than as floats, sample after sample, in
+# each mode (measured on two moons, 2-16-16-1 tanh, with benchmarks/batched.py: the arrays cost
+# about 1.2 ms (fast) to 1.5 ms (exact) whatever the size, the floats about 33 us a sample).
+BATCHED_FROM = {"exact": 64, "fast": 32}
 
 
 @cache
@@ -43,14 +44,19 @@ def numpy() -> Any:
     return np
 
 
-def exact_wins(size: int) -> bool:
-    """Return whether the exact mode runs a batch of ``size`` samples faster than floats do.
+def wins(mode: str, size: int) -> bool:
+    """Return whether ``mode`` ("exact" or "fast") runs ``size`` samples faster than floats do.
 
-    It needs numpy and an extended ``long double`` (x86 Linux has one; where ``long double`` is
-    a plain double, as on Windows or Apple silicon, nearly every sum goes back to fsum).
+    Both need numpy. The exact mode also needs an extended ``long double`` (x86 Linux has one;
+    where it is a plain double, as on Windows or Apple silicon, most sums would go to fsum).
+
+    >>> wins("exact", 1)
+    False
     """
     np = numpy()
-    return np is not None and size >= BATCHED_FROM and np.finfo(np.longdouble).nmant >= 63
+    if np is None or size < BATCHED_FROM[mode]:
+        return False
+    return mode == "fast" or np.finfo(np.longdouble).nmant >= 63
 
 
 @contextmanager

@@ -202,10 +202,12 @@ class SampleReplay:
     leaf: bit for bit the same numbers, provided each sample's nodes reach the parameters only
     among themselves (fit checks it).
 
-    ``batched`` says how a batch runs where numpy is installed: ``"exact"`` as arrays, all
-    samples at once, where that is faster (`batched.exact_wins`), bit for bit the floats'
-    numbers; ``"fast"`` as arrays with numpy's own tanh, exp and sums (within 1e-12 relative);
-    None always sample after sample on floats. ``last`` is the mode of the last call answered.
+    ``batched`` says how a batch runs where numpy is installed and that is faster
+    (`batched.wins`: from 64 samples, 32 for "fast"): ``"exact"`` as arrays, all samples at
+    once, bit for bit the floats' numbers; ``"fast"`` as arrays with numpy's own tanh, exp and
+    sums (within 1e-12 relative); None always sample after sample on floats. Arrays that meet
+    an error or an inf give way to the floats, which give Python's number or error. ``last``
+    is the mode of the last call answered.
 
     >>> w = Value(2.0); x = Value(3.0); t = 1.5 * 1.0  # a target of its own
     >>> replay = SampleReplay((w * x - t) ** 2, [w], [x], [t])
@@ -251,12 +253,12 @@ class SampleReplay:
         return result
 
     def mode(self, size: int) -> str:
-        """Return which mode runs a batch of ``size`` samples: "replay" (floats) or "batched"..."""
-        if self.batched == "fast" and batched.numpy() is not None and \
-                size >= batched.BATCHED_FROM:
-            return "batched fast"
-        if self.batched == "exact" and batched.exact_wins(size):
-            return "batched"
+        """Return the mode that runs a batch of ``size`` samples.
+
+        "replay" (floats, sample after sample), "batched" or "batched fast" (arrays).
+        """
+        if self.batched is not None and batched.wins(self.batched, size):
+            return _MODES[self.batched]
         return "replay"
 
     def _batch(self, parameters: Sequence[float], samples: Sequence[tuple[float, ...]],
@@ -281,6 +283,7 @@ class SampleReplay:
 
 
 _BATCHED = ("exact", "fast", None)
+_MODES = {"exact": "batched", "fast": "batched fast"}  # as History.mode names them
 
 
 def _generate_sample(
