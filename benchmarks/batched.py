@@ -3,17 +3,21 @@
     python benchmarks/batched.py            # a few minutes
     python benchmarks/batched.py --quick    # a smoke run
 
-MLP 2-16-16-1 (tanh), max-margin loss, SGD, full batch (B = 100, then 1,000 points). Each
-mode's time per epoch after the first (the recording, always eager: a fit of E + 1 epochs
-minus one of 1), best of the rounds, modes interleaved round by round; then one replayed
-step alone (`SampleReplay` over the batch).
-Printed: ms per epoch and the ratio to eager, and ``History.mode`` to show which mode ran.
+MLP 2-16-16-1 (tanh), max-margin loss, SGD, full batch (B = 100, then 1,000 points): ms per
+epoch over the whole fit (its first epoch is the recording, always eager, and the second
+compiles the replay), and once replaying (the median time from one step's start to the next),
+each mode's best of the rounds; the ratios to eager, and ``History.mode`` to show which mode
+ran. Then one replayed step alone (`SampleReplay` over the batch) by batch size, every size
+run as arrays, to find where the arrays win (`batched.BATCHED_FROM`).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
+import statistics
 import time
+from typing import Any
 from unittest.mock import patch
 
 from microgradjp.core import batched as batched_module
@@ -22,37 +26,50 @@ from microgradjp.core.replay import SampleReplay
 from microgradjp.data import two_moons
 from microgradjp.losses import max_margin_loss
 from microgradjp.nn import MLP
+from microgradjp.nn._fit_replay import ReplayedSteps
 from microgradjp.optim import SGD
 from microgradjp.train import fit
 
 MODES = {"eager": False, "replay": None, "batched": True, "batched fast": "fast"}
 
 
-def run(replay: bool | str | None, points: int, epochs: int) -> tuple[float, str]:
-    """Return the seconds of a fit and its History.mode (``None``: float replay, arrays off)."""
+def run(replay: bool | str | None, points: int, epochs: int) -> tuple[float, list[float], str]:
+    """Return a fit's seconds, the seconds between its steps' starts, and History.mode.
+
+    ``None`` is float replay (no batch large enough to run as arrays).
+    """
     xs, ts = two_moons(points, 0.1, seed=0, labels=(-1, 1))
     model = MLP(2, [16, 16, 1], activation="tanh", seed=0)
     optimizer = SGD(model.parameters(), lr=0.05)
-    # Float replay: no batch large enough to run as arrays.
     never = dict.fromkeys(batched_module.BATCHED_FROM, 10**9) if replay is None else {}
-    with patch.dict(batched_module.BATCHED_FROM, never):
+    starts: list[float] = []
+    step = ReplayedSteps.step
+
+    def timed(self: ReplayedSteps, *args: Any) -> Any:
+        starts.append(time.perf_counter())
+        return step(self, *args)
+
+    with patch.dict(batched_module.BATCHED_FROM, never), patch.object(ReplayedSteps, "step",
+                                                                        timed):
         start = time.perf_counter()
         history = fit(model, xs, ts, loss=max_margin_loss, optimizer=optimizer, epochs=epochs,
                       replay=True if replay is None else replay, progress=False)
         seconds = time.perf_counter() - start
-    return seconds, history.mode
+    return seconds, [b - a for a, b in itertools.pairwise(starts)], history.mode
 
 
 def per_epoch(replay: bool | str | None, points: int, epochs: int,
-              rounds: int) -> tuple[float, str]:
-    """Return ms per epoch once replaying (a fit of 2 + E epochs minus one of 2), History.mode.
+              rounds: int) -> tuple[float, float, str]:
+    """Return ms per epoch over a whole fit, and once replaying (median), and History.mode.
 
-    The first epoch is eager (the recording) and the second compiles the array code: both runs
-    pay them, so the difference is E replayed epochs; each run's best of ``rounds``.
+    A full batch is one step an epoch: the time from one step's start to the next is an
+    epoch, the first two (the recording, always eager, then compiling the replay) left out.
+    An eager fit's epochs are all alike: its whole time over the epochs.
     """
-    short = min(run(replay, points, 2)[0] for _ in range(rounds))
-    runs = [run(replay, points, 2 + epochs) for _ in range(rounds)]
-    return (min(seconds for seconds, _ in runs) - short) * 1e3 / epochs, runs[0][1]
+    runs = [run(replay, points, epochs) for _ in range(rounds)]
+    whole = min(seconds for seconds, _, _ in runs) * 1e3 / epochs
+    replayed = [statistics.median(gaps[2:]) * 1e3 for _, gaps, _ in runs if gaps[2:]]
+    return whole, min(replayed, default=whole), runs[0][2]
 
 
 def replay_step(points: int, batched: str | None, rounds: int) -> float:
@@ -62,6 +79,7 @@ def replay_step(points: int, batched: str | None, rounds: int) -> float:
     xs, ts = (xs * (points // len(xs) + 1))[:points], (ts * (points // len(ts) + 1))[:points]
     x, t = [Value(v) for v in xs[0]], float(ts[0]) * 1.0
     output = model(x)
+    assert isinstance(output, Value)  # one output unit
     replay = SampleReplay(max_margin_loss(output, t), model.parameters(), x, [t], [output],
                           batched=batched)
     always = dict.fromkeys(batched_module.BATCHED_FROM, 1)  # arrays at every size: where wins?
@@ -81,12 +99,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="few epochs, 1 round")
     quick = parser.parse_args().quick
     rounds = 1 if quick else 3
-    for points, epochs in ((100, 2 if quick else 20), (1000, 1 if quick else 4)):
-        print(f"\nfit, B = {points}: ms per replayed epoch (History.mode), ratio to eager")
+    for points, epochs in ((100, 4 if quick else 20), (1000, 4 if quick else 8)):
+        print(f"\nfit, B = {points}, {epochs} epochs: ms per epoch, whole run | once replaying "
+              "| ratios to eager | History.mode")
         best = {name: per_epoch(replay, points, epochs, rounds)
                 for name, replay in MODES.items()}
-        for name, (ms, mode) in best.items():
-            print(f"| {name} | {ms:.2f} ({mode}) | {best['eager'][0] / ms:.1f}x |")
+        eager = best["eager"][0]
+        for name, (whole, steady, mode) in best.items():
+            print(f"| {name} | {whole:.2f} | {steady:.2f} | {eager / whole:.1f}x | "
+                  f"{eager / steady:.1f}x | {mode} |")
     print("\none replayed step alone (SampleReplay over the batch), ms: B | replay | batched | "
           "batched fast")
     for points in (4, 8, 16, 32, 100, 1000):

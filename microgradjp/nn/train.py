@@ -150,9 +150,10 @@ def fit(model: Callable[[Sequence[float]], Outputs], inputs: Sequence[Sequence[f
     takes targets as numbers, ``max_margin_loss`` or ``mean_squared_error``, no regularization),
     fit records one sample's graph at the first batch of each size and replays it as straight
     float code for the rest: the same losses and weights bit for bit, several times faster.
-    Where numpy is installed, a batch of 16 samples or more (on x86 Linux) runs that code once
+    Where numpy is installed, a batch of 64 samples or more (on x86 Linux) runs that code once
     on arrays holding every sample ("batched"), still bit for bit. ``replay="fast"`` lets
-    numpy's own tanh, exp and sums run it (within 1e-12 relative of eager, faster still).
+    numpy's own tanh, exp and sums run it from 32 samples (within 1e-12 relative of eager, and
+    faster still: see docs/performance.md).
     ``replay=False`` runs every step eagerly; your own loss or model always runs eagerly.
     ``History.eager`` says why a run was not replayed (None: it was), ``History.mode`` which
     mode ran most steps: "eager", "replay", "batched" or "batched fast".
