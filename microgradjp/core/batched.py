@@ -166,7 +166,14 @@ _SMALLEST = 2.0 ** -958
 
 def _fast_sum() -> Callable[..., Any]:
     np = numpy()
-    return lambda *terms: np.add.reduce(np.array(np.broadcast_arrays(*terms)), axis=0)
+    ndarray = np.ndarray
+
+    def add(*terms: Any) -> Any:
+        if not all(isinstance(t, ndarray) for t in terms):
+            terms = tuple(np.broadcast_arrays(*terms))
+        return np.add.reduce(np.array(terms), axis=0)
+
+    return add
 
 
 def _ufunc(name: str) -> Callable[[], Any]:
@@ -211,13 +218,18 @@ def sums_in_order(shares: list[list[Any]], size: int, *, fast: bool) -> list[flo
                                 axis=1).reshape(-1) for i in members]
         if not all(isinstance(c, np.ndarray) for c in columns):
             columns = [np.broadcast_to(c, (size * count,)) for c in columns]
-        block = np.stack(columns, axis=1)  # one column per parameter, its shares in order
-        added = block.sum(axis=0) if fast else _running_sum(block)
+        block = np.array(columns)  # one row per parameter: its shares in order
+        added = block.sum(axis=1) if fast else _running_sum(block)
         for i, total in zip(members, added.tolist(), strict=True):
             totals[i] = total
     return totals
 
 
 def _running_sum(block: Any) -> Any:
-    block[0] += 0.0  # eager's first add is 0.0 + share: -0.0 becomes 0.0
-    return block.cumsum(axis=0)[-1]
+    # Column after column, as eager adds: the first into 0.0 (-0.0 becomes 0.0). A loop, not
+    # cumsum: numpy promises cumsum's order too, but takes five times as long to keep it.
+    columns = numpy().ascontiguousarray(block.T)
+    total = columns[0] + 0.0
+    for column in columns[1:]:
+        total += column
+    return total
