@@ -225,11 +225,9 @@ class SampleReplay:
                                          "pass one of them"))
         made = made_by_ops(loss)
         graph = (made, loss, list(parameters), list(features), list(targets), list(watch))
-        source, namespace = _generate_sample(*graph)
-        exec(compile(source, "<microgradjp replay>", "exec"), namespace)  # see Replay: no user text
-        self._run: Callable[..., tuple[list[float], tuple[float, ...], list[tuple[float, ...]]]]
-        self._run = namespace["run"]
-        self.source = source
+        self.source, self._namespace = _generate_sample(*graph)
+        # Compiled when floats first run a batch: a run all in arrays never needs it.
+        self._floats: Callable[..., Any] | None = None
         self.batched = batched
         self.last = "replay"
         # The array code is written when a batch first asks for it (a graph kept till then).
@@ -240,6 +238,7 @@ class SampleReplay:
                  seed: float) -> tuple[list[float], tuple[float, ...], list[tuple[float, ...]]]:
         """Return ``(losses, gradients, watched)``; a failure raises the arithmetic's own error."""
         mode = self.mode(len(samples))
+        result: tuple[list[float], tuple[float, ...], list[tuple[float, ...]]]
         if mode != "replay":
             try:
                 result = self._batch(parameters, samples, seed)
@@ -248,7 +247,10 @@ class SampleReplay:
             else:
                 self.last = mode
                 return result
-        result = self._run(parameters, samples, seed)
+        if self._floats is None:  # see Replay: the source holds no user text
+            exec(compile(self.source, "<microgradjp replay>", "exec"), self._namespace)
+            self._floats = self._namespace["run"]
+        result = self._floats(parameters, samples, seed)
         self.last = "replay"
         return result
 
