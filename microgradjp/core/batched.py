@@ -86,7 +86,8 @@ def compile_on_arrays(source: str, namespace: dict[str, Any], *, fast: bool) -> 
 
 
 class _PowerAsCall(ast.NodeTransformer):
-    # numpy's ** squares where the exponent is 2 (x * x); Python calls pow(x, 2.0): map it.
+    # numpy's ** squares where the exponent is 2 (x * x), and its power may be its own; Python
+    # calls the C library's pow: so ** becomes a call the mode maps.
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         self.generic_visit(node)
         if not isinstance(node.op, ast.Pow):

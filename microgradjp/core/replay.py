@@ -4,6 +4,7 @@ Training loops rebuild the same graph every step. `Replay` turns one recorded gr
 straight-line Python function over floats (no nodes, no dicts, no sort), written by the rows
 themselves (see `writing`), and gives gradients identical to eager `backward()`. The eager engine
 stays the reference. It lives in the core because `fit` (in `nn`) replays its steps with it.
+Where numpy is installed, `batched` runs the same code once over a whole batch's arrays.
 """
 
 from __future__ import annotations
