@@ -16,7 +16,7 @@ import operator
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any
 
 from . import rules
@@ -112,10 +112,12 @@ def _each(function: Callable[..., Any]) -> Callable[..., Any]:
         if size is None:
             return function(*args)
         columns = [a.tolist() if isinstance(a, np.ndarray) else repeat(a, size) for a in args]
-        results = list(map(function, *columns))
-        if type(results[0]) is tuple:  # a vjp: one share per input
-            return tuple(np.array(share, dtype=float) for share in zip(*results, strict=True))
-        return np.array(results, dtype=float)
+        results = map(function, *columns)
+        first = next(results)
+        if type(first) is tuple:  # a vjp: one share per input
+            shares = zip(*chain((first,), results), strict=True)
+            return tuple(np.array(share, dtype=float) for share in shares)
+        return np.fromiter(chain((first,), results), float, count=size)
 
     return on_each
 
