@@ -26,7 +26,7 @@ __all__ = ["BATCHED_FROM", "arithmetic_errors", "arrays", "compile_on_arrays", "
 
 # From how many samples a batch runs faster as arrays than as floats, sample after sample, in
 # each mode (measured on two moons, 2-16-16-1 tanh, with benchmarks/batched.py: the arrays cost
-# about 1.2 ms a step (fast: 0.8 ms) plus 8 us a sample (2 us), the floats 32 us a sample).
+# about 1.2 ms a step (fast: 0.8 ms) plus 12 us a sample (2 us), the floats 33 us a sample).
 BATCHED_FROM = {"exact": 64, "fast": 32}
 
 
