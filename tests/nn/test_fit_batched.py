@@ -74,7 +74,7 @@ def test_a_batch_numpy_refuses_runs_on_floats_with_eager_s_numbers():
     assert history.mode == "replay"
 
 
-@pytest.mark.parametrize("replay", [True, "fast"])
+@pytest.mark.parametrize("replay", [pytest.param(True, marks=needs_long_double), "fast"])
 def test_an_inf_input_stops_fit_with_eager_s_error(replay, monkeypatch):
     # Two batches of 64 an epoch: the first is the recording, the second runs as arrays; the
     # inf lands in the second in epoch 1, and numpy's refusal hands it to the floats, then to
