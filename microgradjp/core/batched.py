@@ -4,8 +4,8 @@ The code `replay` writes is arithmetic and calls. On float64 arrays numpy's + - 
 IEEE operations as Python's on floats, so only the calls and ``**`` change: the exact mode calls
 each row's own Python function on every element (fsum's correctly rounded sum is found in
 extended precision where that is surely it, else asked of fsum), the fast mode numpy's own
-tanh, exp and sums.
-numpy is optional (the ``fast`` extra): without it `numpy()` is None and replay runs on floats.
+tanh, exp and sums. numpy is optional (the ``fast`` extra): without it `numpy()` is None and
+replay runs on floats.
 """
 
 from __future__ import annotations
@@ -192,12 +192,11 @@ _FAST: dict[Callable[..., Any], Callable[[], Any]] = {
 }
 
 
-def arrays(columns: Sequence[Any], size: int | None = None) -> tuple[list[Any], int]:
+def arrays(columns: Sequence[Any]) -> tuple[list[Any], int]:
     """Return the columns as float arrays of one length (a number stands for all), and it."""
     np = numpy()
     found = [np.asarray(c, dtype=float) for c in columns]
-    if size is None:
-        size = max((len(c) for c in found if c.ndim == 1), default=1)
+    size = max((len(c) for c in found if c.ndim == 1), default=1)
     return [np.broadcast_to(c, (size,)) if c.ndim == 0 else c for c in found], size
 
 
@@ -205,7 +204,7 @@ def sums_in_order(shares: list[list[Any]], size: int, *, fast: bool) -> list[flo
     """Return each list's shares added sample after sample, each sample's in order, from 0.0.
 
     That is the order in which eager backward adds a batch's shares into a zeroed parameter
-    (exact: a running sum, ``cumsum``); the fast mode lets numpy add them as it likes.
+    (exact: a running sum); the fast mode lets numpy add them as it likes.
     """
     np = numpy()
     totals = [0.0] * len(shares)
