@@ -23,6 +23,7 @@ import math
 import operator
 from collections.abc import Callable
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import assume, given, note
@@ -380,3 +381,166 @@ def test_a_constant_of_the_program_is_a_constant_leaf_when_looked_at():
     # The paths above compare leaves the user made; a number beside a Value is a Constant.
     _, root = build(([2.0], [("*", (("node", 0), ("number", 3.0)))]))
     assert isinstance(root.parents[1], Constant)
+
+
+# Batched replay: the same generated code run on numpy arrays, every sample at once.
+
+try:
+    import numpy as np
+except ImportError:  # the batched paths run on numpy; the tests above do not need it
+    np = None
+needs_numpy = pytest.mark.skipif(np is None, reason="the batched replay runs on numpy arrays")
+
+
+def per_row(replay: Replay, rows: list[list[float]]) -> Any:
+    """Return (outputs, grads per input) called sample after sample, or the first error's type."""
+    results = outcome(lambda: [replay(row) for row in rows])
+    if isinstance(results, type):
+        return results
+    return ([value for value, _ in results],
+            [list(column) for column in zip(*(g for _, g in results), strict=True)])
+
+
+def on_arrays(replay: Replay, rows: list[list[float]], *, fast: bool) -> Any:
+    def run() -> Any:
+        outputs, grads = replay.batch([list(column) for column in zip(*rows, strict=True)],
+                                      fast=fast)
+        return outputs.tolist(), [g.tolist() for g in grads]
+
+    return outcome(run)
+
+
+def close(a: float, b: float) -> bool:
+    """Within 1e-12 relative where both are finite (1e-14 apart for a weight that cancels to
+    about 0: 7.8e-18 for 5.1e-18 is no difference at the scale of the others); else bit for bit."""
+    if math.isfinite(a) and math.isfinite(b):
+        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-14)
+    return same(a, b)
+
+
+@needs_numpy
+@given(programs, st.lists(st.lists(numbers, min_size=3, max_size=3), min_size=1, max_size=5))
+def test_replay_batch_is_the_replay_called_sample_after_sample(program, others):
+    leaves, root = build(program)
+    replay = Replay(root, leaves)
+    rows = [[x.data for x in leaves], *([row[i] for i in range(len(leaves))] for row in others)]
+    expected = per_row(replay, rows)
+    got = on_arrays(replay, rows, fast=False)
+    if isinstance(expected, type) or isinstance(got, type):
+        assert expected is got, f"batch: {got!r}, sample after sample: {expected!r}"
+        return
+    assert agree(expected[0], got[0], same), f"outputs {got[0]!r}, expected {expected[0]!r}"
+    for e, g in zip(expected[1], got[1], strict=True):
+        assert agree(e, g, same), f"gradients {g!r}, expected {e!r}"
+
+
+def bit_for_bit_or_raised(run: Callable[[], Any], expected: Any) -> None:
+    # The arrays may refuse what floats accept (numpy raises on 1e308 * 10, Python gives inf):
+    # then the caller runs the floats. Where the floats raise, the arrays must raise too.
+    try:
+        losses, gradients, watched = run()
+    except (ValueError, ArithmeticError):
+        return
+    assert not isinstance(expected, type), f"arrays answered where floats raise {expected!r}"
+    assert agree(expected[0], losses, same), f"losses {losses!r}, floats {expected[0]!r}"
+    assert agree(expected[1], gradients, same), f"grads {gradients!r}, floats {expected[1]!r}"
+    assert len(watched) == len(expected[2])
+    for e, g in zip(expected[2], watched, strict=True):
+        assert agree(e, g, same), f"watched {g!r}, floats {e!r}"
+
+
+@needs_numpy
+@given(programs, st.lists(st.lists(numbers, min_size=3, max_size=3), min_size=1, max_size=6),
+       st.sampled_from([1.0, 0.5, -0.25]), st.sampled_from([None, (0.75,), (-2.5,), (1e308,)]))
+def test_the_per_sample_replay_on_arrays_is_the_per_sample_replay_on_floats(program, others,
+                                                                            seed, start):
+    # ``start``: the sums fit goes on from (a regularization term's shares, another recording's).
+    # Leaf 0 is the parameter, the others a sample's features; fit's numbers come from these.
+    leaves, loss = build(program)
+    if loss in leaves:
+        return
+    made = made_by_ops(loss)
+    assume(set(made) <= _leads_to(made, leaves[0]))
+    samples = [tuple(x.data for x in leaves[1:]),
+               *(tuple(row[:len(leaves) - 1]) for row in others)]
+    floats = SampleReplay(loss, leaves[:1], leaves[1:], [], made[-1:], batched=None)
+    arrays = SampleReplay(loss, leaves[:1], leaves[1:], [], made[-1:], batched="exact")
+    try:
+        expected = floats([leaves[0].data], samples, seed, start)
+    except (ValueError, ArithmeticError) as error:  # the arithmetic's own: fit then runs eagerly
+        expected = type(error)
+    bit_for_bit_or_raised(lambda: arrays._batch([leaves[0].data], samples, seed, start),
+                          expected)
+
+
+@needs_numpy
+@pytest.mark.parametrize("terms", [
+    [[0.1, 1e-30, -0.1, 3.0], [1e16, 1.0, -1e16, 0.5]],  # cancellation: only fsum gets these
+    [[1.0, 2.0 ** -53], [1.0, 2.0 ** -53 * 3], [2.0 ** -53, 1.0]],  # ties, both ways round
+    [[-0.0, -0.0], [0.0, -0.0], [5e-324, -5e-324], [1e-310, 1e-310]],  # zeros' signs, subnormal
+    [[math.inf, -math.inf], [math.nan, 1.0], [1e308, 1e308], [1e308, -1e308]],  # past fsum
+    [[1.0, -1.5 * 2.0 ** -54, 2.0 ** -80], [1.0, 2.0 ** -53, 2.0 ** -90],  # near a halfway
+     [1.0, -(2.0 ** -54), -(2.0 ** -100)], [1e-300, 1e-300, -1e-300]],  # point, below a power
+])
+def test_the_exact_sum_on_arrays_is_fsum_s_sum(terms):
+    from microgradjp.core import batched
+    # SUM's forward as the code calls it: over columns, one row per sample.
+    run = batched.compile_on_arrays("def run(*xs, f0=f0):\n    return f0(*xs)\n",
+                                    {"f0": rules.SUM.forward}, fast=False)
+    expected = [rules.SUM.forward(*row) for row in terms]
+    with np.errstate(all="ignore"):  # inf - inf: the callers raise, then run the floats
+        got = run(*np.array(terms).T).tolist()
+    assert agree(expected, got, same), got
+
+
+def fit_numbers(model_k: int, loss: Any, seed: int, inputs: list[list[float]],
+                targets: list[Any], replay: bool | str, batch_size: int | None,
+                regularized: bool) -> Any:
+    n_out, output, _, accuracy = LOSSES[loss]
+    model = MODELS[model_k](len(inputs[0]), n_out, seed, output)
+    optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    penalty = (lambda: l2_regularization(model.parameters(), 0.01)) if regularized else None
+
+    def train() -> Any:
+        history = fit(model, inputs, targets, loss=loss, optimizer=optimizer, epochs=3,
+                      batch_size=batch_size, seed=seed, accuracy=accuracy,
+                      regularization=penalty, replay=replay)
+        return history.loss + history.accuracy + [p.data for p in model.parameters()], \
+            history.mode
+
+    return outcome(train)
+
+
+@needs_numpy
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # a relu layer may die: the same in both
+@given(st.integers(0, len(MODELS) - 1), st.sampled_from(list(LOSSES)), st.booleans(),
+       st.integers(0, 10**6), st.sampled_from([None, 16]),
+       st.lists(st.floats(-3.0, 3.0), min_size=32, max_size=40))
+def test_fit_batched_is_fit_eager_bit_for_bit_and_fast_within_1e_12(model_k, loss, regularized,
+                                                                    seed, batch_size, numbers_):
+    from microgradjp.core import batched
+
+    n_out, _, target, _ = LOSSES[loss]
+    if n_out > 1 and model_k == 3:  # a Neuron has one output
+        model_k = 2
+    inputs = [numbers_[i:i + 2] for i in range(0, len(numbers_) - 1, 2)]
+    targets = [target(x) for x in inputs]
+    expected = fit_numbers(model_k, loss, seed, inputs, targets, False, batch_size, regularized)
+    # Arrays from 2 samples on: a class loss replays each run of one class apart, and the runs
+    # (going on from each other's sums, after a regularization term's) are short.
+    with patch.dict(batched.BATCHED_FROM, {"exact": 2, "fast": 2}):
+        exact = fit_numbers(model_k, loss, seed, inputs, targets, True, batch_size, regularized)
+        fast = fit_numbers(model_k, loss, seed, inputs, targets, "fast", batch_size,
+                           regularized)
+        arrays_win = batched.wins("exact", len(inputs))
+    for got in (exact, fast):
+        if isinstance(expected, type) or isinstance(got, type):
+            assert expected is got, f"{got!r}, eager {expected!r}"
+            return
+    assert expected[1] == "eager"
+    one_recording = loss in (max_margin_loss, mean_squared_error) or (
+        loss is binary_cross_entropy_with_logits and any(targets))  # recorded at a t != 0
+    if batch_size is None and arrays_win and one_recording:  # else most steps may be eager
+        assert exact[1] == "batched" and fast[1] == "batched fast", (exact[1], fast[1])
+    assert agree(expected[0], exact[0], same), f"batched {exact[0]!r}, eager {expected[0]!r}"
+    assert agree(expected[0], fast[0], close), f"batched fast {fast[0]!r}, eager {expected[0]!r}"

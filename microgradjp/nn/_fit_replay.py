@@ -13,6 +13,7 @@ batch whose numbers do not fit a recording runs eagerly.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
@@ -126,9 +127,12 @@ class ReplayedSteps:
     """Run `fit`'s batches by replay where that gives eager's numbers, else say None."""
 
     def __init__(self, model: Any, loss: Callable[..., Value], optimizer: Optimizer,
-                 regularization: Callable[[], Value] | None = None) -> None:
+                 regularization: Callable[[], Value] | None = None, *,
+                 batched: str = "exact") -> None:
         self.model, self.optimizer, self.regularization = model, optimizer, regularization
         self.targets = _LOSSES[loss]
+        self.batched = batched  # how SampleReplay runs a batch where numpy is installed
+        self.mode = "replay"  # the mode that ran most samples of the last replayed step
         self.parameters: list[Value] = model.parameters()
         # Every Value whose grad a step writes: the model's, and the optimizer's if others.
         self._written = list(dict.fromkeys([*self.parameters, *optimizer.params]))
@@ -219,7 +223,8 @@ class ReplayedSteps:
                 seen_targets.add(id(parent.data))  # the float object itself
         if not all(id(t) in seen_targets for t in numbers):
             return None  # a target did not enter the graph as the number given: not fed
-        return SampleReplay(loss, self.parameters, leaves, numbers, outputs)
+        return SampleReplay(loss, self.parameters, leaves, numbers, outputs,
+                            batched=self.batched)
 
     def step(self, xs: list[Any], ts: list[Any], rule: Rule | None) -> tuple[float, int] | None:
         """Return ``(batch loss, correct)`` after a replayed step, or None to run it eagerly."""
@@ -280,12 +285,15 @@ class ReplayedSteps:
         losses: list[float] = []
         watched: list[tuple[float, ...]] = []
         gradients: tuple[float, ...] = ()
+        ran: Counter[str] = Counter()  # samples per mode
         for key, run in groupby(zip(keys, samples, strict=True), key=itemgetter(0)):
-            run_losses, gradients, run_watched = self._recordings[key](
-                parameters, [sample for _, sample in run], seed, start)
+            replay, given = self._recordings[key], [sample for _, sample in run]
+            run_losses, gradients, run_watched = replay(parameters, given, seed, start)
+            ran[replay.last] += len(given)
             losses += run_losses
             watched += run_watched
             start = gradients
+        self.mode = ran.most_common(1)[0][0]
         return losses, gradients, watched
 
     def _regularization(self) -> Value | None:
