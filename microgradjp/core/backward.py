@@ -211,8 +211,8 @@ def _newest_first_order(made: list[Node]) -> list[Node]:
 # node of those rows costs no call and no tuple; every other row's vjp is called. Either way the
 # derivative has one home, the row, and the numbers are the reference's bit for bit.
 # Each test costs every node of a later row (and of any row not here) a comparison.
-_INLINE = ((rules.MUL, 2), (rules.ADD, 2), (rules.TANH, 1), (rules.EXP, 1), (rules.LOG, 1),
-           (rules.SUB, 2), (rules.SIGMOID, 1))
+_INLINE = ((rules.MUL, 2), (rules.ADD, 2), (rules.RELU, 1), (rules.TANH, 1), (rules.EXP, 1),
+           (rules.LOG, 1), (rules.SUB, 2), (rules.SIGMOID, 1))
 
 _PUSH = """
 def push_gradients(order):
@@ -254,7 +254,7 @@ def push_gradients(order):
 
 
 def _write_push() -> Callable[[list[Node]], None]:
-    writer = Writer()
+    writer = Writer(branches=True)  # relu's vjp selects: written as a conditional expression
     blocks: list[str] = []
     for rule, arity in _INLINE:
         shares = writer.templates(rule, arity)[1]
