@@ -138,6 +138,10 @@ def newest_first(root: Node, saved: list[Any] | None = None) -> list[Node]:
     # a pass that fails puts them back and zeroes the rest (Value.backward). On a fresh graph or
     # after zero_grad nothing is saved. A leaf may be listed more than once.
     save = (saved if saved is not None else []).append
+    # Depth first along each node's first input, which is always older than the node: as long
+    # as each node popped off the stack is older than the last one reached, ``made`` is
+    # already newest first (a chain's always is), and needs no placing afterwards.
+    in_order = True
     # `while True`, not `while stack`: CPython 3.11 warms a function up for its specializing
     # interpreter on calls and on this loop's back edge, not on a `while stack:` back edge, so
     # a long walk run once (a training step's backward) would otherwise never be specialized.
@@ -145,26 +149,29 @@ def newest_first(root: Node, saved: list[Any] | None = None) -> list[Node]:
         if not stack:
             break
         node = stack.pop()
-        if node._grad is mark:
+        grad = node._grad
+        if grad is mark:
             continue  # reached along a second path
-        # Depth first along each node's first input without the stack (a chain never touches
-        # it); a second input not yet seen is stacked, and checked again when it is popped.
+        if in_order and made:
+            in_order = node._order < made[-1]._order
+        # Along the first inputs without the stack (a chain never touches it); a second input
+        # not yet seen is stacked, and checked again when it is popped.
         while True:
-            if node._grad:  # an earlier pass went through it: its constants keep their share
+            if grad:  # an earlier pass went through it: its constants keep their share
                 node.parents  # noqa: B018  (asking makes each constant a leaf: see node.py)
                 save(node)
-                save(node._grad)
+                save(grad)
             node._grad = mark
             made.append(node)
             x, y = node._x, node._y
             # Slot by slot, no tuple per node. Floats (constants) and None (no second input)
             # are skipped, leaves (a Parameter too) only saved; an n-ary node's inputs are the
-            # tuple in x. The common cases first: one input, a constant, a node.
-            if y is None or type(y) is float:
-                pass
-            elif type(y) is value and y._rule is not LEAF:
+            # tuple in x. The common cases first: a node, one input, a constant.
+            if type(y) is value and y._rule is not LEAF:
                 if y._grad is not mark:  # a node many others read (a hidden unit) is seen
                     stack.append(y)
+            elif y is None or type(y) is float:
+                pass
             elif y is all_in_x:
                 for parent in x:
                     if type(parent) is value and parent._rule is not LEAF:
@@ -178,7 +185,8 @@ def newest_first(root: Node, saved: list[Any] | None = None) -> list[Node]:
                 save(y)                                    # Value grad (create_graph) has
                 save(y._grad)                              # no truth value
             if type(x) is value and x._rule is not LEAF:
-                if x._grad is mark:
+                grad = x._grad
+                if grad is mark:
                     break
                 node = x
                 continue
@@ -186,7 +194,7 @@ def newest_first(root: Node, saved: list[Any] | None = None) -> list[Node]:
                 save(x)  # a leaf
                 save(x._grad)
             break
-    return _newest_first_order(made)
+    return made if in_order else _newest_first_order(made)
 
 
 def _newest_first_order(made: list[Node]) -> list[Node]:
