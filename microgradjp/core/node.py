@@ -5,7 +5,8 @@ slots (laid out as `slots` says). Every op goes through a recorder `recorders` w
 op's row, run in this module's names; it also honours `no_grad` (`modes`). Nothing refers to a
 node's own output, so a dropped graph is freed at once by reference counting. ``backward`` runs
 `backward`'s pass; built-ins on a Value are `conversions`'; micrograd's and DeZero's names for
-all this sit in one marked block at the end."""
+all this sit in one marked block at the end.
+"""
 
 from __future__ import annotations
 
