@@ -168,14 +168,14 @@ def newest_first(root: Node, saved: list[Any] | None = None) -> list[Node]:
             # Slot by slot, no tuple per node. Floats (constants) and None (no second input)
             # are skipped, leaves (a Parameter too) only saved; an n-ary node's inputs are the
             # tuple in x. The common cases first: a node, one input, a constant.
-            if type(y) is value and y._rule is not LEAF:
+            if type(y) is value:
                 if y._grad is not mark:  # a node many others read (a hidden unit) is seen
                     stack.append(y)
             elif y is None or type(y) is float:
                 pass
             elif y is all_in_x:
                 for parent in x:
-                    if type(parent) is value and parent._rule is not LEAF:
+                    if type(parent) is value:
                         stack.append(parent)
                     elif type(parent) is not float and (
                             type(parent._grad) is not float or parent._grad):
@@ -185,7 +185,7 @@ def newest_first(root: Node, saved: list[Any] | None = None) -> list[Node]:
             elif type(y._grad) is not float or y._grad:  # a leaf with a grad to keep; a
                 save(y)                                    # Value grad (create_graph) has
                 save(y._grad)                              # no truth value
-            if type(x) is value and x._rule is not LEAF:
+            if type(x) is value:
                 grad = x._grad
                 if grad is mark:
                     break

@@ -339,8 +339,9 @@ _new = object.__new__
 
 
 def _leaf(data: float) -> Value:
-    # Bypasses __init__: data is already a float.
-    node: Value = _new(Value)
+    # Bypasses __init__: data is already a float. A Leaf, as Value(data) is: only op nodes are
+    # of class Value itself, so the walks tell them from leaves by their class alone.
+    node: Value = _new(Leaf)
     node._data = data
     node._grad = NOT_YET
     node._label = None
