@@ -287,6 +287,8 @@ def _write_push() -> Callable[[list[Node]], None]:
 
 def _inline_step(name: str, share: list[Callable[..., str]]) -> str:
     # One row's step, in the loop of _PUSH: the same cases as the general step below it there.
+    # Each share reads the data it needs in place: writing x's grad first leaves y's data as it
+    # was, even in x * x.
     if len(share) == 1:
         return f"""\
             if rule is {name}:
@@ -301,10 +303,8 @@ def _inline_step(name: str, share: list[Callable[..., str]]) -> str:
                 if type(x) is float:
                     y._grad += {share[1]("x", "y._data", out="node._data", g="upstream")}
                     continue
-                x_data = x._data
-                y_data = y._data
-                x._grad += {share[0]("x_data", "y_data", out="node._data", g="upstream")}
-                y._grad += {share[1]("x_data", "y_data", out="node._data", g="upstream")}
+                x._grad += {share[0]("x._data", "y._data", out="node._data", g="upstream")}
+                y._grad += {share[1]("x._data", "y._data", out="node._data", g="upstream")}
                 continue"""
 
 
