@@ -94,3 +94,19 @@ def test_the_recording_benchmark_runs_and_prints_its_table():
                          capture_output=True, text=True, check=True, timeout=300).stdout
     assert out.startswith("| fit | not recorded | every 5th epoch | every epoch |\n")
     assert "| replayed (the default) |" in out and "| replay=False |" in out
+
+
+def test_the_instruction_counts_workloads_run_without_valgrind():
+    # What each callgrind child runs, run here directly: the counts need valgrind, the work not.
+    import instructions
+
+    for name in ("chain500", "fwd500", "mlpfwd"):
+        for engine in instructions.ENGINES:
+            instructions.work(engine, name, run=True, freeze=False)
+    with pytest.raises(SystemExit, match="unknown workload"):
+        instructions.work("microgradjp", "chains", run=True, freeze=False)
+    ours, floor = instructions.ENGINES
+    counts = {(ours, "chain5"): 150e6, (floor, "chain5"): 100e6, (ours, "fwd5"): 90e6,
+              (floor, "fwd5"): 70e6}
+    rows = instructions.table(counts).splitlines()
+    assert rows[-1].split() == ["chain5", "backward", "60.00", "M", "30.00", "M", "2.000"]
