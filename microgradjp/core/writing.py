@@ -119,12 +119,14 @@ class Writer:
         if not self.branches:
             raise TypeError("a placeholder has no truth value: the row branches, so it is called")
         asked = len(self._asked)
+        if asked == _MOST_QUESTIONS:  # a loop on a comparison would never end: called instead
+            raise TypeError("the row asks too many questions to be written: it is called")
         answer = self._script[asked] if asked < len(self._script) else True
         self._asked.append((condition, answer))
         return answer
 
 
-_MOST_PATHS = 8
+_MOST_PATHS, _MOST_QUESTIONS = 8, 16
 
 
 def _conditional(paths: list[tuple[list[tuple[str, bool]], list[str]]], depth: int,

@@ -52,3 +52,13 @@ def test_written_branches_give_the_rows_own_numbers(rule: rules.Rule, arity: int
             expected = rule.vjp(g, *inputs, out)
             for template, share in zip(shares, expected, strict=True):
                 assert same(run(template, inputs, g, out), share), (inputs, g, template)
+
+
+def test_a_row_that_loops_on_a_comparison_is_called() -> None:
+    def halve_until_small(x: float) -> float:
+        while x > 1.0:
+            x = x * 0.5
+        return x
+
+    row = rules.Rule("halve_until_small", halve_until_small, vjp=lambda g, x, out: (g,))
+    assert Writer(branches=True).templates(row, 1) == (None, ["{g}"])
