@@ -15,6 +15,7 @@ data = (x_data * y_data)
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -68,6 +69,9 @@ def make(rule, forward, asked):
 """
 
 _writer = Writer(branches=True)  # relu's forward selects: written as a conditional expression
+# A trace keeps the path it follows in the writer: two threads making their first maximum() at
+# once must not trace through each other's answers.
+_tracing = threading.Lock()
 
 
 def unary(rule: rules.Rule, names: dict[str, Any]) -> Callable[[Any], Any]:
@@ -91,7 +95,10 @@ def source(rule: rules.Rule, kinds: tuple[str, ...]) -> str:
     """Return the code of a recorder of ``rule`` whose inputs are of these kinds (see binary)."""
     inputs = ["x", "y"][: len(kinds)]
     datas = [f"{name}_data" for name in inputs]
-    template = _writer.templates(rule, len(kinds))[0] if rule in _LIBRARY_ROWS else None
+    template = None
+    if rule in _LIBRARY_ROWS:
+        with _tracing:
+            template = _writer.templates(rule, len(kinds))[0]
     forward = template.format(*datas) if template else f"forward({', '.join(datas)})"
     reads = [(_READ_VALUE if kind == "Value" else _READ_OPERAND).format(name)
              for name, kind in zip(inputs, kinds, strict=True)]
