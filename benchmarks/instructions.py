@@ -15,6 +15,7 @@ Needs valgrind (``apt-get install valgrind``); wall-clock times are run.py's.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
 import subprocess
@@ -25,30 +26,36 @@ DEFAULT = ("chain5000", "fwd5000", "chain20000", "fwd20000", "mlp", "mlpfwd")
 ENGINES = ("microgradjp", "freeing floor")
 
 
-def work(engine: str, name: str, run: bool) -> None:
+def work(engine: str, name: str, run: bool, *, freeze: bool = True) -> None:
     """Set ``name`` up on ``engine`` and, if ``run``, do it (the child process's job)."""
     import run as benchmarks
     import workloads
 
+    chain = re.fullmatch(r"(chain|fwd)(\d+)", name)
+    if chain is None and name not in ("mlp", "mlpfwd"):
+        raise SystemExit(f"unknown workload {name!r}: chainN, fwdN, mlp or mlpfwd")
     make = benchmarks.ENGINES[engine]
     points, labels = workloads.moons(100)
-    if name.startswith(("chain", "fwd")):
-        n_ops = int(name.removeprefix("chain").removeprefix("fwd"))
-        if run:
-            x, y = workloads.chain(make, n_ops)
-            if name.startswith("chain"):
-                y.backward()
-            del x, y
-    elif name in ("mlp", "mlpfwd"):
-        model = workloads.ElementaryMLP(make)
-        if run and name == "mlp":
-            model.step(points, labels)
-        elif run:
-            loss = model.loss(points, labels)
-            del loss
+    model = workloads.ElementaryMLP(make) if chain is None else None
+    if freeze:
+        # Every object made so far is set aside from the cyclic GC: the collections during the
+        # work then see its own objects only, not however many the imports made, so a count
+        # does not move by a whole collection when the package imports one more module.
+        gc.collect()
+        gc.freeze()
+    if not run:
+        return
+    if chain is not None:
+        x, y = workloads.chain(make, int(chain.group(2)))
+        if chain.group(1) == "chain":
+            y.backward()
+        del x, y
+    elif name == "mlp":
+        model.step(points, labels)
     else:
-        raise SystemExit(f"unknown workload {name!r}: chainN, fwdN, mlp or mlpfwd")
-    if run and engine == "floor":
+        loss = model.loss(points, labels)
+        del loss
+    if engine == "floor":
         # The taped floor frees its nodes only when its tape lets go (backward clears it):
         # without backward they would be freed at the interpreter's exit, which is counted too.
         import floor

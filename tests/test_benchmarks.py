@@ -160,3 +160,17 @@ def test_the_report_says_why_instructions_or_a_mode_are_missing():
         lines = report.render(results, lang).splitlines()
         assert any(line.startswith(words) for line in lines)
         assert any(line.startswith(missing) and why in line for line in lines)
+
+
+def test_the_instruction_counts_workloads_run_without_valgrind():
+    # What each callgrind child runs, run here directly: the counts need valgrind, the work not.
+    for name in ("chain500", "fwd500", "mlpfwd"):
+        for engine in instructions.ENGINES:
+            instructions.work(engine, name, run=True, freeze=False)
+    with pytest.raises(SystemExit, match="unknown workload"):
+        instructions.work("microgradjp", "chains", run=True, freeze=False)
+    ours, freeing = instructions.ENGINES
+    counts = {(ours, "chain5"): 150e6, (freeing, "chain5"): 100e6, (ours, "fwd5"): 90e6,
+              (freeing, "fwd5"): 70e6}
+    rows = instructions.table(counts).splitlines()
+    assert rows[-1].split() == ["chain5", "backward", "60.00", "M", "30.00", "M", "2.000"]

@@ -34,6 +34,7 @@ from microgradjp.core import rules
 from microgradjp.core.backward import reference_backward
 from microgradjp.core.node import Constant, apply, made_by_ops
 from microgradjp.core.replay import Replay, SampleReplay
+from microgradjp.core.slots import stored_inputs
 from microgradjp.core.walk import backpropagate, record
 from microgradjp.errors import MicrogradError
 from microgradjp.losses import (
@@ -213,6 +214,16 @@ def test_every_node_s_eager_grad_is_the_reference_s(program):
     root.backward()  # the same graph: the reference touched no grad
     for node in made_by_ops(root):
         assert same(float(node.grad), grads[node]), node
+
+
+@given(programs)
+def test_every_node_s_data_is_its_row_s_forward(program):
+    # The recorders compute + - * / relu... inline, as the rows write them (core/recorders.py):
+    # each node holds what its row's own forward gives on its inputs, bit for bit.
+    _, root = build(program)
+    for node in made_by_ops(root):
+        inputs = [x if type(x) is float else x.data for x in stored_inputs(node)]
+        assert same(node.data, node.rule.forward(*inputs)), (node.op, inputs, node.data)
 
 
 @given(programs, st.lists(numbers, min_size=1, max_size=3), st.sampled_from([1.0, 0.5, -0.25]))

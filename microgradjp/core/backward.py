@@ -10,6 +10,7 @@ pass. A node keeps its inputs in slots (`slots`); the node itself and its record
 from __future__ import annotations
 
 import operator
+import textwrap
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -138,6 +139,10 @@ def newest_first(root: Node, saved: list[Any] | None = None) -> list[Node]:
     # a pass that fails puts them back and zeroes the rest (Value.backward). On a fresh graph or
     # after zero_grad nothing is saved. A leaf may be listed more than once.
     save = (saved if saved is not None else []).append
+    # Depth first along each node's first input, which is always older than the node: as long
+    # as each node popped off the stack is older than the last one reached, ``made`` is
+    # already newest first (a chain's always is), and needs no placing afterwards.
+    in_order = True
     # `while True`, not `while stack`: CPython 3.11 warms a function up for its specializing
     # interpreter on calls and on this loop's back edge, not on a `while stack:` back edge, so
     # a long walk run once (a training step's backward) would otherwise never be specialized.
@@ -145,29 +150,32 @@ def newest_first(root: Node, saved: list[Any] | None = None) -> list[Node]:
         if not stack:
             break
         node = stack.pop()
-        if node._grad is mark:
+        grad = node._grad
+        if grad is mark:
             continue  # reached along a second path
-        # Depth first along each node's first input without the stack (a chain never touches
-        # it); a second input not yet seen is stacked, and checked again when it is popped.
+        if in_order and made:
+            in_order = node._order < made[-1]._order
+        # Along the first inputs without the stack (a chain never touches it); a second input
+        # not yet seen is stacked, and checked again when it is popped.
         while True:
-            if node._grad:  # an earlier pass went through it: its constants keep their share
+            if grad:  # an earlier pass went through it: its constants keep their share
                 node.parents  # noqa: B018  (asking makes each constant a leaf: see node.py)
                 save(node)
-                save(node._grad)
+                save(grad)
             node._grad = mark
             made.append(node)
             x, y = node._x, node._y
             # Slot by slot, no tuple per node. Floats (constants) and None (no second input)
             # are skipped, leaves (a Parameter too) only saved; an n-ary node's inputs are the
-            # tuple in x. The common cases first: one input, a constant, a node.
-            if y is None or type(y) is float:
-                pass
-            elif type(y) is value and y._rule is not LEAF:
+            # tuple in x. The common cases first: a node, one input, a constant.
+            if type(y) is value:
                 if y._grad is not mark:  # a node many others read (a hidden unit) is seen
                     stack.append(y)
+            elif y is None or type(y) is float:
+                pass
             elif y is all_in_x:
                 for parent in x:
-                    if type(parent) is value and parent._rule is not LEAF:
+                    if type(parent) is value:
                         stack.append(parent)
                     elif type(parent) is not float and (
                             type(parent._grad) is not float or parent._grad):
@@ -177,8 +185,9 @@ def newest_first(root: Node, saved: list[Any] | None = None) -> list[Node]:
             elif type(y._grad) is not float or y._grad:  # a leaf with a grad to keep; a
                 save(y)                                    # Value grad (create_graph) has
                 save(y._grad)                              # no truth value
-            if type(x) is value and x._rule is not LEAF:
-                if x._grad is mark:
+            if type(x) is value:
+                grad = x._grad
+                if grad is mark:
                     break
                 node = x
                 continue
@@ -186,7 +195,7 @@ def newest_first(root: Node, saved: list[Any] | None = None) -> list[Node]:
                 save(x)  # a leaf
                 save(x._grad)
             break
-    return _newest_first_order(made)
+    return made if in_order else _newest_first_order(made)
 
 
 def _newest_first_order(made: list[Node]) -> list[Node]:
@@ -211,8 +220,8 @@ def _newest_first_order(made: list[Node]) -> list[Node]:
 # node of those rows costs no call and no tuple; every other row's vjp is called. Either way the
 # derivative has one home, the row, and the numbers are the reference's bit for bit.
 # Each test costs every node of a later row (and of any row not here) a comparison.
-_INLINE = ((rules.MUL, 2), (rules.ADD, 2), (rules.TANH, 1), (rules.EXP, 1), (rules.LOG, 1),
-           (rules.SUB, 2), (rules.SIGMOID, 1))
+_INLINE = ((rules.MUL, 2), (rules.ADD, 2), (rules.RELU, 1), (rules.TANH, 1), (rules.EXP, 1),
+           (rules.LOG, 1), (rules.SUB, 2), (rules.SIGMOID, 1))
 
 _PUSH = """
 def push_gradients(order):
@@ -254,7 +263,7 @@ def push_gradients(order):
 
 
 def _write_push() -> Callable[[list[Node]], None]:
-    writer = Writer()
+    writer = Writer(branches=True)  # relu's vjp selects: written as a conditional expression
     blocks: list[str] = []
     for rule, arity in _INLINE:
         shares = writer.templates(rule, arity)[1]
@@ -264,16 +273,22 @@ def _write_push() -> Callable[[list[Node]], None]:
         writer.namespace[name] = rule
         blocks.append(_inline_step(name, [template.format for template in shares]))
     namespace = {**writer.namespace, "ALL_IN_X": ALL_IN_X, "backward_error": backward_error}
-    source = _PUSH.format(inline="\n".join(blocks))
+    # The rows are the function's closure, not globals: a cheaper read for each test.
+    rows = [f"r{k}" for k in range(len(blocks))]
+    source = (f"def make({', '.join(rows)}):\n"
+              + textwrap.indent(_PUSH.format(inline="\n".join(blocks)), "    ")
+              + "    return push_gradients\n")
     # Built from the rows' traced arithmetic and generated names only (see writing.py).
     exec(compile(source, "<microgradjp push>", "exec"), namespace)
-    push: Callable[[list[Node]], None] = namespace["push_gradients"]
+    push: Callable[[list[Node]], None] = namespace["make"](*[namespace[r] for r in rows])
     push.__doc__ = _PUSH_DOC
     return push
 
 
 def _inline_step(name: str, share: list[Callable[..., str]]) -> str:
     # One row's step, in the loop of _PUSH: the same cases as the general step below it there.
+    # Each share reads the data it needs in place: writing x's grad first leaves y's data as it
+    # was, even in x * x.
     if len(share) == 1:
         return f"""\
             if rule is {name}:
@@ -288,10 +303,8 @@ def _inline_step(name: str, share: list[Callable[..., str]]) -> str:
                 if type(x) is float:
                     y._grad += {share[1]("x", "y._data", out="node._data", g="upstream")}
                     continue
-                x_data = x._data
-                y_data = y._data
-                x._grad += {share[0]("x_data", "y_data", out="node._data", g="upstream")}
-                y._grad += {share[1]("x_data", "y_data", out="node._data", g="upstream")}
+                x._grad += {share[0]("x._data", "y._data", out="node._data", g="upstream")}
+                y._grad += {share[1]("x._data", "y._data", out="node._data", g="upstream")}
                 continue"""
 
 

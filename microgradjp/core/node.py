@@ -1,10 +1,11 @@
-"""`Value`: a scalar that records how it was made, and the recorders every op goes through.
+"""`Value`: a scalar that records how it was made, its operators and its kinds of leaf.
 
 A node holds its float, its gradient, its inputs and the row of `rules` that made it, all in
-slots (laid out as `slots` says). Every op goes through one of the recorders below, which also
-honour `no_grad` (`modes`). Nothing refers to a node's own output, so a dropped graph is freed
-at once by reference counting. ``backward`` runs `backward`'s pass; built-ins on a Value are
-`conversions`'; micrograd's and DeZero's names for all this sit in one marked block at the end.
+slots (laid out as `slots` says). Every op goes through a recorder `recorders` writes from the
+op's row, run in this module's names; it also honours `no_grad` (`modes`). Nothing refers to a
+node's own output, so a dropped graph is freed at once by reference counting. ``backward`` runs
+`backward`'s pass; built-ins on a Value are `conversions`'; micrograd's and DeZero's names for
+all this sit in one marked block at the end.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, SupportsFloat, Union
 
-from . import modes, rules
+from . import modes, recorders, rules
 from .backward import (
     backward_lock,
     backward_transaction,
@@ -60,85 +61,32 @@ _OPERAND_FIX = ("operands must be Values or real numbers: convert it with float(
                 "Value()")
 
 
-# The two recorders every op goes through, one closure per rule: an operator *is* its recorder,
-# so ``x * y`` costs one Python call, not two, and the rule and its forward are read from the
-# closure. One statement per slot: a tuple assignment of seven slots builds and unpacks a tuple.
-def _make_unary_recorder(rule: Rule) -> Callable[[Value], Value]:
-    forward = rule.forward
-
-    def record(x: Value) -> Value:
-        try:
-            data = forward(x._data)
-        except (ValueError, ArithmeticError) as failure:
-            raise rule.error(failure, (x._data,), (x._label,)) from None
-        if modes.open_blocks and modes.off_the_record(rule, data, (x,)):
-            return _leaf(data)
-        node: Value = _new(Value)
-        node._data = data
-        node._grad = NOT_YET
-        node._label = None
-        node._rule = rule
-        node._x = x
-        node._y = None
-        node._order = _next_order()
-        return node
-
-    return record
+# Every op is recorded by a function written from its row (recorders.py), run in this module's
+# names: an operator *is* its recorder, so ``x * y`` costs one Python call, and the product is
+# computed inline. The reflected operators (``2 * x``) have recorders of their own.
+def _operator(rule: Rule) -> Callable[[Value, Any], Value]:
+    return recorders.binary(rule, globals(), ("Value", "number"))
 
 
-def _make_binary_recorder(rule: Rule) -> Callable[[Any, Any], Value]:
-    forward = rule.forward
-    asked = f"{rule.name!r} with {{}}"  # real_number puts the operand in, if it refuses it
-
-    def record(x: Any, y: Any) -> Value:
-        if type(x) is Value or isinstance(x, Value):
-            x_data = x._data
-        elif type(x) is float:  # 0.0 + p: as cheap as p + 0.0
-            x_data = x
-        else:
-            x = x_data = real_number(x, asked, _OPERAND_FIX)
-        if type(y) is Value:
-            y_data = y._data
-        elif type(y) is float:
-            y_data = y
-        elif isinstance(y, Value):
-            y_data = y._data
-        else:
-            y = y_data = real_number(y, asked, _OPERAND_FIX)
-        try:
-            data = forward(x_data, y_data)
-        except (ValueError, ArithmeticError) as failure:
-            labels = (getattr(x, "_label", None), getattr(y, "_label", None))
-            raise rule.error(failure, (x_data, y_data), labels) from None
-        if modes.open_blocks and modes.off_the_record(rule, data, (x, y)):
-            return _leaf(data)
-        node: Value = _new(Value)
-        node._data = data
-        node._grad = NOT_YET
-        node._label = None
-        node._rule = rule
-        node._x = x
-        node._y = y
-        node._order = _next_order()
-        return node
-
-    return record
-
-
-# For apply, maximum and ``x ** 2``: one recorder per rule, made on first use.
-_unary_recorder = lru_cache(maxsize=1024)(_make_unary_recorder)
-_binary_recorder = lru_cache(maxsize=1024)(_make_binary_recorder)
-
-
-def _reflected(rule: Rule) -> Callable[[Value, Operand], Value]:
-    record = _binary_recorder(rule)
-    return lambda self, other: record(other, self)  # 2 - x: the number is the first input
+def _reflected(rule: Rule) -> Callable[[Value, Any], Value]:
+    return recorders.binary(rule, globals(), ("number", "Value"))
 
 
 def _method(rule: Rule, doc: str) -> Callable[[Value], Value]:
-    method = _make_unary_recorder(rule)  # its own copy, so it can carry the method's name
+    method = recorders.unary(rule, globals())  # its own, so it can carry the method's name
     method.__name__, method.__qualname__, method.__doc__ = rule.name, f"Value.{rule.name}", doc
     return method
+
+
+# For apply, maximum and ``x ** 2``: one recorder per rule, made on first use.
+@lru_cache(maxsize=1024)
+def _unary_recorder(rule: Rule) -> Callable[[Value], Value]:
+    return recorders.unary(rule, globals())
+
+
+@lru_cache(maxsize=1024)
+def _binary_recorder(rule: Rule) -> Callable[[Operand, Operand], Value]:
+    return recorders.binary(rule, globals())
 
 
 class Value:
@@ -264,13 +212,13 @@ class Value:
         return f"Value(data={self._data!r}, grad={self._grad!r}{label})"
 
     # Arithmetic: each operator is a row of the rule table, recorded by one of two recorders.
-    __add__ = _binary_recorder(rules.ADD)
+    __add__ = _operator(rules.ADD)
     __radd__ = _reflected(rules.ADD)
-    __sub__ = _binary_recorder(rules.SUB)
+    __sub__ = _operator(rules.SUB)
     __rsub__ = _reflected(rules.SUB)
-    __mul__ = _binary_recorder(rules.MUL)
+    __mul__ = _operator(rules.MUL)
     __rmul__ = _reflected(rules.MUL)
-    __truediv__ = _binary_recorder(rules.DIV)
+    __truediv__ = _operator(rules.DIV)
     __rtruediv__ = _reflected(rules.DIV)
     __rpow__ = _reflected(rules.POW)
     __neg__ = _unary_recorder(rules.NEG)
@@ -391,8 +339,9 @@ _new = object.__new__
 
 
 def _leaf(data: float) -> Value:
-    # Bypasses __init__: data is already a float.
-    node: Value = _new(Value)
+    # Bypasses __init__: data is already a float. A Leaf, as Value(data) is: only op nodes are
+    # of class Value itself, so the walks tell them from leaves by their class alone.
+    node: Value = _new(Leaf)
     node._data = data
     node._grad = NOT_YET
     node._label = None

@@ -5,8 +5,10 @@ input, or all inputs as a tuple in ``_x`` with ``_y`` ALL_IN_X. A number beside 
 in ``x * 2``) stays a float in its slot: no node, no GC object, until ``parents`` is asked
 (`constants_as_leaves`). ``_order`` numbers op nodes as they are made: inputs exist before the
 node that uses them, so creation order is a topological order (see backward.made_by_ops). A
-leaf leaves ``_x``, ``_y`` and ``_order`` unset. A gradient nobody wrote yet is NOT_YET. Only
-the core reads these slots; the node itself (`Value`) is node.py's.
+leaf leaves ``_x``, ``_y`` and ``_order`` unset; op nodes are of class Value itself, leaves of
+its subclasses (Leaf, Parameter, Constant), so a walk tells them apart by class alone. A
+gradient nobody wrote yet is NOT_YET. Only the core reads these slots; the node itself
+(`Value`) is node.py's.
 """
 
 from __future__ import annotations

@@ -24,14 +24,21 @@ class Writer:
     out * out)`` gives ``({g} * (1.0 - ({out} * {out})))``), and a rule applied to a placeholder
     writes a call to its forward. So the replayed step does exactly the row's float operations
     in the row's order (bit for bit the eager numbers), with no call where the row is plain
-    arithmetic. A row that needs a real float (``math.tanh``, an ``if``, a comparison) is called.
+    arithmetic. A row that needs a real float (``math.tanh``) is called; so is a row that
+    branches (relu's ``0.0 if x <= 0.0 else g``) unless ``branches`` is set: then the row is
+    traced once along every path its comparisons can take, and each result is written as
+    conditional expressions (``(0.0 if ({0} <= 0.0) else {g})``), the same tests in its order.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, branches: bool = False) -> None:
         self.namespace: dict[str, Any] = {"inf": math.inf, "nan": math.nan}  # see _text
         self.functions: dict[str, None] = {}  # names of the functions the code calls
+        self.branches = branches
         self._names: dict[int, str] = {}
         self._written: dict[tuple[rules.Rule, int], tuple[str | None, list[str] | None]] = {}
+        # The path being traced: the answers to give the comparisons, then those asked.
+        self._script: list[bool] = []
+        self._asked: list[tuple[str, bool]] = []
 
     def forward(self, rule: rules.Rule, args: list[str]) -> str:
         template = self.templates(rule, len(args))[0]
@@ -67,8 +74,9 @@ class Writer:
         """
         if (rule, arity) not in self._written:
             inputs = [Code(f"{{{i}}}", self) for i in range(arity)]
-            forward = self._trace(rule.replay_forward or rule.forward, inputs)
-            shares = self._trace(rule.vjp, [Code("{g}", self), *inputs, Code("{out}", self)])
+            trace = self._trace_paths if self.branches else self._trace
+            forward = trace(rule.replay_forward or rule.forward, inputs)
+            shares = trace(rule.vjp, [Code("{g}", self), *inputs, Code("{out}", self)])
             self._written[rule, arity] = (
                 forward[0] if forward and len(forward) == 1 else None,
                 shares if shares and len(shares) == arity else None)
@@ -86,6 +94,53 @@ class Writer:
             return [_text(r) for r in results]
         except Exception:
             return None
+
+    def _trace_paths(self, function: Callable[..., Any], inputs: list[Code]) -> list[str] | None:
+        # Depth first over the answers: every comparison answers True until a path ends, then
+        # the last True turns False. A row of many paths (or a loop on a comparison) is called.
+        paths: list[tuple[list[tuple[str, bool]], list[str]]] = []
+        self._script = []
+        while len(paths) < _MOST_PATHS:
+            self._asked = []
+            results = self._trace(function, inputs)
+            if results is None or (paths and len(results) != len(paths[0][1])):
+                return None
+            paths.append((self._asked, results))
+            answers = [answer for _, answer in self._asked]
+            while answers and not answers[-1]:
+                answers.pop()
+            if not answers:
+                return [_conditional(paths, 0, i) for i in range(len(results))]
+            self._script = [*answers[:-1], False]
+        return None
+
+    def answer(self, condition: str) -> bool:
+        """Return the answer the path being traced gives ``condition`` (see _trace_paths)."""
+        if not self.branches:
+            raise TypeError("a placeholder has no truth value: the row branches, so it is called")
+        asked = len(self._asked)
+        if asked == _MOST_QUESTIONS:  # a loop on a comparison would never end: called instead
+            raise TypeError("the row asks too many questions to be written: it is called")
+        answer = self._script[asked] if asked < len(self._script) else True
+        self._asked.append((condition, answer))
+        return answer
+
+
+_MOST_PATHS, _MOST_QUESTIONS = 8, 16
+
+
+def _conditional(paths: list[tuple[list[tuple[str, bool]], list[str]]], depth: int,
+                 index: int) -> str:
+    # The paths share their first ``depth`` answers; the next comparison splits them, unless
+    # this path asked no more (then it is the only one left).
+    asked, results = paths[0]
+    if len(asked) == depth:
+        return results[index]
+    condition = asked[depth][0]
+    taken = [path for path in paths if path[0][depth][1]]
+    not_taken = [path for path in paths if not path[0][depth][1]]
+    return (f"({_conditional(taken, depth + 1, index)} if {condition} "
+            f"else {_conditional(not_taken, depth + 1, index)})")
 
 
 def _text(x: Any) -> str:
@@ -111,6 +166,31 @@ def _infix(sign: str, *, reflected: bool = False) -> Callable[[Code, Any], Code]
     return write
 
 
+def _comparison(sign: str) -> Callable[[Code, Any], Condition]:
+    def compare(self: Code, other: Any) -> Condition:
+        # 2.0 < x comes here as x > 2.0 (Python reflects it): the same test on floats.
+        return Condition(f"({self.text} {sign} {_text(other)})", self.writer)
+
+    return compare
+
+
+class Condition:
+    """A comparison of placeholders: its truth is the answer of the path being traced."""
+
+    __slots__ = ("answered", "text", "writer")
+
+    def __init__(self, text: str, writer: Writer) -> None:
+        self.text, self.writer = text, writer
+        self.answered: bool | None = None
+
+    def __bool__(self) -> bool:
+        # Asked once: ``x >= y or ...`` hands the comparison itself to the ``if`` that follows,
+        # which on floats tests the same bool again, not the comparison.
+        if self.answered is None:
+            self.answered = self.writer.answer(self.text)
+        return self.answered
+
+
 class Code:
     """A placeholder for a float in generated code: each operator returns the code it stands for."""
 
@@ -127,6 +207,9 @@ class Code:
 
     def __neg__(self) -> Code:
         return Code(f"(-{self.text})", self.writer)
+
+    __lt__, __gt__ = _comparison("<"), _comparison(">")
+    __le__, __ge__ = _comparison("<="), _comparison(">=")
 
     def __bool__(self) -> bool:
         raise TypeError("a placeholder has no truth value: the row branches, so it is called")

@@ -4,8 +4,9 @@ import math
 
 import pytest
 
-from microgradjp import Value
+from microgradjp import Value, no_grad
 from microgradjp.core.backward import reference_backward
+from microgradjp.core.node import has_gradient
 
 
 def test_the_apple_gradients_are_the_book_s(apple):
@@ -119,3 +120,14 @@ def test_a_branch_not_taken_sends_nothing_back_even_inf_or_nan(f, point):
 def test_replay_starts_a_leaf_s_sum_at_zero_as_eager_does():
     _, grads = replayed(lambda w, x: w * x, 1.0, -0.0)
     assert same(grads[0], 0.0)  # eager: 0.0 + 1.0 * -0.0 is 0.0; replay gave -0.0
+
+
+def test_a_value_made_under_no_grad_is_a_leaf_that_backward_adds_into() -> None:
+    # The walks tell op nodes from leaves by class: a no_grad result must be a leaf's class.
+    x = Value(2.0)
+    with no_grad():
+        y = x * 3.0
+    z = y * y + y
+    z.backward()
+    z.backward()
+    assert (y.grad, x.grad, has_gradient(x)) == (26.0, 0.0, False)
