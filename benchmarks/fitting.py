@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import vectorised
@@ -79,15 +79,16 @@ def ran_as(history: Any, request: Request) -> str:
 
 @dataclass
 class Run:
-    """One timed fit (or vectorised) run: seconds, the losses per epoch, and what ran."""
+    """One timed fit (or vectorised) run: seconds, each epoch's seconds, the losses, what ran."""
 
     seconds: float
     losses: list[float]
     mode: str
     why_eager: str | None = None
+    epochs: list[float] = field(default_factory=list)  # one full-batch step each
 
 
-Runs = dict[tuple[str, int, str], tuple[list[Run], list[Run]]]  # (first, longer) runs per row
+Runs = dict[tuple[str, int, str], list[Run]]  # every round's run of each row
 
 
 def data(loss: str, n_points: int) -> tuple[list[list[float]], list[int]]:
@@ -105,6 +106,17 @@ def run_fit(request: Request, loss: str, n_points: int, epochs: int) -> Run:
     regularization = (None if not objective.alpha else
                       lambda: losses.l2_regularization(parameters, objective.alpha))
     optimizer = SGD(parameters, lr=workloads.LR)
+    # Each epoch is one full-batch step: the time from one step's end to the next is an epoch,
+    # whatever mode runs it (fit calls the optimizer's step in every mode, and decides whether
+    # to replay by its zero_grad alone, so a step timed here is a step as fit runs it).
+    ends: list[float] = []
+    step = optimizer.step
+
+    def timed_step() -> None:
+        step()
+        ends.append(time.perf_counter())
+
+    optimizer.step = timed_step  # type: ignore[method-assign]
     gc.collect()
     start = time.perf_counter()
     try:
@@ -117,7 +129,11 @@ def run_fit(request: Request, loss: str, n_points: int, epochs: int) -> Run:
     mode = ran_as(history, request)
     why = (f"this fit has no History.mode, so replay={request.replay!r} cannot be told apart "
            "from replay=True" if mode == NOT_AVAILABLE else history.eager)
-    return Run(seconds, list(history.loss), mode, why)
+    return Run(seconds, list(history.loss), mode, why, _gaps(start, ends))
+
+
+def _gaps(start: float, ends: list[float]) -> list[float]:
+    return [b - a for a, b in zip([start, *ends], ends, strict=False)]
 
 
 def _in_child(request: Request, loss: str, n_points: int, epochs: int) -> Run:
@@ -137,8 +153,11 @@ def run_vectorised(name: str, loss: str, n_points: int, epochs: int) -> Run:
         return Run(0.0, [], NOT_AVAILABLE, f"{missing.name} is not installed")
     gc.collect()
     start = time.perf_counter()
-    values = [step() for _ in range(epochs)]
-    return Run(time.perf_counter() - start, values, "vectorised")
+    values, ends = [], []
+    for _ in range(epochs):
+        values.append(step())
+        ends.append(time.perf_counter())
+    return Run(ends[-1] - start, values, "vectorised", None, _gaps(start, ends))
 
 
 def runners() -> dict[str, Callable[[str, int, int], Run]]:
@@ -152,39 +171,36 @@ def runners() -> dict[str, Callable[[str, int, int], Run]]:
 
 
 def time_round(fits: Runs, cases: dict[int, int]) -> None:
-    """Run every row once for FIRST epochs and once for FIRST + later, case by case."""
+    """Run every row once for FIRST + later epochs, case by case."""
     for n_points, later in cases.items():
         for loss in LOSSES:
             for name, run in runners().items():
-                first, longer = fits.setdefault((loss, n_points, name), ([], []))
-                if first and first[0].mode == NOT_AVAILABLE:
+                runs = fits.setdefault((loss, n_points, name), [])
+                if runs and runs[0].mode == NOT_AVAILABLE:
                     continue  # asked once: this version does not offer it
-                first.append(run(loss, n_points, FIRST))
-                if first[0].mode != NOT_AVAILABLE:
-                    longer.append(run(loss, n_points, FIRST + later))
+                runs.append(run(loss, n_points, FIRST + later))
 
 
 def summarise(fits: Runs, cases: dict[int, int]) -> dict[str, Any]:
     """Return every row's medians, as report.py reads them."""
     rows = []
-    for (loss, n_points, name), (first, longer) in fits.items():
-        eager = fits[loss, n_points, "fit(replay=False)"][1]
+    for (loss, n_points, name), runs in fits.items():
+        eager = fits[loss, n_points, "fit(replay=False)"]
         rows.append({"loss": loss, "points": n_points, "first": FIRST, "later": cases[n_points],
-                     "asked": name, **_medians(first, longer, cases[n_points],
-                                               eager[0].losses if eager else [])})
+                     "asked": name, **_medians(runs, eager[0].losses if eager else [])})
     return {"rows": rows}
 
 
-def _medians(first: list[Run], longer: list[Run], later: int,
-             eager: list[float]) -> dict[str, Any]:
-    # A later epoch's time: the difference of the two runs' medians, over the later epochs.
-    if first[0].mode == NOT_AVAILABLE:
-        return {"mode": NOT_AVAILABLE, "why": first[0].why_eager}
-    head = statistics.median(run.seconds for run in first)
-    whole = statistics.median(run.seconds for run in longer)
-    row = {"mode": longer[0].mode, "why": longer[0].why_eager, "first ms": head * 1e3,
-           "later ms": max(whole - head, 0.0) / later * 1e3, "run ms": whole * 1e3}
-    mine = longer[0].losses
+def _medians(runs: list[Run], eager: list[float]) -> dict[str, Any]:
+    # The first epochs (recording, compiling) apart; a later epoch: the median over the rounds
+    # of each run's median epoch after them.
+    if runs[0].mode == NOT_AVAILABLE:
+        return {"mode": NOT_AVAILABLE, "why": runs[0].why_eager}
+    head = statistics.median(sum(run.epochs[:FIRST]) for run in runs)
+    later = statistics.median(statistics.median(run.epochs[FIRST:]) for run in runs)
+    row = {"mode": runs[0].mode, "why": runs[0].why_eager, "first ms": head * 1e3,
+           "later ms": later * 1e3, "run ms": statistics.median(run.seconds for run in runs) * 1e3}
+    mine = runs[0].losses
     if eager and len(mine) == len(eager):
         row["loss difference"] = max(abs(a - b) / abs(b) if b else abs(a)
                                      for a, b in zip(mine, eager, strict=True))

@@ -73,8 +73,9 @@ TEXT = {
                                 "run `python benchmarks/run.py --instructions`.",
         "fit": "**`fit` on two moons, {loss}** (MLP 2-16-16-1 tanh, SGD lr 0.05, full batch: "
                "one step an epoch). Where fit replays, it records in the first epoch and may "
-               "compile in the second; a later epoch's time is the mean of the epochs after "
-               "the first {first} (a longer run minus a run of {first}, divided by {later}). "
+               "compile in the second; a later epoch's time is the median epoch after the "
+               "first {first}, each epoch timed from one step's end to the next (later epochs "
+               "a run: {later}; the median over the rounds). "
                "\"ran as\" is `History.mode` (or, before it existed, `History.eager`)",
         "fit_head": "| points | asked for | ran as | first {first} epochs, ms | a later epoch, ms "
                     "| vs eager | losses vs eager |",
@@ -131,8 +132,8 @@ TEXT = {
         "fit": "**two moons での `fit`、{loss}**(MLP 2-16-16-1 tanh、SGD lr 0.05、"
                "フルバッチ: 1 エポック 1 ステップ)。replay する場合、最初のエポックで記録し、"
                "2 番目でコンパイルすることがあります。後のエポック 1 回の時間は、最初の {first} "
-               "エポックより後のエポックの平均(長い実行と {first} エポックの実行の差を、"
-               "{later} で割ったもの)。"
+               "エポックより後のエポックの中央値で、各エポックはステップの終わりから次の"
+               "ステップの終わりまで(1 回の実行の後のエポック数: {later}。ラウンドの中央値)。"
                "「実際のモード」は `History.mode`(それがない版では `History.eager`)",
         "fit_head": "| 点の数 | 求めたもの | 実際のモード | 最初の {first} エポック(ミリ秒) "
                     "| 後のエポック 1 回(ミリ秒) | eager との比 | 損失の eager との差 |",
