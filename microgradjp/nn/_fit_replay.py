@@ -22,6 +22,7 @@ from typing import Any
 
 from ..core.node import Constant, Value, made_by_ops
 from ..core.replay import SampleReplay
+from ..core.rules import ADD, SUM
 from ..core.slots import datas, grads, made_after, next_order, set_grads
 from .losses import (
     binary_cross_entropy,
@@ -29,7 +30,6 @@ from .losses import (
     cross_entropy,
     cross_entropy_from_probabilities,
     max_margin_loss,
-    mean,
     mean_squared_error,
     multiclass_svm_loss,
 )
@@ -255,8 +255,10 @@ class ReplayedSteps:
             return None
         losses.reverse()
         watched.reverse()
-        batch = mean(losses)  # the same rows on the same floats as eager's mean
-        batch_loss = (batch if penalty is None else batch + penalty).data
+        # Eager's mean and + on the same floats, by their rows, without making nodes.
+        batch_loss = SUM.forward(*losses) / len(losses)
+        if penalty is not None:
+            batch_loss = ADD.forward(batch_loss, penalty.data)
         # Not finite (fit raises, naming the epoch), a gradient not finite (eager refuses,
         # naming it), or an output the loss would refuse: the eager step says so itself.
         if not math.isfinite(batch_loss) or not math.isfinite(sum(gradients)) or not all(
