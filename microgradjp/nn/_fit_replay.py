@@ -23,7 +23,7 @@ from typing import Any
 from ..core.node import Constant, Value, made_by_ops
 from ..core.replay import SampleReplay
 from ..core.rules import ADD, SUM
-from ..core.slots import datas, grads, made_after, next_order, set_grads
+from ..core.slots import datas, grads, made_after, next_order, set_grads, stored_inputs
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -312,7 +312,9 @@ class ReplayedSteps:
         mark = next_order()
         term = self.regularization()
         made = made_by_ops(term) if isinstance(term, Value) else []
-        leaves = {parent for node in made for parent in node.parents} - set(made)
+        # As stored (a constant is a float there): `parents` would make each constant a leaf.
+        leaves = {x for node in made for x in stored_inputs(node) if isinstance(x, Value)}
+        leaves -= set(made)
         if not made or not made_after(made[0], mark):
             self.stopped = "the regularization term is not a graph built afresh on each call"
         elif not all(leaf in self._leaves or isinstance(leaf, Constant) for leaf in leaves):
