@@ -26,7 +26,7 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from hypothesis import assume, given, note
+from hypothesis import assume, example, given, note
 from hypothesis import strategies as st
 
 from microgradjp import Value, define_op, gradients, maximum, minimum
@@ -516,8 +516,10 @@ def fit_numbers(model_k: int, loss: Any, seed: int, inputs: list[list[float]],
         history = fit(model, inputs, targets, loss=loss, optimizer=optimizer, epochs=3,
                       batch_size=batch_size, seed=seed, accuracy=accuracy,
                       regularization=penalty, replay=replay)
-        return history.loss + history.accuracy + [p.data for p in model.parameters()], \
-            history.mode
+        # The accuracy last: fast mode's outputs may differ in the last bits, which flips an
+        # argmax at an exact tie; it is compared for the exact mode only.
+        return history.loss + [p.data for p in model.parameters()] + history.accuracy, \
+            history.mode, len(history.accuracy)
 
     return outcome(train)
 
@@ -527,6 +529,10 @@ def fit_numbers(model_k: int, loss: Any, seed: int, inputs: list[list[float]],
 @given(st.integers(0, len(MODELS) - 1), st.sampled_from(list(LOSSES)), st.booleans(),
        st.integers(0, 10**6), st.sampled_from([None, 16]),
        st.lists(st.floats(-3.0, 3.0), min_size=32, max_size=40))
+@example(2, multiclass_svm_loss, False, 147, None,  # ties: fast mode flips an argmax there
+         [0.0, 0.0, 0.0, 0.0, -1.0, 0.0, -1.0, 0.0, 0.0, -1.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0, 0.0,
+          0.0, 0.0, 0.0, -1.0, 0.0, -1.0, 0.0, -1.0, 0.0, -1.0, 0.0, 0.0, -1.0, 0.0, 0.0, 0.0,
+          -1.0])
 def test_fit_batched_is_fit_eager_bit_for_bit_and_fast_within_1e_12(model_k, loss, regularized,
                                                                     seed, batch_size, numbers_):
     from microgradjp.core import batched
@@ -554,4 +560,6 @@ def test_fit_batched_is_fit_eager_bit_for_bit_and_fast_within_1e_12(model_k, los
     if batch_size is None and arrays_win and one_recording:  # else most steps may be eager
         assert exact[1] == "batched" and fast[1] == "batched fast", (exact[1], fast[1])
     assert agree(expected[0], exact[0], same), f"batched {exact[0]!r}, eager {expected[0]!r}"
-    assert agree(expected[0], fast[0], close), f"batched fast {fast[0]!r}, eager {expected[0]!r}"
+    measured = len(expected[0]) - expected[2]  # losses and weights, not the accuracy
+    assert agree(expected[0][:measured], fast[0][:measured], close), \
+        f"batched fast {fast[0]!r}, eager {expected[0]!r}"
