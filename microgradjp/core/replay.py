@@ -151,18 +151,7 @@ def _generate(
     unpacked = [name[x] for x in inputs] + list(given.values())
     forward = [f"    {', '.join(unpacked)}{',' if len(unpacked) == 1 else ''} = values"
                if unpacked else ""]
-    for node in made:
-        for parent in node.parents:
-            if parent in name:
-                continue
-            if id(parent._data) in given:  # a constant given on each call: read, not baked
-                name[parent] = given[id(parent._data)]
-            else:  # a constant leaf: bake its value in by reference
-                name[parent] = f"c{len(name)}"
-                namespace[name[parent]] = parent.data
-        name[node] = f"v{len(name)}"
-        args = [name[p] for p in node.parents]
-        forward.append(f"    {name[node]} = {writer.forward(node.rule, args)}")
+    _write_forward(made, name, given, writer, forward)
     if not made:
         name.setdefault(output, "c_out")
         namespace["c_out"] = output.data
@@ -291,8 +280,7 @@ class SampleReplay:
         columns = list(np.array(samples, dtype=float).T)
         with batched.arithmetic_errors():
             loss, shares, watched = self._on_arrays(parameters, columns, seed)
-            gradients = batched.sums_in_order(list(shares), size, fast=fast,
-                                                 start=start)
+            gradients = batched.sums_in_order(list(shares), size, fast=fast, start=start)
         per_sample = [np.broadcast_to(w, (size,)).tolist() for w in watched]
         return (np.broadcast_to(loss, (size,)).tolist(), tuple(gradients),
                 list(zip(*per_sample, strict=True)) if per_sample else [()] * size)
@@ -316,18 +304,7 @@ def _generate_sample(
     writer = Writer()
     namespace = writer.namespace
     body: list[str] = []
-    for node in made:
-        for parent in node.parents:
-            if parent in name:
-                continue
-            if id(parent._data) in given:
-                name[parent] = given[id(parent._data)]
-            else:
-                name[parent] = f"c{len(name)}"
-                namespace[name[parent]] = parent.data
-        name[node] = f"v{len(name)}"
-        written = writer.forward(node.rule, [name[p] for p in node.parents])
-        body.append(f"    {name[node]} = {written}")
+    _write_forward(made, name, given, writer, body)
     accumulated = {p: f"a{i}" for i, p in enumerate(parameters)}
     reached = _write_backward(made, loss, "seed", name, _leads_to_inputs(made, set(parameters)),
                               accumulated, writer, body,
@@ -355,6 +332,27 @@ def _generate_sample(
              f"        watched.append({watched})",
              f"    return losses, ({gradients}), watched"]
     return "\n".join(lines) + "\n", namespace
+
+
+def _write_forward(made: list[Value], name: dict[Value, str], given: dict[int, str],
+                   writer: Writer, lines: list[str]) -> None:
+    """Write each node's forward into ``lines``, oldest first, naming what it reads.
+
+    ``name`` holds the inputs' names and gains the nodes' (v…) and the constants': a constant
+    whose float object is in ``given`` (by id) is read from the call, any other is baked in.
+    """
+    for node in made:
+        for parent in node.parents:
+            if parent in name:
+                continue
+            if id(parent._data) in given:  # a constant given on each call: read, not baked
+                name[parent] = given[id(parent._data)]
+            else:  # a constant leaf: bake its value in by reference
+                name[parent] = f"c{len(name)}"
+                writer.namespace[name[parent]] = parent.data
+        name[node] = f"v{len(name)}"
+        written = writer.forward(node.rule, [name[p] for p in node.parents])
+        lines.append(f"    {name[node]} = {written}")
 
 
 def _write_backward(
