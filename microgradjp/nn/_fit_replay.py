@@ -22,9 +22,10 @@ from typing import Any
 
 from ..core.node import Constant, Value, made_by_ops
 from ..core.replay import SampleReplay
-from ..core.rules import ADD, SUM
+from ..core.rules import ADD
 from ..core.slots import datas, grads, made_after, next_order, set_grads, stored_inputs
 from .losses import (
+    _mean_of_floats,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -181,7 +182,7 @@ class ReplayedSteps:
         is passed on as it is, so that the eager step raises or computes exactly what it would.
         """
         if self.stopped or not all(map(self.targets.accepts, ts)) or not all(
-                type(v) in (int, float) for x in xs for v in x):
+                _number(v) for x in xs for v in x):
             return xs, ts, False
         leaves = [[Value(v) for v in x] for x in xs]
         return leaves, [self.targets.fed(t) for t in ts], True
@@ -256,7 +257,7 @@ class ReplayedSteps:
         losses.reverse()
         watched.reverse()
         # Eager's mean and + on the same floats, by their rows, without making nodes.
-        batch_loss = SUM.forward(*losses) / len(losses)
+        batch_loss = _mean_of_floats(losses)
         if penalty is not None:
             batch_loss = ADD.forward(batch_loss, penalty.data)
         # Not finite (fit raises, naming the epoch), a gradient not finite (eager refuses,
